@@ -1,0 +1,275 @@
+"""The dataset catalogue: every file ics-maps reads, where its publisher serves it, and what it must hold.
+
+One entry per dataset. The mirror path is relative to the mirror root (``ICS_MAPS_MIRROR``,
+default ``../shared/data/raw`` beside the project); the URL is the publisher's own download, used
+only when no mirror holds the file. ``expect_rows`` and ``required`` are checked after every fetch
+and every read, so a truncated or re-shaped file is caught with the dataset's name in the error.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ONS_OGL = ("Source: Office for National Statistics licensed under the Open Government Licence v.3.0. "
+           "Contains OS data © Crown copyright and database right {year}.")
+CENSUS_OGL = ("Source: Office for National Statistics licensed under the Open Government Licence v.3.0 "
+              "(Census 2021, © Crown copyright).")
+NHS_OGL = "Contains public sector information licensed under the Open Government Licence v3.0 (NHS England / ODS)."
+ONSPD_OGL = ("Contains public sector information licensed under the Open Government Licence v3.0. "
+             "Contains OS data © Crown copyright and database right 2023; Royal Mail data © Royal Mail "
+             "copyright and database right 2023; ONS Postcode Directory (November 2023).")
+
+# ArcGIS feature services of the ONS Open Geography Portal (organisation ESMARspQHYMw9BZ9).
+_ONS_FS = "https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services/{service}/FeatureServer/0/query"
+
+
+def ons_feature_service(service: str) -> str:
+    """The GeoJSON query URL of an ONS Open Geography Portal feature service (paged by ``fetch``)."""
+    return _ONS_FS.format(service=service) + "?where=1%3D1&outFields=*&outSR=4326&f=geojson"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One published dataset: enough to fetch it, verify it and credit it."""
+
+    id: str
+    title: str
+    publisher: str
+    vintage: str
+    licence: str
+    url: str
+    mirror_path: str
+    kind: str  # "vector" | "csv" | "xlsx"
+    required: tuple[str, ...] = ()
+    expect_rows: tuple[int, int] | None = None  # inclusive bounds on features / data rows
+    download: str = "file"  # "file" | "arcgis" (paged GeoJSON) | "zip:<member>"
+    csv_skiprows: int = 0
+    csv_header: bool = True
+    note: str = ""
+    derived: bool = False
+    companions: tuple[str, ...] = field(default=())  # extra files beside a shapefile
+
+    @property
+    def filename(self) -> str:
+        return self.mirror_path.rsplit("/", 1)[-1]
+
+
+def _shp(stem: str) -> tuple[str, ...]:
+    return tuple(f"{stem}.{ext}" for ext in ("shx", "dbf", "prj", "cpg"))
+
+
+CATALOGUE: dict[str, Dataset] = {d.id: d for d in [
+    # ---------------------------------------------------------------- ONS boundaries
+    Dataset(
+        "icb_2026_bsc", "Integrated Care Boards (April 2026) Boundaries EN BSC", "ONS Open Geography Portal",
+        "April 2026", ONS_OGL.format(year=2026),
+        ons_feature_service("Integrated_Care_Boards_April_2026_Boundaries_EN_BSC"),
+        "icb_2026_bsc/ICB_APR_2026_EN_BSC.geojson", "vector", ("ICB26CD", "ICB26NM"), (36, 36), "arcgis"),
+    Dataset(
+        "icb_2023_bsc", "Integrated Care Boards (April 2023) EN BSC", "ONS Open Geography Portal",
+        "April 2023", ONS_OGL.format(year=2023),
+        ons_feature_service("Integrated_Care_Boards_April_2023_EN_BSC"),
+        "icb_2023_bsc/ICB_APR_2023_EN_BSC.shp", "vector", ("ICB23CD", "ICB23NM"), (42, 42), "arcgis",
+        companions=_shp("icb_2023_bsc/ICB_APR_2023_EN_BSC")),
+    Dataset(
+        "icb_2022_buc", "Integrated Care Boards (July 2022) EN BUC (V3)", "ONS Open Geography Portal",
+        "July 2022", ONS_OGL.format(year=2022),
+        ons_feature_service("ICB_JUL_2022_EN_BUC_V3"),
+        "icb_2022_buc/ICB_JUL_2022_EN_BUC_V3.shp", "vector", ("ICB22CD", "ICB22NM"), (42, 42), "arcgis",
+        companions=_shp("icb_2022_buc/ICB_JUL_2022_EN_BUC_V3")),
+    Dataset(
+        "sicbl_2023_bsc", "Sub Integrated Care Board Locations (April 2023) EN BSC", "ONS Open Geography Portal",
+        "April 2023", ONS_OGL.format(year=2023),
+        ons_feature_service("Sub_Integrated_Care_Board_Locations_April_2023_EN_BSC"),
+        "sicbl_2023_bsc/sub-icbs.geojson", "vector", ("code", "name"), (106, 106), "arcgis",
+        note="Mirror copy is the ONS service output with fields renamed SICBL23CD→code, SICBL23NM→name."),
+    Dataset(
+        "sicbl_2022_buc", "Sub ICB Locations (July 2022) EN BUC", "ONS Open Geography Portal",
+        "July 2022", ONS_OGL.format(year=2022),
+        ons_feature_service("SICBL_JUL_2022_EN_BUC"),
+        "sicbl_2022_buc/SICBL_JUL_2022_EN_BUC.shp", "vector", ("SICBL22CD", "SICBL22NM"), (106, 106), "arcgis",
+        companions=_shp("sicbl_2022_buc/SICBL_JUL_2022_EN_BUC")),
+    Dataset(
+        "nhser_2022_buc", "NHS England (Region) (July 2022) EN BUC", "ONS Open Geography Portal",
+        "July 2022", ONS_OGL.format(year=2022),
+        ons_feature_service("NHS_England_Regions_July_2022_EN_BUC_2022"),
+        "nhser_2022_buc/NHSER_JUL_2022_EN_BUC.shp", "vector", ("NHSER22CD", "NHSER22NM"), (7, 7), "arcgis",
+        companions=_shp("nhser_2022_buc/NHSER_JUL_2022_EN_BUC")),
+    Dataset(
+        "lad_2023_buc", "Local Authority Districts (May 2023) Boundaries UK BUC (V2)", "ONS Open Geography Portal",
+        "May 2023", ONS_OGL.format(year=2023),
+        ons_feature_service("Local_Authority_Districts_May_2023_UK_BUC_V2"),
+        "lad_2023_buc/LAD_MAY_2023_UK_BUC_V2.shp", "vector", ("LAD23CD", "LAD23NM"), (361, 361), "arcgis",
+        companions=_shp("lad_2023_buc/LAD_MAY_2023_UK_BUC_V2")),
+    Dataset(
+        "ctyua_2023_buc", "Counties and Unitary Authorities (May 2023) Boundaries UK BUC", "ONS Open Geography Portal",
+        "May 2023", ONS_OGL.format(year=2023),
+        ons_feature_service("Counties_and_Unitary_Authorities_May_2023_UK_BUC"),
+        "ctyua_2023_buc/CTYUA_MAY_2023_UK_BUC.shp", "vector", ("CTYUA23CD", "CTYUA23NM"), (218, 218), "arcgis",
+        companions=_shp("ctyua_2023_buc/CTYUA_MAY_2023_UK_BUC")),
+    Dataset(
+        "lsoa21_bsc", "Lower layer Super Output Areas (December 2021) Boundaries EW BSC (V4)",
+        "ONS Open Geography Portal", "December 2021", ONS_OGL.format(year=2021),
+        ons_feature_service("Lower_layer_Super_Output_Areas_December_2021_Boundaries_EW_BSC_V4"),
+        "lsoa21_boundaries_bsc/LSOA_Dec_2021_EW_BSC_V4_via_geographr.gpkg", "vector",
+        ("lsoa21_code", "lsoa21_name"), (35672, 35672), "arcgis",
+        note="Mirror copy repackaged by geographr (fields lsoa21_code/lsoa21_name, EPSG:4326, made valid)."),
+    Dataset(
+        "stp_2021_buc", "Sustainability and Transformation Partnerships (April 2021) EN BUC",
+        "ONS Open Geography Portal", "April 2021", ONS_OGL.format(year=2021),
+        ons_feature_service("Sustainability_and_Transformation_Partnerships_April_2021_EN_BUC"),
+        "stp_2021_buc/STP_APR_2021_EN_BUC_via_geographr.gpkg", "vector", ("stp21_code", "stp21_name"),
+        (42, 42), "arcgis"),
+    Dataset(
+        "ccg_2021_bsc", "Clinical Commissioning Groups (April 2021) EN BSC", "ONS Open Geography Portal",
+        "April 2021", ONS_OGL.format(year=2021),
+        ons_feature_service("Clinical_Commissioning_Groups_April_2021_EN_BSC"),
+        "ccg_2021/ccg21.geojson", "vector", ("CCG21CD", "CCG21NM"), (106, 106), "arcgis"),
+    # ---------------------------------------------------------------- ONS lookups
+    Dataset(
+        "lsoa21_sicbl24_lookup", "LSOA (2021) to Sub ICB Locations to ICB to LAD (April 2024) Lookup in England",
+        "ONS Open Geography Portal", "April 2024", ONS_OGL.format(year=2024),
+        "https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services/"
+        "LSOA21_SICBL24_ICB24_CAL24_LAD24_EN_LU/FeatureServer/0/query?where=1%3D1&outFields=*&f=json",
+        "lookup_lsoa21_sicbl24_icb24_lad24/LSOA21_SICBL24_ICB24_LAD24_EN_LU_derived.csv", "csv",
+        ("LSOA21CD", "SICBL24CD", "SICBL24CDH", "SICBL24NM", "ICB24CD", "ICB24CDH", "ICB24NM", "LAD24CD", "LAD24NM"),
+        (33755, 33755), "arcgis",
+        note="Mirror copy joins ONS LSOA21_SICBL24_ICB24_CAL24_LAD24_EN_LU with LSOA21_WD24_LAD24_EW_LU (geographr)."),
+    Dataset(
+        "lsoa21_sicbl26_lookup", "LSOA (2021) to SICBL to ICB to NHSER to LAD (April 2026) Lookup in EN",
+        "ONS Open Geography Portal", "April 2026", ONS_OGL.format(year=2026),
+        "https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services/"
+        "LSOA21_SICBL26_ICB26_NHSER26_LAD26_EN_LU/FeatureServer/0/query?where=1%3D1&outFields=*&f=json",
+        "lookup_lsoa21_sicbl26_icb26_2026/LSOA21_SICBL26_ICB26_NHSER_EN_LU_derived.csv", "csv",
+        ("LSOA21CD", "SICBL26CD", "SICBL26CDH", "SICBL26NM", "ICB26CD", "ICB26NM", "NHSER23CD", "NHSER23CDH",
+         "NHSER26NM", "LAD24CD"), (33755, 33755), "arcgis", derived=True,
+        note="Mirror copy is a reconstruction of the ONS April 2026 lookup (see SOURCES.md 10b): labelled derived."),
+    Dataset(
+        "sicbl23_icb23_nhser23_lookup",
+        "Sub ICB Locations to Integrated Care Boards to NHS England (Region) (April 2023) Lookup in England",
+        "ONS Open Geography Portal", "April 2023", ONS_OGL.format(year=2023),
+        "https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services/"
+        "SICBL23_ICB23_NHSER23_EN_LU/FeatureServer/0/query?where=1%3D1&outFields=*&f=json",
+        "lookup_sicbl23_icb23_nhser23/Sub_ICB_Locations_to_Integrated_Care_Boards_to_NHS_England_"
+        "(Region)_(April_2023)_Lookup_in_England.csv", "csv",
+        ("SICBL23CD", "SICBL23CDH", "ICB23CD", "ICB23CDH", "NHSER23CD", "NHSER23CDH", "NHSER23NM"), (106, 106),
+        "arcgis"),
+    Dataset(
+        "lsoa11_sicbl22_lookup", "LSOA (2011) to Sub ICB Locations to Integrated Care Boards (July 2022) Lookup in England",
+        "ONS Open Geography Portal", "July 2022", ONS_OGL.format(year=2022),
+        "https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services/"
+        "LSOA11_LOC22_ICB22_LAD22_EN_LU/FeatureServer/0/query?where=1%3D1&outFields=*&f=json",
+        "lookup_lsoa11_sicbl22_icb22_lad22/geographr_lookup_lsoa11_sicbl22_icb22_ltla22.csv", "csv",
+        ("sicbl22_code", "sicbl22_code_h", "sicbl22_name", "icb22_code", "icb22_code_h", "icb22_name"),
+        (32844, 32844), "arcgis"),
+    Dataset(
+        "ccg21_stp21_nhser21_lookup",
+        "Clinical Commissioning Group to STP and NHS England (Region) (April 2021) Lookup in England",
+        "ONS Open Geography Portal", "April 2021", ONS_OGL.format(year=2021),
+        "https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services/"
+        "CCG21_STP21_NHSER21_EN_LU/FeatureServer/0/query?where=1%3D1&outFields=*&f=json",
+        "lookup_ccg21_stp21_nhser21/Clinical_Commissioning_Group_to_STP_and_NHS_England_(Region)_(April_2021)_"
+        "Lookup_in_England.csv", "csv",
+        ("CCG21CD", "CCG21CDH", "CCG21NM", "STP21CD", "STP21CDH", "STP21NM", "NHSER21CD", "NHSER21NM"), (106, 106),
+        "arcgis"),
+    Dataset(
+        "sicbl24_sicbl26_crosswalk", "SICBL (2024) to SICBL (2026) population crosswalk",
+        "Derived from the ONS April 2026 LSOA lookup", "April 2026", ONS_OGL.format(year=2026),
+        "https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services/"
+        "LSOA21_SICBL26_ICB26_NHSER26_LAD26_EN_LU/FeatureServer/0/query?where=1%3D1&outFields=*&f=json",
+        "crosswalk_sicbl24_sicbl26_2026/crosswalk_sicbl24_to_sicbl26.csv", "csv",
+        ("SICBL24CD", "SICBL26CD", "share_of_24"), (100, 120), "arcgis", derived=True,
+        note="Third-party crosswalk; the same facts follow from the April 2026 lookup."),
+    # ---------------------------------------------------------------- Census 2021
+    Dataset(
+        "census21_lsoa_population", "Census 2021 TS007A Age by five-year age bands (usual residents), LSOA 2021",
+        "ONS via Nomis", "Census day 21 March 2021", CENSUS_OGL,
+        "https://www.nomisweb.co.uk/api/v01/dataset/NM_2020_1.bulk.csv?date=latest&geography=TYPE151"
+        "&measures=20100&rural_urban=0",
+        "lsoa21_population_census2021/TS007A_age_by_five_year_age_bands_lsoa21_nomis.csv", "csv",
+        ("mnemonic", "Total"), (35672, 35672), csv_skiprows=4),
+    # ---------------------------------------------------------------- primary care
+    Dataset(
+        "gp_map_2025_10", "Patients Registered at a GP Practice, October 2025: mapping (practice → PCN → sub-ICB → ICB)",
+        "NHS England", "1 October 2025", NHS_OGL,
+        "https://files.digital.nhs.uk/C2/7E5E63/gp-reg-pat-prac-map.csv",
+        "nhsd_gp_reg_pat_prac_map_2025-10/gp-reg-pat-prac-map.csv", "csv",
+        ("PRACTICE_CODE", "PRACTICE_NAME", "PRACTICE_POSTCODE", "PCN_CODE", "PCN_NAME", "ONS_SUB_ICB_LOCATION_CODE",
+         "SUB_ICB_LOCATION_CODE", "ONS_ICB_CODE", "ICB_CODE", "ONS_COMM_REGION_CODE"), (5500, 7000)),
+    Dataset(
+        "gp_map_2024_10", "Patients Registered at a GP Practice, October 2024: mapping (practice → PCN → sub-ICB → ICB)",
+        "NHS England", "1 October 2024", NHS_OGL,
+        "https://files.digital.nhs.uk/0E/2AB2B4/gp-reg-pat-prac-map.csv",
+        "nhsd_gp_reg_pat_prac_map_2024-10/gp-reg-pat-prac-map.csv", "csv",
+        ("PRACTICE_CODE", "PRACTICE_NAME", "PRACTICE_POSTCODE", "PCN_CODE", "PCN_NAME", "ONS_SUB_ICB_LOCATION_CODE",
+         "SUB_ICB_LOCATION_CODE", "ONS_ICB_CODE", "ICB_CODE", "ONS_COMM_REGION_CODE"), (5500, 7000)),
+    Dataset(
+        "gp_list_2025_04", "Patients Registered at a GP Practice, April 2025: totals (GP practice, all persons)",
+        "NHS England", "1 April 2025", NHS_OGL,
+        "https://files.digital.nhs.uk/7A/3B3C1B/gp-reg-pat-prac-all.zip",
+        "nhsd_gp_reg_pat_prac_all_2025-04/gp-reg-pat-prac-all.csv", "csv",
+        ("CODE", "NUMBER_OF_PATIENTS", "TYPE"), (5500, 7000), "zip:gp-reg-pat-prac-all.csv"),
+    Dataset(
+        "gp_lsoa_2025_10", "Patients Registered at a GP Practice, October 2025: practice × LSOA (all persons)",
+        "NHS England", "1 October 2025", NHS_OGL + " " + ONS_OGL.format(year=2021),
+        "https://files.digital.nhs.uk/C2/7E5E63/gp-reg-pat-prac-lsoa-all.zip",
+        "gp_reg_lsoa_ssot_icb_2025-10/SSOT_GP_Patients_Oct25_clean.csv", "csv",
+        ("LSOA_CODE", "PRACTICE_CODE", "NUMBER_OF_PATIENTS"), (1000, 2_000_000),
+        "zip:gp-reg-pat-prac-lsoa-all.csv",
+        note="The mirror holds one ICB (Staffordshire and Stoke-on-Trent, QNC); the publisher's file is national."),
+    Dataset(
+        "practice_locations_2024_01", "GP practice and PCN geocoded lookup (January 2024, ONSPD November 2023)",
+        "Health Innovation South West, from NHS England and ONSPD", "January 2024", ONSPD_OGL,
+        "https://raw.githubusercontent.com/southwest-analytics/practice_pcn_catchment/"
+        "fe1e9759e2d4f82fb1eb1e94ec3f8c0b892b44e4/output/lookup.csv",
+        "practice_pcn_geocoded_lookup_2024-01/lookup.csv", "csv",
+        ("PRAC_CODE", "PRAC_POSTCODE", "PRAC_LAT", "PRAC_LNG"), (5500, 7000)),
+    Dataset(
+        "practice_locations_ssot_2025_10", "Staffordshire and Stoke-on-Trent GP practice locations (October 2025)",
+        "NHS England practice list geocoded from ONSPD", "October 2025", ONSPD_OGL,
+        "https://raw.githubusercontent.com/glovs1/SSOT_PCN_Boundaries/"
+        "bbe3ead6bdaaf99ac8e5b32cfd169d432202e65e/Data/SSOT_GP_Practice_Locations.csv",
+        "gp_reg_lsoa_ssot_icb_2025-10/SSOT_GP_Practice_Locations.csv", "csv",
+        ("PRACTICE_CODE", "Latitude_1m", "Longitude_1m"), (100, 200)),
+    Dataset(
+        "ods_epcn_2024_10", "ODS ePCN: PCN details and core partner details (October 2024)",
+        "NHS England Organisation Data Service", "1 October 2024", NHS_OGL,
+        "https://digital.nhs.uk/binaries/content/assets/website-assets/services/ods/"
+        "data-downloads-other-nhs-organisations/epcn.xlsx",
+        "ods_epcn_2024-10/epcn_pcn_details.csv", "csv",
+        ("PCN Code", "PCN Name", "Open Date", "Close Date"), (1200, 1500)),
+]}
+
+
+@dataclass(frozen=True)
+class Vintage:
+    """A geography vintage: which catalogue entries make each tier. Adding a vintage adds no code."""
+
+    id: str
+    label: str
+    icb_boundaries: str
+    icb_code_field: str
+    icb_name_field: str
+    sicbl_boundaries: str | None  # None: dissolve LSOAs on the lookup's sub-ICB code (derived)
+    lsoa_lookup: str | None  # None: best-fit LSOA atoms into the polygons (derived)
+    primary_care_map: str
+    icb_term: str = "ICB"
+    sicbl_term: str = "Sub-ICB location"
+    notes: str = ""
+
+
+VINTAGES: dict[str, Vintage] = {v.id: v for v in [
+    Vintage("2026", "April 2026: 36 ICBs after the mergers", "icb_2026_bsc", "ICB26CD", "ICB26NM",
+            None, "lsoa21_sicbl26_lookup", "gp_map_2025_10",
+            notes="Sub-ICB boundaries dissolved from LSOA 2021 (no ONS 2026 sub-ICB boundary file in the mirror)."),
+    Vintage("2024", "2022–March 2026: 42 statutory ICBs (April 2024 codes)", "icb_2023_bsc", "ICB23CD", "ICB23NM",
+            "sicbl_2023_bsc", "lsoa21_sicbl24_lookup", "gp_map_2025_10"),
+    Vintage("2022", "July 2022: 42 ICBs at establishment", "icb_2022_buc", "ICB22CD", "ICB22NM",
+            "sicbl_2022_buc", None, "gp_map_2024_10",
+            notes="LSOA 2021 atoms placed in July 2022 boundaries by best fit (a point inside each LSOA)."),
+    Vintage("2021", "April 2021: 42 STPs and 106 CCGs (pre-statutory ICS footprints)", "stp_2021_buc",
+            "stp21_code", "stp21_name", "ccg_2021_bsc", None, "gp_map_2024_10",
+            icb_term="STP", sicbl_term="CCG",
+            notes="LSOA 2021 atoms placed in April 2021 STP/CCG boundaries by best fit."),
+]}
+
+DEFAULT_VINTAGE = "2026"
