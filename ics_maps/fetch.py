@@ -1,0 +1,119 @@
+"""Mirror-or-download: find each catalogue file locally, or fetch it from its publisher.
+
+The mirror (``ICS_MAPS_MIRROR``) wins when it holds the file; otherwise the file is downloaded into
+``boundaries/`` or ``data/downloads/`` under the same relative path, with a progress bar, written
+atomically (``.part`` then ``os.replace``) so an interrupted download never looks complete.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import urllib.parse
+import urllib.request
+import zipfile
+from pathlib import Path
+from typing import Callable
+
+from .errors import DataError
+from .paths import download_root, mirror_root
+from .sources import CATALOGUE, Dataset
+
+Progress = Callable[[str, float], None]
+_PAGE = 2000  # ArcGIS feature services cap a page at 2,000 records
+
+
+def dataset(dataset_id: str) -> Dataset:
+    try:
+        return CATALOGUE[dataset_id]
+    except KeyError:
+        raise DataError(dataset_id, f"not in the catalogue (known: {', '.join(sorted(CATALOGUE))})") from None
+
+
+def local_path(ds: Dataset) -> Path | None:
+    """The mirror copy, else a previous download, else None. Shapefiles need all their parts."""
+    for root in (mirror_root(), download_root(ds.kind)):
+        main = root / ds.mirror_path
+        if main.exists() and all((root / c).exists() for c in ds.companions):
+            return main
+    return None
+
+
+def resolve(dataset_id: str, progress: Progress | None = None) -> Path:
+    """Path of a dataset's main file, downloading it from the publisher if no copy is local."""
+    ds = dataset(dataset_id)
+    found = local_path(ds)
+    if found is not None:
+        return found
+    missing = mirror_root() / ds.mirror_path
+    if os.environ.get("ICS_MAPS_OFFLINE"):
+        raise DataError(ds, f"file not found: {missing} (offline mode: no download attempted)")
+    target = download_root(ds.kind) / ds.mirror_path
+    try:
+        download(ds, target, progress)
+    except DataError:
+        raise
+    except Exception as exc:  # network, HTTP, zip errors: say which dataset and where it was going
+        raise DataError(ds, f"file not found in the mirror ({missing}) and the download from {ds.url} "
+                            f"failed: {exc}") from exc
+    return target
+
+
+def download(ds: Dataset, target: Path, progress: Progress | None = None) -> None:
+    """Download one dataset to ``target`` atomically, in the form the readers expect."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    part = target.with_name(target.name + ".part")
+    try:
+        if ds.download == "arcgis":
+            data = _arcgis_pages(ds, progress)
+        else:
+            data = _get(ds.url, ds.title, progress)
+            if ds.download.startswith("zip:"):
+                member = ds.download.split(":", 1)[1]
+                with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                    names = [n for n in zf.namelist() if n.endswith(member)]
+                    if not names:
+                        raise DataError(ds, f"downloaded zip has no member {member!r} (has {zf.namelist()[:5]})")
+                    data = zf.read(names[0])
+        part.write_bytes(data)
+        os.replace(part, target)
+    finally:
+        part.unlink(missing_ok=True)
+
+
+def _get(url: str, title: str, progress: Progress | None) -> bytes:
+    req = urllib.request.Request(url, headers={"User-Agent": "ics-maps/0.1"})
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        total = int(resp.headers.get("Content-Length") or 0)
+        chunks, got = [], 0
+        while chunk := resp.read(1 << 16):
+            chunks.append(chunk)
+            got += len(chunk)
+            if progress and total:
+                progress(f"Downloading {title}", got / total)
+    return b"".join(chunks)
+
+
+def _arcgis_pages(ds: Dataset, progress: Progress | None) -> bytes:
+    """Page through an ArcGIS FeatureServer query and return one GeoJSON (or a CSV for tables)."""
+    features: list[dict] = []
+    offset = 0
+    expected = ds.expect_rows[1] if ds.expect_rows else None
+    while True:
+        sep = "&" if "?" in ds.url else "?"
+        url = ds.url + sep + urllib.parse.urlencode({"resultOffset": offset, "resultRecordCount": _PAGE})
+        page = json.loads(_get(url, ds.title, None))
+        if "error" in page:
+            raise DataError(ds, f"publisher service returned an error: {page['error']}")
+        batch = page.get("features", [])
+        features.extend(batch)
+        offset += len(batch)
+        if progress and expected:
+            progress(f"Downloading {ds.title}", min(1.0, offset / expected))
+        if not batch or not page.get("exceededTransferLimit", page.get("properties", {}).get("exceededTransferLimit")):
+            break
+    if ds.kind == "csv":
+        import pandas as pd
+        rows = [f.get("attributes") or f.get("properties") or {} for f in features]
+        return pd.DataFrame(rows).to_csv(index=False).encode("utf-8")
+    return json.dumps({"type": "FeatureCollection", "features": features}).encode("utf-8")
