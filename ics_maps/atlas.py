@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import tempfile
 import time
@@ -77,7 +78,7 @@ def save_atlas(atlas: Atlas, root: Path | None = None) -> Path:
     """
     root = Path(root or atlas_root())
     root.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+    stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{secrets.token_hex(3)}"
     final = root / f"{atlas.vintage}-{stamp}"
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{atlas.vintage}-", dir=root))
     try:

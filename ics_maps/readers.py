@@ -22,7 +22,7 @@ from .sources import Dataset
 BNG = "EPSG:27700"
 # The UK in British National Grid metres (with Northern Ireland and Shetland), with a margin.
 _UK_BNG = (-250_000, -50_000, 700_000, 1_300_000)
-_MIN_SPAN_M = 10_000  # national layers span hundreds of km; lon/lat mislabelled as BNG spans ~10
+_MIN_NORTHING_M = 1_000  # all of Great Britain lies north of this; lon/lat read as metres does not
 
 
 # ---------------------------------------------------------------------------- shared checks
@@ -68,6 +68,10 @@ def read_vector(dataset_id: str, progress: Progress | None = None) -> gpd.GeoDat
         raise DataError(ds, f"cannot read {path}: {exc}") from exc
     _check_columns(ds, gdf.columns)
     _check_rows(ds, len(gdf))
+    empty = gdf.geometry.isna() | gdf.geometry.is_empty
+    if empty.any():
+        raise DataError(ds, f"{int(empty.sum())} of {len(gdf)} features in {path} have no geometry: "
+                            "the file is truncated or corrupt")
     if gdf.crs is None:
         raise DataError(ds, f"{path} has no CRS; expected EPSG:27700 or EPSG:4326")
     gdf = gdf.to_crs(BNG)
@@ -91,7 +95,7 @@ def _check_bounds(ds: Dataset, gdf: gpd.GeoDataFrame) -> None:
     x0, y0, x1, y1 = gdf.total_bounds
     bx0, by0, bx1, by1 = _UK_BNG
     inside = x0 >= bx0 and y0 >= by0 and x1 <= bx1 and y1 <= by1
-    if not inside or max(x1 - x0, y1 - y0) < _MIN_SPAN_M:
+    if not inside or y1 < _MIN_NORTHING_M:
         raise DataError(ds, f"coordinates fall outside Great Britain after reprojection to EPSG:27700 "
                             f"(bounds {x0:.0f},{y0:.0f},{x1:.0f},{y1:.0f}): the declared CRS {gdf.crs} "
                             f"is probably wrong")

@@ -54,7 +54,8 @@ class Dataset:
 
 
 def _shp(stem: str) -> tuple[str, ...]:
-    return tuple(f"{stem}.{ext}" for ext in ("shx", "dbf", "prj", "cpg"))
+    """The parts a shapefile cannot be read without (.prj is checked by the reader: no CRS is an error)."""
+    return tuple(f"{stem}.{ext}" for ext in ("shx", "dbf"))
 
 
 CATALOGUE: dict[str, Dataset] = {d.id: d for d in [
