@@ -106,6 +106,8 @@ CATALOGUE: dict[str, Dataset] = {d.id: d for d in [
         "May 2023", ONS_OGL.format(year=2023),
         ons_feature_service("Counties_and_Unitary_Authorities_May_2023_UK_BUC"),
         "ctyua_2023_buc/CTYUA_MAY_2023_UK_BUC.shp", "vector", ("CTYUA23CD", "CTYUA23NM"), (218, 218), "arcgis",
+        note="Service name follows the ONS sibling Counties_and_Unitary_Authorities_May_2023_UK_BGC (seen in public "
+             "code); the BUC name itself was not seen verbatim. Portal: geoportal.statistics.gov.uk (BDY_CTYUA).",
         companions=_shp("ctyua_2023_buc/CTYUA_MAY_2023_UK_BUC")),
     Dataset(
         "lsoa21_bsc", "Lower layer Super Output Areas (December 2021) Boundaries EW BSC (V4)",
@@ -117,13 +119,13 @@ CATALOGUE: dict[str, Dataset] = {d.id: d for d in [
     Dataset(
         "stp_2021_buc", "Sustainability and Transformation Partnerships (April 2021) EN BUC",
         "ONS Open Geography Portal", "April 2021", ONS_OGL.format(year=2021),
-        ons_feature_service("Sustainability_and_Transformation_Partnerships_April_2021_EN_BUC"),
+        ons_feature_service("Sustainability_and_Transformation_Partnerships_April_2021_EN_BUC_v2"),
         "stp_2021_buc/STP_APR_2021_EN_BUC_via_geographr.gpkg", "vector", ("stp21_code", "stp21_name"),
         (42, 42), "arcgis"),
     Dataset(
         "ccg_2021_bsc", "Clinical Commissioning Groups (April 2021) EN BSC", "ONS Open Geography Portal",
         "April 2021", ONS_OGL.format(year=2021),
-        ons_feature_service("Clinical_Commissioning_Groups_April_2021_EN_BSC"),
+        ons_feature_service("Clinical_Commissioning_Groups_April_2021_EN_BSC_2022"),
         "ccg_2021/ccg21.geojson", "vector", ("CCG21CD", "CCG21NM"), (106, 106), "arcgis"),
     # ---------------------------------------------------------------- ONS lookups
     Dataset(
@@ -139,7 +141,7 @@ CATALOGUE: dict[str, Dataset] = {d.id: d for d in [
         "lsoa21_sicbl26_lookup", "LSOA (2021) to SICBL to ICB to NHSER to LAD (April 2026) Lookup in EN",
         "ONS Open Geography Portal", "April 2026", ONS_OGL.format(year=2026),
         "https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services/"
-        "LSOA21_SICBL26_ICB26_NHSER26_LAD26_EN_LU/FeatureServer/0/query?where=1%3D1&outFields=*&f=json",
+        "LSOA21_SICBL26_ICB26_NHSER26_LAD26/FeatureServer/0/query?where=1%3D1&outFields=*&f=json",
         "lookup_lsoa21_sicbl26_icb26_2026/LSOA21_SICBL26_ICB26_NHSER_EN_LU_derived.csv", "csv",
         ("LSOA21CD", "SICBL26CD", "SICBL26CDH", "SICBL26NM", "ICB26CD", "ICB26NM", "NHSER23CD", "NHSER23CDH",
          "NHSER26NM", "LAD24CD"), (33755, 33755), "arcgis", derived=True,
@@ -158,7 +160,7 @@ CATALOGUE: dict[str, Dataset] = {d.id: d for d in [
         "lsoa11_sicbl22_lookup", "LSOA (2011) to Sub ICB Locations to Integrated Care Boards (July 2022) Lookup in England",
         "ONS Open Geography Portal", "July 2022", ONS_OGL.format(year=2022),
         "https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services/"
-        "LSOA11_LOC22_ICB22_LAD22_EN_LU/FeatureServer/0/query?where=1%3D1&outFields=*&f=json",
+        "LSOA11_SICBL22_ICB22_LAD22_EN_LU/FeatureServer/0/query?where=1%3D1&outFields=*&f=json",
         "lookup_lsoa11_sicbl22_icb22_lad22/geographr_lookup_lsoa11_sicbl22_icb22_ltla22.csv", "csv",
         ("sicbl22_code", "sicbl22_code_h", "sicbl22_name", "icb22_code", "icb22_code_h", "icb22_name"),
         (32844, 32844), "arcgis"),
@@ -167,7 +169,8 @@ CATALOGUE: dict[str, Dataset] = {d.id: d for d in [
         "Clinical Commissioning Group to STP and NHS England (Region) (April 2021) Lookup in England",
         "ONS Open Geography Portal", "April 2021", ONS_OGL.format(year=2021),
         "https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services/"
-        "CCG21_STP21_NHSER21_EN_LU/FeatureServer/0/query?where=1%3D1&outFields=*&f=json",
+        "CCG21_STP21_NHSER21_EN_LU_90cfdfd508a04c2e9a40afdf0147ed51/FeatureServer/0/query"
+        "?where=1%3D1&outFields=*&f=json",
         "lookup_ccg21_stp21_nhser21/Clinical_Commissioning_Group_to_STP_and_NHS_England_(Region)_(April_2021)_"
         "Lookup_in_England.csv", "csv",
         ("CCG21CD", "CCG21CDH", "CCG21NM", "STP21CD", "STP21CDH", "STP21NM", "NHSER21CD", "NHSER21NM"), (106, 106),
@@ -176,7 +179,7 @@ CATALOGUE: dict[str, Dataset] = {d.id: d for d in [
         "sicbl24_sicbl26_crosswalk", "SICBL (2024) to SICBL (2026) population crosswalk",
         "Derived from the ONS April 2026 LSOA lookup", "April 2026", ONS_OGL.format(year=2026),
         "https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services/"
-        "LSOA21_SICBL26_ICB26_NHSER26_LAD26_EN_LU/FeatureServer/0/query?where=1%3D1&outFields=*&f=json",
+        "LSOA21_SICBL26_ICB26_NHSER26_LAD26/FeatureServer/0/query?where=1%3D1&outFields=*&f=json",
         "crosswalk_sicbl24_sicbl26_2026/crosswalk_sicbl24_to_sicbl26.csv", "csv",
         ("SICBL24CD", "SICBL26CD", "share_of_24"), (100, 120), "arcgis", derived=True,
         note="Third-party crosswalk; the same facts follow from the April 2026 lookup."),
@@ -184,39 +187,51 @@ CATALOGUE: dict[str, Dataset] = {d.id: d for d in [
     Dataset(
         "census21_lsoa_population", "Census 2021 TS007A Age by five-year age bands (usual residents), LSOA 2021",
         "ONS via Nomis", "Census day 21 March 2021", CENSUS_OGL,
-        "https://www.nomisweb.co.uk/api/v01/dataset/NM_2020_1.bulk.csv?date=latest&geography=TYPE151"
-        "&measures=20100&rural_urban=0",
+        "https://www.nomisweb.co.uk/output/census/2021/census2021-ts007a.zip",
         "lsoa21_population_census2021/TS007A_age_by_five_year_age_bands_lsoa21_nomis.csv", "csv",
-        ("mnemonic", "Total"), (35672, 35672), csv_skiprows=4),
+        ("mnemonic", "Total"), (35672, 35672), "zip:census2021-ts007a-lsoa.csv", csv_skiprows=4),
     # ---------------------------------------------------------------- primary care
     Dataset(
         "gp_map_2025_10", "Patients Registered at a GP Practice, October 2025: mapping (practice → PCN → sub-ICB → ICB)",
         "NHS England", "1 October 2025", NHS_OGL,
-        "https://files.digital.nhs.uk/C2/7E5E63/gp-reg-pat-prac-map.csv",
+        "https://digital.nhs.uk/data-and-information/publications/statistical/patients-registered-at-a-gp-practice/"
+        "october-2025",
         "nhsd_gp_reg_pat_prac_map_2025-10/gp-reg-pat-prac-map.csv", "csv",
         ("PRACTICE_CODE", "PRACTICE_NAME", "PRACTICE_POSTCODE", "PCN_CODE", "PCN_NAME", "ONS_SUB_ICB_LOCATION_CODE",
-         "SUB_ICB_LOCATION_CODE", "ONS_ICB_CODE", "ICB_CODE", "ONS_COMM_REGION_CODE"), (5500, 7000)),
+         "SUB_ICB_LOCATION_CODE", "ONS_ICB_CODE", "ICB_CODE", "ONS_COMM_REGION_CODE"), (5500, 7000),
+        note="URL is the publication landing page: the file link (files.digital.nhs.uk/<hex>/<hex>/"
+             "gp-reg-pat-prac-map.csv or .zip) changes every month and must be taken from that page."),
     Dataset(
         "gp_map_2024_10", "Patients Registered at a GP Practice, October 2024: mapping (practice → PCN → sub-ICB → ICB)",
         "NHS England", "1 October 2024", NHS_OGL,
-        "https://files.digital.nhs.uk/0E/2AB2B4/gp-reg-pat-prac-map.csv",
+        "https://digital.nhs.uk/data-and-information/publications/statistical/patients-registered-at-a-gp-practice/"
+        "october-2024",
         "nhsd_gp_reg_pat_prac_map_2024-10/gp-reg-pat-prac-map.csv", "csv",
         ("PRACTICE_CODE", "PRACTICE_NAME", "PRACTICE_POSTCODE", "PCN_CODE", "PCN_NAME", "ONS_SUB_ICB_LOCATION_CODE",
-         "SUB_ICB_LOCATION_CODE", "ONS_ICB_CODE", "ICB_CODE", "ONS_COMM_REGION_CODE"), (5500, 7000)),
+         "SUB_ICB_LOCATION_CODE", "ONS_ICB_CODE", "ICB_CODE", "ONS_COMM_REGION_CODE"), (5500, 7000),
+        note="URL is the publication landing page: the file link (files.digital.nhs.uk/<hex>/<hex>/"
+             "gp-reg-pat-prac-map.csv or .zip) changes every month and must be taken from that page."),
     Dataset(
         "gp_list_2025_04", "Patients Registered at a GP Practice, April 2025: totals (GP practice, all persons)",
         "NHS England", "1 April 2025", NHS_OGL,
-        "https://files.digital.nhs.uk/7A/3B3C1B/gp-reg-pat-prac-all.zip",
+        "https://digital.nhs.uk/data-and-information/publications/statistical/patients-registered-at-a-gp-practice/"
+        "april-2025",
         "nhsd_gp_reg_pat_prac_all_2025-04/gp-reg-pat-prac-all.csv", "csv",
-        ("CODE", "NUMBER_OF_PATIENTS", "TYPE"), (5500, 7000), "zip:gp-reg-pat-prac-all.csv"),
+        ("CODE", "NUMBER_OF_PATIENTS", "TYPE"), (5500, 7000), "zip:gp-reg-pat-prac-all.csv",
+        note="URL is the publication landing page: the file link (files.digital.nhs.uk/<hex>/<hex>/"
+             "gp-reg-pat-prac-all.zip) changes every month and must be taken from that page."),
     Dataset(
         "gp_lsoa_2025_10", "Patients Registered at a GP Practice, October 2025: practice × LSOA (all persons)",
         "NHS England", "1 October 2025", NHS_OGL + " " + ONS_OGL.format(year=2021),
-        "https://files.digital.nhs.uk/C2/7E5E63/gp-reg-pat-prac-lsoa-all.zip",
+        "https://digital.nhs.uk/data-and-information/publications/statistical/patients-registered-at-a-gp-practice/"
+        "october-2025",
         "gp_reg_lsoa_ssot_icb_2025-10/SSOT_GP_Patients_Oct25_clean.csv", "csv",
         ("LSOA_CODE", "PRACTICE_CODE", "NUMBER_OF_PATIENTS"), (1000, 2_000_000),
         "zip:gp-reg-pat-prac-lsoa-all.csv",
-        note="The mirror holds one ICB (Staffordshire and Stoke-on-Trent, QNC); the publisher's file is national."),
+        note="The mirror holds one ICB (Staffordshire and Stoke-on-Trent, QNC); the publisher's file is national. "
+             "URL is the publication landing page: the quarterly LSOA zip (gp-reg-pat-prac-lsoa-male-female-<Mon>-<YY>"
+             ".zip, member gp-reg-pat-prac-lsoa-all.csv) sits under a files.digital.nhs.uk hex path that changes "
+             "every month and must be taken from that page."),
     Dataset(
         "practice_locations_2024_01", "GP practice and PCN geocoded lookup (January 2024, ONSPD November 2023)",
         "Health Innovation South West, from NHS England and ONSPD", "January 2024", ONSPD_OGL,
@@ -234,10 +249,12 @@ CATALOGUE: dict[str, Dataset] = {d.id: d for d in [
     Dataset(
         "ods_epcn_2024_10", "ODS ePCN: PCN details and core partner details (October 2024)",
         "NHS England Organisation Data Service", "1 October 2024", NHS_OGL,
-        "https://digital.nhs.uk/binaries/content/assets/website-assets/services/ods/"
-        "data-downloads-other-nhs-organisations/epcn.xlsx",
+        "https://www.odsdatasearchandexport.nhs.uk/api/getReport?report=epcn",
         "ods_epcn_2024-10/epcn_pcn_details.csv", "csv",
-        ("PCN Code", "PCN Name", "Open Date", "Close Date"), (1200, 1500)),
+        ("PCN Code", "PCN Name", "Open Date", "Close Date"), (1200, 1500),
+        note="Publisher serves only the current ePCN (no Oct 2024 archive) as a header-less CSV from ODS Data Search "
+             "and Export; the legacy workbook is digital.nhs.uk/binaries/content/assets/website-assets/services/ods/"
+             "data-downloads-other-nhs-organisations/epcn.zip (ePCN.xlsx, sheet PCNDetails)."),
 ]}
 
 
