@@ -51,8 +51,6 @@ def vintage(vid: str) -> Vintage:
 def sources_for(v: Vintage) -> list[str]:
     ids = list(BASE_SOURCES) + [v.icb_boundaries, v.primary_care_map]
     ids += [x for x in (v.sicbl_boundaries, v.lsoa_lookup) if x]
-    if v.id == "2026":
-        ids.append("sicbl24_sicbl26_crosswalk")
     if v.id == "2022":
         ids.append("lsoa11_sicbl22_lookup")
     if v.id == "2021":
@@ -169,7 +167,8 @@ def _assign_nhs_codes(v: Vintage, lsoa: gpd.GeoDataFrame, report: dict):
     base = R.read_lsoa_lookup("lsoa21_sicbl24_lookup")  # LAD24 and the ICB whose wave an LSOA carries
     regions23 = R.read_sicbl_region_lookup()
     icb_region = regions23.drop_duplicates("icb").set_index("icb")
-    lsoa = _join_lookup(lsoa, base[["lsoa", "lad", "lad_name", "icb"]].rename(columns={"icb": "icb24"}),
+    lsoa = _join_lookup(lsoa, base[["lsoa", "lad", "lad_name", "icb", "sicbl"]].rename(
+                            columns={"icb": "icb24", "sicbl": "sicbl24"}),
                         "lsoa21_sicbl24_lookup", report)
     if v.lsoa_lookup == "lsoa21_sicbl24_lookup":
         lk = base
@@ -353,8 +352,10 @@ def _practices(v: Vintage, lsoa: gpd.GeoDataFrame, report: dict) -> gpd.GeoDataF
     if v.id in ("2024",):
         pass  # the map's ONS sub-ICB/ICB codes are this vintage's codes
     elif v.id == "2026":
-        cw = R.read_sicbl_crosswalk()
-        one = cw.groupby("sicbl24").filter(lambda g: len(g) == 1).set_index("sicbl24")["sicbl26"]
+        # The practice map still carries 2024 sub-ICB codes. Sub-ICBs whose LSOAs all moved to one 2026
+        # sub-ICB are renamed; a split one (Frimley) sends each practice where its location lies.
+        pairs = lsoa.groupby(["sicbl24", "sicbl"]).size().reset_index()
+        one = pairs.groupby("sicbl24").filter(lambda g: len(g) == 1).set_index("sicbl24")["sicbl"]
         new = gdf["sicbl"].map(one)
         split = new.isna()
         new[split] = hit["sicbl"].reindex(gdf.index)[split]

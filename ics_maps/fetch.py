@@ -32,11 +32,11 @@ def dataset(dataset_id: str) -> Dataset:
 
 def local_path(ds: Dataset) -> Path | None:
     """The mirror copy, else a previous download, else None. Shapefiles need all their parts."""
-    for root in (mirror_root(), download_root(ds.kind)):
-        main = root / ds.mirror_path
-        if main.exists() and all((root / c).exists() for c in ds.companions):
-            return main
-    return None
+    main = mirror_root() / ds.mirror_path
+    if main.exists() and all((mirror_root() / c).exists() for c in ds.companions):
+        return main
+    cached = download_root(ds.kind) / ds.download_path
+    return cached if cached.exists() else None
 
 
 def resolve(dataset_id: str, progress: Progress | None = None) -> Path:
@@ -48,7 +48,7 @@ def resolve(dataset_id: str, progress: Progress | None = None) -> Path:
     missing = mirror_root() / ds.mirror_path
     if os.environ.get("ICS_MAPS_OFFLINE"):
         raise DataError(ds, f"file not found: {missing} (offline mode: no download attempted)")
-    target = download_root(ds.kind) / ds.mirror_path
+    target = download_root(ds.kind) / ds.download_path
     try:
         download(ds, target, progress)
     except DataError:
@@ -64,12 +64,17 @@ def download(ds: Dataset, target: Path, progress: Progress | None = None) -> Non
     target.parent.mkdir(parents=True, exist_ok=True)
     part = target.with_name(target.name + ".part")
     try:
-        if ds.download == "arcgis":
+        steps = ds.download.split("|")
+        if steps[0] == "arcgis":
             data = _arcgis_pages(ds, progress)
         else:
-            data = _get(ds.url, ds.title, progress)
-            if ds.download.startswith("zip:"):
-                member = ds.download.split(":", 1)[1]
+            url = ds.url
+            if steps[0].startswith("page:"):
+                url = _link_on_page(ds, steps.pop(0).split(":", 1)[1])
+            data = _get(url, ds.title, progress)
+            zips = [s for s in steps if s.startswith("zip:")]
+            if zips:
+                member = zips[0].split(":", 1)[1]
                 with zipfile.ZipFile(io.BytesIO(data)) as zf:
                     names = [n for n in zf.namelist() if n.endswith(member)]
                     if not names:
@@ -79,6 +84,17 @@ def download(ds: Dataset, target: Path, progress: Progress | None = None) -> Non
         os.replace(part, target)
     finally:
         part.unlink(missing_ok=True)
+
+
+def _link_on_page(ds: Dataset, pattern: str) -> str:
+    """Publication pages link a file whose path changes monthly: take the first link matching ``pattern``."""
+    import re
+
+    html = _get(ds.url, ds.title, None).decode("utf-8", "replace")
+    found = re.search(pattern, html)
+    if not found:
+        raise DataError(ds, f"no link matching {pattern!r} on the publication page {ds.url}")
+    return found.group(0)
 
 
 def _get(url: str, title: str, progress: Progress | None) -> bytes:

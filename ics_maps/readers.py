@@ -47,13 +47,28 @@ def _check_unique(ds: Dataset, codes: pd.Series, what: str) -> None:
         raise DataError(ds, f"duplicate {what} code(s): {sorted(dup.unique())[:5]} ({len(dup)} duplicates)")
 
 
+def _header_line(ds: Dataset, path) -> int:
+    """Index of the header line: exports differ (a Nomis query export has title lines, the bulk file none)."""
+    names = {ds.required[0], *(pub for pub, ours in ds.aliases if ours == ds.required[0])} if ds.required else set()
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as fh:
+            for i, line in zip(range(12), fh):
+                cells = {c.strip().strip('"') for c in line.split(",")}
+                if names & cells:
+                    return i
+    except OSError as exc:
+        raise DataError(ds, f"cannot open {path}: {exc}") from exc
+    return 0
+
+
 def _read_csv(ds: Dataset, progress: Progress | None = None, **kw) -> pd.DataFrame:
     path = resolve(ds.id, progress)
     try:
-        df = pd.read_csv(path, dtype=str, encoding="utf-8-sig", skiprows=ds.csv_skiprows,
+        df = pd.read_csv(path, dtype=str, encoding="utf-8-sig", skiprows=_header_line(ds, path),
                          keep_default_na=False, na_values=[""], **kw)
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
         raise DataError(ds, f"cannot parse {path}: {exc}") from exc
+    df = df.rename(columns={pub: ours for pub, ours in ds.aliases if ours not in df.columns})
     _check_columns(ds, df.columns)
     return df
 
@@ -66,6 +81,7 @@ def read_vector(dataset_id: str, progress: Progress | None = None) -> gpd.GeoDat
         gdf = gpd.read_file(path, engine="pyogrio")
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
         raise DataError(ds, f"cannot read {path}: {exc}") from exc
+    gdf = gdf.rename(columns={pub: ours for pub, ours in ds.aliases if ours not in gdf.columns})
     _check_columns(ds, gdf.columns)
     _check_rows(ds, len(gdf))
     empty = gdf.geometry.isna() | gdf.geometry.is_empty
@@ -165,13 +181,14 @@ def read_lsoa_lookup(dataset_id: str, progress: Progress | None = None) -> pd.Da
         "lsoa": df["LSOA21CD"], "sicbl": df[f"SICBL{yy}CD"], "sicbl_ods": df[f"SICBL{yy}CDH"],
         "sicbl_name": df[f"SICBL{yy}NM"], "icb": df[f"ICB{yy}CD"],
         "icb_ods": df.get(f"ICB{yy}CDH", pd.Series(pd.NA, index=df.index, dtype="string")),
-        "icb_name": df[f"ICB{yy}NM"], "lad": df["LAD24CD"], "lad_name": df.get("LAD24NM"),
+        "icb_name": df[f"ICB{yy}NM"], "lad": df.get("LAD24CD", df.get("LAD26CD")),
+        "lad_name": df.get("LAD24NM", df.get("LAD26NM")),
     })
     if "NHSER23CD" in df.columns:
         out["region"] = df["NHSER23CD"]
         out["region_ods"] = df["NHSER23CDH"]
         out["region_name"] = df["NHSER26NM"]
-    nulls = out[["lsoa", "sicbl", "icb", "lad"]].isna().sum()
+    nulls = out[["lsoa", "sicbl", "icb"]].isna().sum()
     if nulls.any():
         raise DataError(ds, f"empty codes in {nulls[nulls > 0].to_dict()}: every LSOA needs a sub-ICB, ICB and LAD")
     _check_unique(ds, out["lsoa"], "LSOA")
@@ -208,15 +225,6 @@ def read_ccg_stp_lookup(progress: Progress | None = None) -> pd.DataFrame:
     return pd.DataFrame({"sicbl": df["CCG21CD"], "sicbl_ods": df["CCG21CDH"], "sicbl_name": df["CCG21NM"],
                          "icb": df["STP21CD"], "icb_ods": df["STP21CDH"], "icb_name": df["STP21NM"],
                          "region21": df["NHSER21CD"], "region_name": df["NHSER21NM"]})
-
-
-def read_sicbl_crosswalk(progress: Progress | None = None) -> pd.DataFrame:
-    """SICBL 2024 → 2026 with population shares: ``sicbl24, sicbl26, share``."""
-    ds = dataset("sicbl24_sicbl26_crosswalk")
-    df = _read_csv(ds, progress)
-    _check_rows(ds, len(df))
-    return pd.DataFrame({"sicbl24": df["SICBL24CD"], "sicbl26": df["SICBL26CD"],
-                         "share": pd.to_numeric(df["share_of_24"], errors="coerce")})
 
 
 # ---------------------------------------------------------------------------- primary care

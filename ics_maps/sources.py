@@ -41,16 +41,25 @@ class Dataset:
     kind: str  # "vector" | "csv" | "xlsx"
     required: tuple[str, ...] = ()
     expect_rows: tuple[int, int] | None = None  # inclusive bounds on features / data rows
-    download: str = "file"  # "file" | "arcgis" (paged GeoJSON) | "zip:<member>"
-    csv_skiprows: int = 0
-    csv_header: bool = True
+    # "file" | "arcgis" (paged feature service) | "zip:<member>" | "page:<link regex>" (find the file link on a
+    # publication page), optionally followed by "|zip:<member>"
+    download: str = "file"
     note: str = ""
     derived: bool = False
     companions: tuple[str, ...] = field(default=())  # extra files beside a shapefile
+    # Publisher's column name -> the name the mirror copy (and so the reader) uses.
+    aliases: tuple[tuple[str, str], ...] = ()
 
     @property
     def filename(self) -> str:
         return self.mirror_path.rsplit("/", 1)[-1]
+
+    @property
+    def download_path(self) -> str:
+        """Where a download is cached: feature services arrive as GeoJSON, whatever the mirror holds."""
+        if self.download.startswith("arcgis") and self.kind == "vector":
+            return self.mirror_path.rsplit(".", 1)[0] + ".geojson"
+        return self.mirror_path
 
 
 def _shp(stem: str) -> tuple[str, ...]:
@@ -82,6 +91,7 @@ CATALOGUE: dict[str, Dataset] = {d.id: d for d in [
         "April 2023", ONS_OGL.format(year=2023),
         ons_feature_service("Sub_Integrated_Care_Board_Locations_April_2023_EN_BSC"),
         "sicbl_2023_bsc/sub-icbs.geojson", "vector", ("code", "name"), (106, 106), "arcgis",
+        aliases=(("SICBL23CD", "code"), ("SICBL23NM", "name")),
         note="Mirror copy is the ONS service output with fields renamed SICBL23CD→code, SICBL23NM→name."),
     Dataset(
         "sicbl_2022_buc", "Sub ICB Locations (July 2022) EN BUC", "ONS Open Geography Portal",
@@ -115,13 +125,14 @@ CATALOGUE: dict[str, Dataset] = {d.id: d for d in [
         ons_feature_service("Lower_layer_Super_Output_Areas_December_2021_Boundaries_EW_BSC_V4"),
         "lsoa21_boundaries_bsc/LSOA_Dec_2021_EW_BSC_V4_via_geographr.gpkg", "vector",
         ("lsoa21_code", "lsoa21_name"), (35672, 35672), "arcgis",
+        aliases=(("LSOA21CD", "lsoa21_code"), ("LSOA21NM", "lsoa21_name")),
         note="Mirror copy repackaged by geographr (fields lsoa21_code/lsoa21_name, EPSG:4326, made valid)."),
     Dataset(
         "stp_2021_buc", "Sustainability and Transformation Partnerships (April 2021) EN BUC",
         "ONS Open Geography Portal", "April 2021", ONS_OGL.format(year=2021),
         ons_feature_service("Sustainability_and_Transformation_Partnerships_April_2021_EN_BUC_v2"),
         "stp_2021_buc/STP_APR_2021_EN_BUC_via_geographr.gpkg", "vector", ("stp21_code", "stp21_name"),
-        (42, 42), "arcgis"),
+        (42, 42), "arcgis", aliases=(("STP21CD", "stp21_code"), ("STP21NM", "stp21_name"))),
     Dataset(
         "ccg_2021_bsc", "Clinical Commissioning Groups (April 2021) EN BSC", "ONS Open Geography Portal",
         "April 2021", ONS_OGL.format(year=2021),
@@ -144,7 +155,8 @@ CATALOGUE: dict[str, Dataset] = {d.id: d for d in [
         "LSOA21_SICBL26_ICB26_NHSER26_LAD26/FeatureServer/0/query?where=1%3D1&outFields=*&f=json",
         "lookup_lsoa21_sicbl26_icb26_2026/LSOA21_SICBL26_ICB26_NHSER_EN_LU_derived.csv", "csv",
         ("LSOA21CD", "SICBL26CD", "SICBL26CDH", "SICBL26NM", "ICB26CD", "ICB26NM", "NHSER23CD", "NHSER23CDH",
-         "NHSER26NM", "LAD24CD"), (33755, 33755), "arcgis", derived=True,
+         "NHSER26NM"), (33755, 33755), "arcgis", derived=True,
+        aliases=(("NHSER26CD", "NHSER23CD"), ("NHSER26CDH", "NHSER23CDH")),
         note="Mirror copy is a reconstruction of the ONS April 2026 lookup (see SOURCES.md 10b): labelled derived."),
     Dataset(
         "sicbl23_icb23_nhser23_lookup",
@@ -163,7 +175,9 @@ CATALOGUE: dict[str, Dataset] = {d.id: d for d in [
         "LSOA11_SICBL22_ICB22_LAD22_EN_LU/FeatureServer/0/query?where=1%3D1&outFields=*&f=json",
         "lookup_lsoa11_sicbl22_icb22_lad22/geographr_lookup_lsoa11_sicbl22_icb22_ltla22.csv", "csv",
         ("sicbl22_code", "sicbl22_code_h", "sicbl22_name", "icb22_code", "icb22_code_h", "icb22_name"),
-        (32844, 32844), "arcgis"),
+        (32844, 32844), "arcgis",
+        aliases=(("SICBL22CD", "sicbl22_code"), ("SICBL22CDH", "sicbl22_code_h"), ("SICBL22NM", "sicbl22_name"),
+                 ("ICB22CD", "icb22_code"), ("ICB22CDH", "icb22_code_h"), ("ICB22NM", "icb22_name"))),
     Dataset(
         "ccg21_stp21_nhser21_lookup",
         "Clinical Commissioning Group to STP and NHS England (Region) (April 2021) Lookup in England",
@@ -175,21 +189,15 @@ CATALOGUE: dict[str, Dataset] = {d.id: d for d in [
         "Lookup_in_England.csv", "csv",
         ("CCG21CD", "CCG21CDH", "CCG21NM", "STP21CD", "STP21CDH", "STP21NM", "NHSER21CD", "NHSER21NM"), (106, 106),
         "arcgis"),
-    Dataset(
-        "sicbl24_sicbl26_crosswalk", "SICBL (2024) to SICBL (2026) population crosswalk",
-        "Derived from the ONS April 2026 LSOA lookup", "April 2026", ONS_OGL.format(year=2026),
-        "https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services/"
-        "LSOA21_SICBL26_ICB26_NHSER26_LAD26/FeatureServer/0/query?where=1%3D1&outFields=*&f=json",
-        "crosswalk_sicbl24_sicbl26_2026/crosswalk_sicbl24_to_sicbl26.csv", "csv",
-        ("SICBL24CD", "SICBL26CD", "share_of_24"), (100, 120), "arcgis", derived=True,
-        note="Third-party crosswalk; the same facts follow from the April 2026 lookup."),
     # ---------------------------------------------------------------- Census 2021
     Dataset(
         "census21_lsoa_population", "Census 2021 TS007A Age by five-year age bands (usual residents), LSOA 2021",
         "ONS via Nomis", "Census day 21 March 2021", CENSUS_OGL,
         "https://www.nomisweb.co.uk/output/census/2021/census2021-ts007a.zip",
         "lsoa21_population_census2021/TS007A_age_by_five_year_age_bands_lsoa21_nomis.csv", "csv",
-        ("mnemonic", "Total"), (35672, 35672), "zip:census2021-ts007a-lsoa.csv", csv_skiprows=4),
+        ("mnemonic", "Total"), (35672, 35672), "zip:census2021-ts007a-lsoa.csv",
+        aliases=(("geography code", "mnemonic"), ("Age: Total", "Total")),
+        note="Mirror copy is a Nomis query export (4 title lines); the bulk zip has the header on line 1."),
     # ---------------------------------------------------------------- primary care
     Dataset(
         "gp_map_2025_10", "Patients Registered at a GP Practice, October 2025: mapping (practice → PCN → sub-ICB → ICB)",
@@ -199,8 +207,9 @@ CATALOGUE: dict[str, Dataset] = {d.id: d for d in [
         "nhsd_gp_reg_pat_prac_map_2025-10/gp-reg-pat-prac-map.csv", "csv",
         ("PRACTICE_CODE", "PRACTICE_NAME", "PRACTICE_POSTCODE", "PCN_CODE", "PCN_NAME", "ONS_SUB_ICB_LOCATION_CODE",
          "SUB_ICB_LOCATION_CODE", "ONS_ICB_CODE", "ICB_CODE", "ONS_COMM_REGION_CODE"), (5500, 7000),
-        note="URL is the publication landing page: the file link (files.digital.nhs.uk/<hex>/<hex>/"
-             "gp-reg-pat-prac-map.csv or .zip) changes every month and must be taken from that page."),
+        r"page:https://files\.digital\.nhs\.uk/[^\"']+/gp-reg-pat-prac-map\.csv",
+        note="URL is the publication page: the file link (files.digital.nhs.uk/<hex>/<hex>/gp-reg-pat-prac-map.csv) "
+             "changes every month, so fetch reads it off that page."),
     Dataset(
         "gp_map_2024_10", "Patients Registered at a GP Practice, October 2024: mapping (practice → PCN → sub-ICB → ICB)",
         "NHS England", "1 October 2024", NHS_OGL,
@@ -209,17 +218,18 @@ CATALOGUE: dict[str, Dataset] = {d.id: d for d in [
         "nhsd_gp_reg_pat_prac_map_2024-10/gp-reg-pat-prac-map.csv", "csv",
         ("PRACTICE_CODE", "PRACTICE_NAME", "PRACTICE_POSTCODE", "PCN_CODE", "PCN_NAME", "ONS_SUB_ICB_LOCATION_CODE",
          "SUB_ICB_LOCATION_CODE", "ONS_ICB_CODE", "ICB_CODE", "ONS_COMM_REGION_CODE"), (5500, 7000),
-        note="URL is the publication landing page: the file link (files.digital.nhs.uk/<hex>/<hex>/"
-             "gp-reg-pat-prac-map.csv or .zip) changes every month and must be taken from that page."),
+        r"page:https://files\.digital\.nhs\.uk/[^\"']+/gp-reg-pat-prac-map\.csv",
+        note="URL is the publication page: the file link (files.digital.nhs.uk/<hex>/<hex>/gp-reg-pat-prac-map.csv) "
+             "changes every month, so fetch reads it off that page."),
     Dataset(
         "gp_list_2025_04", "Patients Registered at a GP Practice, April 2025: totals (GP practice, all persons)",
         "NHS England", "1 April 2025", NHS_OGL,
         "https://digital.nhs.uk/data-and-information/publications/statistical/patients-registered-at-a-gp-practice/"
         "april-2025",
         "nhsd_gp_reg_pat_prac_all_2025-04/gp-reg-pat-prac-all.csv", "csv",
-        ("CODE", "NUMBER_OF_PATIENTS", "TYPE"), (5500, 7000), "zip:gp-reg-pat-prac-all.csv",
-        note="URL is the publication landing page: the file link (files.digital.nhs.uk/<hex>/<hex>/"
-             "gp-reg-pat-prac-all.zip) changes every month and must be taken from that page."),
+        ("CODE", "NUMBER_OF_PATIENTS", "TYPE"), (5500, 7000),
+        r"page:https://files\.digital\.nhs\.uk/[^\"']+/gp-reg-pat-prac-all\.zip|zip:gp-reg-pat-prac-all.csv",
+        note="URL is the publication page: fetch reads the monthly file link (gp-reg-pat-prac-all.zip) off it."),
     Dataset(
         "gp_lsoa_2025_10", "Patients Registered at a GP Practice, October 2025: practice × LSOA (all persons)",
         "NHS England", "1 October 2025", NHS_OGL + " " + ONS_OGL.format(year=2021),
@@ -227,7 +237,8 @@ CATALOGUE: dict[str, Dataset] = {d.id: d for d in [
         "october-2025",
         "gp_reg_lsoa_ssot_icb_2025-10/SSOT_GP_Patients_Oct25_clean.csv", "csv",
         ("LSOA_CODE", "PRACTICE_CODE", "NUMBER_OF_PATIENTS"), (1000, 2_000_000),
-        "zip:gp-reg-pat-prac-lsoa-all.csv",
+        r"page:https://files\.digital\.nhs\.uk/[^\"']+/gp-reg-pat-prac-lsoa-male-female-[^\"']+\.zip"
+        "|zip:gp-reg-pat-prac-lsoa-all.csv",
         note="The mirror holds one ICB (Staffordshire and Stoke-on-Trent, QNC); the publisher's file is national. "
              "URL is the publication landing page: the quarterly LSOA zip (gp-reg-pat-prac-lsoa-male-female-<Mon>-<YY>"
              ".zip, member gp-reg-pat-prac-lsoa-all.csv) sits under a files.digital.nhs.uk hex path that changes "
@@ -246,15 +257,6 @@ CATALOGUE: dict[str, Dataset] = {d.id: d for d in [
         "bbe3ead6bdaaf99ac8e5b32cfd169d432202e65e/Data/SSOT_GP_Practice_Locations.csv",
         "gp_reg_lsoa_ssot_icb_2025-10/SSOT_GP_Practice_Locations.csv", "csv",
         ("PRACTICE_CODE", "Latitude_1m", "Longitude_1m"), (100, 200)),
-    Dataset(
-        "ods_epcn_2024_10", "ODS ePCN: PCN details and core partner details (October 2024)",
-        "NHS England Organisation Data Service", "1 October 2024", NHS_OGL,
-        "https://www.odsdatasearchandexport.nhs.uk/api/getReport?report=epcn",
-        "ods_epcn_2024-10/epcn_pcn_details.csv", "csv",
-        ("PCN Code", "PCN Name", "Open Date", "Close Date"), (1200, 1500),
-        note="Publisher serves only the current ePCN (no Oct 2024 archive) as a header-less CSV from ODS Data Search "
-             "and Export; the legacy workbook is digital.nhs.uk/binaries/content/assets/website-assets/services/ods/"
-             "data-downloads-other-nhs-organisations/epcn.zip (ePCN.xlsx, sheet PCNDetails)."),
 ]}
 
 
