@@ -58,6 +58,10 @@ def sources_for(v: Vintage) -> list[str]:
     return ids
 
 
+# The modules whose code shapes the atlas: editing one of them rebuilds it; the UI does not.
+BUILD_MODULES = ("atlas", "build", "catchments", "fetch", "readers", "sources", "waves")
+
+
 def fingerprint(v: Vintage) -> str:
     """Hash of the inputs (file sizes and mtimes), the waves facts and the code: same hash, same atlas."""
     h = hashlib.sha256(f"{FORMAT_VERSION}|{v}".encode())
@@ -68,7 +72,8 @@ def fingerprint(v: Vintage) -> str:
         if p is not None:
             st = p.stat()
             h.update(f"{p}|{st.st_size}|{st.st_mtime_ns}".encode())
-    for p in [waves_csv(), *sorted(Path(__file__).parent.glob("*.py"))]:
+    here = Path(__file__).parent
+    for p in [waves_csv(), *(here / f"{m}.py" for m in BUILD_MODULES)]:
         h.update(p.read_bytes())
     return h.hexdigest()[:16]
 
@@ -394,9 +399,11 @@ def _pcns(lsoa, practices, report):
     known = practices["code"]
     regs = regs[regs["practice"].isin(known)]
     report["registrations"] = reg_report
-    inputs = practices[["code", "pcn", "list_size", "geometry"]].copy()
+    inputs = practices[["code", "pcn", "list_size", "sicbl", "icb", "geometry"]].copy()
     inputs.loc[~practices["has_location"], "geometry"] = None
-    result = C.build_catchments(lsoa[["code", "residents", "geometry"]], inputs, regs)
+    # sub-ICB and ICB matter to the model: patients rarely cross sub-ICB lines, and the registered-to-
+    # resident ratio differs by ICB (see catchments.py).
+    result = C.build_catchments(lsoa[["code", "residents", "sicbl", "icb", "geometry"]], inputs, regs)
     pcn_lsoa = result.pcn_lsoa
     lsoa["pcn"] = lsoa["code"].map(result.lsoa_pcn)
     allocated = practices[practices["pcn"] != "U"]

@@ -10,11 +10,16 @@ from .sources import DEFAULT_VINTAGE, VINTAGES
 
 
 def _tqdm_progress():
+    """A progress callback that opens its bar on first use (a reused atlas prints nothing)."""
     from tqdm import tqdm
 
-    bar = tqdm(total=100, bar_format="{l_bar}{bar}| {elapsed}", file=sys.stderr)
+    state: dict = {}
 
     def update(message: str, fraction: float) -> None:
+        bar = state.get("bar")
+        if bar is None:
+            bar = state["bar"] = tqdm(total=100, bar_format="{desc:<62}{percentage:3.0f}% |{bar}| {elapsed}",
+                                      file=sys.stderr)
         bar.set_description_str(message[:60])
         bar.n = int(fraction * 100)
         bar.refresh()
@@ -56,7 +61,8 @@ def cmd_info(args) -> int:
     print(f"{'tier':<10}{'units':>8}{'residents':>14}{'registered':>14}  derived")
     for tier, row in data["tiers"].items():
         reg = row.get("registered_patients")
-        print(f"{tier:<10}{row['units']:>8,}{row.get('residents', 0):>14,}"
+        res = row.get("residents")
+        print(f"{tier:<10}{row['units']:>8,}{(f'{res:,}' if res is not None else '-'):>14}"
               f"{(f'{reg:,}' if reg is not None else '-'):>14}  {'yes' if row.get('derived') else ''}")
     p = data.get("practices", {})
     print(f"primary care extract {data.get('primary_care_extract')}, list sizes {data.get('list_size_extract')}: "
