@@ -130,3 +130,49 @@ def test_waves_file_must_have_42_icbs(tmp_path):
     p.write_text("icb22cd,icb23cd,icb_ods,icb_name,wave,wave_label,designated,evidence\nE1,E1,Q,n,1,w,2017,c\n")
     with pytest.raises(ValueError, match="42 unique ICBs"):
         R.read_waves(p)
+
+
+def test_sicbl_region_lookup(fake_mirror, any_size):
+    write(fake_mirror, "sicbl23_icb23_nhser23_lookup",
+          "\ufeffSICBL23CD,SICBL23CDH,SICBL23NM,ICB23CD,ICB23CDH,ICB23NM,NHSER23CD,NHSER23CDH,NHSER23NM,ObjectId\n"
+          "E38000256,W2U3Z,NW London,E54000027,QRV,NWL ICB,E40000003,Y56,London,1\n")
+    out = R.read_sicbl_region_lookup()
+    assert out.iloc[0].tolist() == ["E38000256", "E54000027", "QRV", "E40000003", "Y56", "London"]
+
+
+def test_sicbl22_lookup_one_row_per_sub_icb(fake_mirror, any_size):
+    head = ("lsoa11_name,lsoa11_code,sicbl22_name,sicbl22_code,sicbl22_code_h,icb22_name,icb22_code,icb22_code_h,"
+            "ltla22_name,ltla22_code\n")
+    write(fake_mirror, "lsoa11_sicbl22_lookup", head +
+          "a,E01000001,S1,E38000001,01A,I1,E54000001,QA1,L,E06000001\n"
+          "b,E01000002,S1,E38000001,01A,I1,E54000001,QA1,L,E06000001\n"
+          "c,E01000003,S2,E38000002,02B,I1,E54000001,QA1,L,E06000001\n")
+    out = R.read_sicbl22_lookup()
+    assert out["sicbl"].tolist() == ["E38000001", "E38000002"] and set(out["icb_ods"]) == {"QA1"}
+
+
+def test_sicbl22_lookup_rejects_sub_icb_in_two_icbs(fake_mirror, any_size):
+    head = ("lsoa11_name,lsoa11_code,sicbl22_name,sicbl22_code,sicbl22_code_h,icb22_name,icb22_code,icb22_code_h,"
+            "ltla22_name,ltla22_code\n")
+    write(fake_mirror, "lsoa11_sicbl22_lookup", head +
+          "a,E01000001,S1,E38000001,01A,I1,E54000001,QA1,L,E06000001\n"
+          "b,E01000002,S1,E38000001,01A,I2,E54000002,QA2,L,E06000001\n")
+    with pytest.raises(ValueError, match=r"lsoa11_sicbl22_lookup.*E38000001"):
+        R.read_sicbl22_lookup()
+
+
+def test_ccg_stp_lookup(fake_mirror, any_size):
+    write(fake_mirror, "ccg21_stp21_nhser21_lookup",
+          "\ufeffFID,CCG21CD,CCG21CDH,CCG21NM,STP21CD,STP21CDH,STP21NM,NHSER21CD,NHSER21CDH,NHSER21NM\n"
+          "1,E38000236,18C,NHS H&W CCG,E54000019,QGH,H&W,E40000008,Y60,Midlands\n")
+    out = R.read_ccg_stp_lookup()
+    assert out.iloc[0][["sicbl", "icb", "region21", "region_name"]].tolist() == [
+        "E38000236", "E54000019", "E40000008", "Midlands"]
+
+
+def test_publisher_census_layout_is_read_through_aliases(fake_mirror, any_size):
+    """The Nomis bulk file: header on line 1, 'geography code' and 'Age: Total' columns."""
+    write(fake_mirror, "census21_lsoa_population",
+          "date,geography,geography code,Age: Total,Age: Aged 4 years and under\n"
+          "2021,Hartlepool 001A,E01011954,2284,166\n2021,Cardiff 001A,W01001234,1500,90\n")
+    assert R.read_census_population().to_dict("list") == {"code": ["E01011954"], "residents": [2284]}
