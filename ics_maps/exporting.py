@@ -17,6 +17,22 @@ child_code, child_name, parent_code, parent_name; overlap_residents (Census 2021
 fractional where a PCN is involved; areal interpolation under ``--weight area``); child_residents,
 parent_residents; share_of_child, share_of_parent (0–1); overlap_km2; relationship (coterminous,
 nested or split, for the child, under the tolerance). See :mod:`ics_maps.nesting`.
+
+Columns of the summary CSVs (see :mod:`ics_maps.summaries`):
+
+* ``icb``: code, name, ods_code, residents, registered (patients of its practices, April 2025),
+  n_sicbl, n_lad_whole / n_lad_part and n_utla_whole / n_utla_part (councils with all / some of
+  their residents in the ICS), n_pcn, n_practices, share_residents_in_split_lads (share of the
+  ICS's residents living in districts split with another ICS), wave, waves, region, region_name.
+* ``lad`` / ``utla``: code, name, ods_code, [utla,] residents, n_icb, n_sicbl, n_pcn (PCNs holding
+  ≥ 1 % of its residents), n_pcn_based (PCNs whose largest share of patients lives there), n_pcn_any
+  (PCNs with any resident attributed), icbs (each ICS with its share), relationship_to_icb.
+* ``sicbl``: code, name, ods_code, icb, region, residents, registered, n_lad_whole, n_lad_part,
+  n_pcn, n_practices.
+* ``region``: code, name, ods_code, residents, registered, n_icb, n_sicbl, n_pcn, n_practices.
+* ``pcn``: code, name, ods_code, sicbl, icb, region, list_size, n_practices, residents (attributed),
+  method, n_lad, main_lad, main_lad_name, main_lad_share (share of its registered patients).
+* ``practice`` / ``lsoa``: the atlas table as it is, without geometry.
 """
 from __future__ import annotations
 
@@ -66,6 +82,18 @@ def safe_csv(df: pd.DataFrame) -> bytes:
     return text.encode("utf-8")
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _publish(tmp: str, path: Path) -> None:
+    """Give the temp file ordinary permissions (mkstemp makes it 0600) and swap it into place."""
+    os.chmod(tmp, 0o666 & ~_umask())
+    os.replace(tmp, path)
+
+
 def atomic_write_bytes(data: bytes, path: str | os.PathLike) -> Path:
     """Write bytes to ``path`` via a temporary file in the same directory and os.replace."""
     path = Path(path)
@@ -76,7 +104,7 @@ def atomic_write_bytes(data: bytes, path: str | os.PathLike) -> Path:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        _publish(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -102,8 +130,8 @@ def write_geojson(gdf: gpd.GeoDataFrame, path: str | os.PathLike) -> Path:
     os.close(fd)
     os.unlink(tmp)  # the GeoJSON driver refuses to overwrite an existing file
     try:
-        out.to_file(tmp, driver="GeoJSON", RFC7946="YES")
-        os.replace(tmp, path)
+        out.to_file(tmp, driver="GeoJSON", layer=path.stem, RFC7946="YES")
+        _publish(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -2,14 +2,13 @@
 
 All figures are population-weighted through LSOA atoms (see :mod:`ics_maps.nesting`), so an LA
 "wholly inside" an ICS means all of its Census 2021 residents live there. PCN figures that say
-"serving" use ``atlas.pcn_lsoa`` (a PCN serves an area if any of the area's residents are
-attributed to it).
+"serving" use ``atlas.pcn_lsoa`` (see :func:`la_summary` for the threshold).
 """
 from __future__ import annotations
 
 import pandas as pd
 
-from .nesting import coterminosity, lsoa_atoms
+from .nesting import coterminosity
 from .tiers import check_tier
 
 SUMMARY_TIERS: tuple[str, ...] = ("region", "icb", "sicbl", "utla", "lad", "pcn", "practice", "lsoa")
@@ -102,24 +101,28 @@ def sicbl_summary(atlas) -> pd.DataFrame:
     return out
 
 
-def _serving(atlas, tier: str) -> pd.DataFrame:
-    """Distinct (area code, PCN) pairs where some of the area's residents are attributed to the PCN."""
-    atoms = lsoa_atoms(atlas, with_pcn=True)
-    atoms = atoms[atoms["residents"] > 0]
-    return atoms[[tier, "pcn"]].dropna().drop_duplicates()
+def la_summary(atlas, tier: str = "lad", min_share: float = 0.01) -> pd.DataFrame:
+    """Per LA (``lad`` or ``utla``): residents, how many ICSs, sub-ICBs and PCNs serve it, and its ICSs.
 
-
-def la_summary(atlas, tier: str = "lad") -> pd.DataFrame:
-    """Per LA (``lad`` or ``utla``): residents, how many ICSs, sub-ICBs and PCNs serve it, and its ICSs."""
+    PCN counts come from ``atlas.pcn_lsoa`` (observed registrations or the fitted catchment model,
+    which gives far-away PCNs tiny fractions): ``n_pcn`` counts PCNs holding at least ``min_share``
+    of the LA's residents, ``n_pcn_based`` PCNs whose largest share of registered patients lives
+    in the LA, and ``n_pcn_any`` every PCN with any resident attributed.
+    """
     if tier not in ("lad", "utla"):
         raise ValueError(f"la_summary takes 'lad' or 'utla', not {tier!r}")
     out = _base(atlas, tier, ("utla", "residents") if tier == "lad" else ("residents",))
     codes = out["code"]
     icb = coterminosity(atlas, tier, "icb")
     sic = coterminosity(atlas, tier, "sicbl")
+    pcn = coterminosity(atlas, tier, "pcn")
     out["n_icb"] = codes.map(icb.groupby("child_code").size()).fillna(0).astype("int64")
     out["n_sicbl"] = codes.map(sic.groupby("child_code").size()).fillna(0).astype("int64")
-    out["n_pcn"] = codes.map(_serving(atlas, tier).groupby(tier).size()).fillna(0).astype("int64")
+    serving = pcn[pcn["share_of_child"] >= min_share]
+    out["n_pcn"] = codes.map(serving.groupby("child_code").size()).fillna(0).astype("int64")
+    based = pcn_la_shares(atlas, tier).drop_duplicates("pcn").groupby("la").size()
+    out["n_pcn_based"] = codes.map(based).fillna(0).astype("int64")
+    out["n_pcn_any"] = codes.map(pcn.groupby("child_code").size()).fillna(0).astype("int64")
     listed = icb.assign(txt=icb["parent_code"] + " " + icb["parent_name"].fillna("") + " ("
                         + (icb["share_of_child"] * 100).round(1).astype(str) + "%)")
     out["icbs"] = codes.map(listed.groupby("child_code")["txt"].agg("; ".join))

@@ -59,8 +59,13 @@ def test_safe_csv_string_dtype_and_geodataframe():
 
 def test_write_csv_is_atomic(tmp_path, monkeypatch):
     target = tmp_path / "sub" / "t.csv"
-    E.write_csv(pd.DataFrame({"a": [1]}), target)
+    old = os.umask(0o022)
+    try:
+        E.write_csv(pd.DataFrame({"a": [1]}), target)
+    finally:
+        os.umask(old)
     assert target.read_text(encoding="utf-8") == "a\n1\n"
+    assert target.stat().st_mode & 0o777 == 0o644  # the umask applies, not mkstemp's private 0600
 
     def boom(src, dst):
         raise OSError("disk full")
@@ -77,6 +82,7 @@ def test_write_geojson_in_wgs84(tmp_path):
     path = E.write_geojson(atlas.tier("icb"), tmp_path / "icb.geojson")
     gj = json.loads(path.read_text())
     assert gj["type"] == "FeatureCollection" and len(gj["features"]) == 2
+    assert gj["name"] == "icb"  # the layer is named after the file, not the temp file
     props = {f["properties"]["code"]: f["properties"] for f in gj["features"]}
     assert props["I1"]["residents"] == 1400
     lon, lat = gj["features"][0]["geometry"]["coordinates"][0][0]

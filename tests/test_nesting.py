@@ -286,3 +286,38 @@ def test_summary_helpers(atlas):
     assert kids.loc["B", "main_share"] == pytest.approx(1000 / 1800)
     empty = N.relationship_summary(t.iloc[0:0])
     assert empty["children"].tolist() == [0, 0, 0]
+
+
+# ---------------------------------------------------------------------------- the atom index
+
+
+def test_atom_index_is_cached_and_follows_replaced_tables():
+    a = toy_atlas()
+    assert N.atom_index(a) is N.atom_index(a)
+    lsoa = a.tiers["lsoa"].copy()
+    lsoa["residents"] = lsoa["residents"] * 2
+    a.tiers["lsoa"] = lsoa  # a new table: the cached index must not be reused
+    assert row(N.coterminosity(a, "lad", "icb"), "B", "I1")["overlap_residents"] == 1600
+
+
+def test_dense_and_sparse_pair_sums_agree(monkeypatch):
+    a = toy_atlas()
+    dense = N.coterminosity(a, "pcn", "lad")
+    monkeypatch.setattr(N, "DENSE_LIMIT", 0)
+    sparse = N.coterminosity(a, "pcn", "lad")
+    pd.testing.assert_frame_equal(dense, sparse)
+
+
+def test_positions_with_unknown_and_duplicate_keys():
+    keys = pd.Series(["a", "b", "c"])
+    assert N._positions(keys, pd.Series(["c", "x", "a"])).tolist() == [2, -1, 0]
+    with pytest.raises(Exception):  # duplicate keys cannot be positions: the index lookup refuses too
+        N._positions(pd.Series(["a", "a"]), pd.Series(["a"]))
+
+
+def test_lsoa_atoms_table_keeps_every_resident():
+    a = toy_atlas()
+    whole, split = N.lsoa_atoms(a), N.lsoa_atoms(a, with_pcn=True)
+    assert len(whole) == 8 and len(split) == 10
+    assert whole["residents"].sum() == split["residents"].sum() == 3600
+    assert split.loc[(split["lsoa"] == "L3") & (split["pcn"] == "P3"), "residents"].item() == pytest.approx(225)

@@ -20,7 +20,8 @@ def test_icb_summary(atlas):
     i1, i2 = s.loc["I1"], s.loc["I2"]
     assert (i1["residents"], i1["registered"], i1["n_sicbl"]) == (1400, 12000, 1)
     assert (i1["n_lad_whole"], i1["n_lad_part"], i1["n_utla_whole"], i1["n_utla_part"]) == (1, 1, 0, 1)
-    assert (i2["n_sicbl"], i2["n_lad_whole"], i2["n_lad_part"], i2["n_utla_whole"], i2["n_utla_part"]) == (2, 1, 1, 1, 1)
+    assert (i2["n_sicbl"], i2["n_lad_whole"], i2["n_lad_part"]) == (2, 1, 1)
+    assert (i2["n_utla_whole"], i2["n_utla_part"]) == (1, 1)
     assert (i1["n_pcn"], i2["n_pcn"]) == (2, 1)
     assert (i1["n_practices"], i2["n_practices"]) == (3, 4)
     assert i1["share_residents_in_split_lads"] == pytest.approx(800 / 1400)  # district B straddles I1/I2
@@ -33,12 +34,18 @@ def test_la_summaries(atlas):
     assert lad["n_icb"].to_dict() == {"A": 1, "B": 2, "C": 1}
     assert lad["n_sicbl"].to_dict() == {"A": 1, "B": 2, "C": 1}
     assert lad["n_pcn"].to_dict() == {"A": 1, "B": 3, "C": 1}  # B's LSOAs use P1, P2 and P3
+    assert lad["n_pcn_any"].to_dict() == {"A": 1, "B": 3, "C": 1}
+    assert lad["n_pcn_based"].to_dict() == {"A": 1, "B": 1, "C": 1}  # P1 → A 70 %, P2 → B, P3 → C 80 %
+    # P1 holds 100 of B's 1800 residents (5.6 %): counted at a 5 % threshold, not at 6 %
+    assert S.la_summary(atlas, "lad", min_share=0.05).set_index("code").loc["B", "n_pcn"] == 3
+    assert S.la_summary(atlas, "lad", min_share=0.06).set_index("code").loc["B", "n_pcn"] == 2
     assert lad["residents"].to_dict() == {"A": 600, "B": 1800, "C": 1200}
     assert lad.loc["B", "relationship_to_icb"] == "split"
     assert lad.loc["B", "icbs"] == "I2 Name I2 (55.6%); I1 Name I1 (44.4%)"
     utla = S.summary(atlas, "utla").set_index("code")
     assert utla["n_icb"].to_dict() == {"U1": 2, "U2": 1}
     assert utla["n_pcn"].to_dict() == {"U1": 3, "U2": 1}
+    assert utla["n_pcn_based"].to_dict() == {"U1": 2, "U2": 1}
 
 
 def test_pcn_summary_and_la_shares(atlas):

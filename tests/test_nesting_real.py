@@ -1,0 +1,126 @@
+"""The nesting engine and summaries on the real atlases (2024: 42 ICBs; 2026: 36 ICBs).
+
+The split-LA lists were checked independently: summing Census 2021 residents over the raw ONS
+LSOA21 → ICB lookups (LSOA21_SICBL24_ICB24_LAD24, LSOA21_SICBL26_ICB26) gives the same councils
+and shares. Fixtures ``atlas_2024`` / ``atlas_2026`` (conftest.py) build or load via ensure_atlas.
+"""
+from __future__ import annotations
+
+import pytest
+
+from ics_maps import nesting as N
+from ics_maps import summaries as S
+
+ENGLAND = 56_490_091
+
+# LAD → share of its residents in each ICB, for every LAD split between ICBs.
+SPLIT_LADS_2024 = {
+    "E06000060": {"E54000044": 0.987365, "E54000024": 0.012635},  # Buckinghamshire
+    "E06000063": {"E54000050": 0.968828, "E54000048": 0.031172},  # Cumberland
+    "E06000064": {"E54000048": 0.758413, "E54000050": 0.241587},  # Westmorland and Furness
+    "E06000065": {"E54000051": 0.907509, "E54000054": 0.082644, "E54000048": 0.009847},  # North Yorkshire
+    "E07000089": {"E54000034": 0.749776, "E54000042": 0.250224},  # Hart (Frimley / HIOW)
+    "E07000099": {"E54000025": 0.848126, "E54000056": 0.151874},  # North Hertfordshire
+    "E07000177": {"E54000044": 0.988253, "E54000059": 0.011747},  # Cherwell
+    "E07000180": {"E54000044": 0.954369, "E54000040": 0.045631},  # Vale of White Horse
+    "E07000209": {"E54000063": 0.857555, "E54000034": 0.142445},  # Guildford
+    "E07000212": {"E54000063": 0.865740, "E54000034": 0.134260},  # Runnymede
+    "E07000214": {"E54000034": 0.840108, "E54000063": 0.159892},  # Surrey Heath
+    "E07000216": {"E54000063": 0.647590, "E54000034": 0.352410},  # Waverley
+    "E07000244": {"E54000023": 0.527117, "E54000022": 0.472883},  # East Suffolk
+}
+# April 2026: the mergers (Frimley split by place, Surrey + Sussex, Herts into Central East, Norfolk
+# and Suffolk) healed seven of the thirteen; the Cumbria / North Yorkshire / Oxfordshire edges remain.
+SPLIT_LADS_2026 = {
+    "E06000060": {"E54000070": 0.987365, "E54000065": 0.012635},
+    "E06000063": {"E54000050": 0.968828, "E54000048": 0.031172},
+    "E06000064": {"E54000048": 0.758413, "E54000050": 0.241587},
+    "E06000065": {"E54000051": 0.907509, "E54000054": 0.082644, "E54000048": 0.009847},
+    "E07000177": {"E54000070": 0.988253, "E54000059": 0.011747},
+    "E07000180": {"E54000070": 0.954369, "E54000040": 0.045631},
+}
+SPLIT_UTLAS_2024 = {"E06000060", "E06000063", "E06000064", "E06000065", "E10000012", "E10000014", "E10000015",
+                    "E10000025", "E10000029", "E10000030"}  # Bucks, Cumbria ×2, N Yorks, Essex, Hants, Herts,
+#                                                             Oxon, Suffolk, Surrey
+SPLIT_UTLAS_2026 = {"E06000060", "E06000063", "E06000064", "E06000065", "E10000025"}
+
+
+def shares(table) -> dict:
+    sp = N.split_units(table)
+    return {c: dict(zip(g["parent_code"], g["share_of_child"].round(6))) for c, g in sp.groupby("child_code")}
+
+
+def test_split_lads_2024(atlas_2024):
+    assert shares(N.coterminosity(atlas_2024, "lad", "icb")) == SPLIT_LADS_2024
+
+
+def test_split_lads_2026(atlas_2026):
+    assert shares(N.coterminosity(atlas_2026, "lad", "icb")) == SPLIT_LADS_2026
+
+
+def test_split_utlas(atlas_2024, atlas_2026):
+    assert set(shares(N.coterminosity(atlas_2024, "utla", "icb"))) == SPLIT_UTLAS_2024
+    assert set(shares(N.coterminosity(atlas_2026, "utla", "icb"))) == SPLIT_UTLAS_2026
+    essex = N.coterminosity(atlas_2024, "utla", "icb").query("child_code == 'E10000012'")
+    assert essex["overlap_residents"].tolist() == [842_862, 341_022, 319_592]  # MSE, SNEE, HWE
+
+
+def test_coterminous_councils(atlas_2026):
+    lad = N.coterminosity(atlas_2026, "lad", "icb")
+    assert lad.loc[lad["relationship"] == "coterminous", ["child_code", "parent_code"]].values.tolist() == \
+        [["E06000066", "E54000038"]]  # Somerset council = Somerset ICB
+    utla = N.coterminosity(atlas_2026, "utla", "icb")
+    assert set(utla.loc[utla["relationship"] == "coterminous", "child_name"]) == {
+        "Somerset", "Gloucestershire", "Lincolnshire"}
+
+
+@pytest.mark.parametrize("vintage, n_icb", [("2024", 42), ("2026", 36)])
+def test_nhs_tiers_nest_exactly(request, vintage, n_icb):
+    atlas = request.getfixturevalue(f"atlas_{vintage}")
+    sic = N.coterminosity(atlas, "sicbl", "icb")
+    assert len(sic) == 106 and sic["child_code"].is_unique
+    assert set(sic["relationship"]) <= {"nested", "coterminous"} and (sic["share_of_child"] == 1).all()
+    reg = N.coterminosity(atlas, "icb", "region")
+    assert len(reg) == n_icb and reg["child_code"].is_unique and set(reg["relationship"]) == {"nested"}
+    assert reg["parent_code"].nunique() == 7
+    assert reg.groupby("parent_code")["parent_residents"].first().sum() == ENGLAND
+    rs = S.summary(atlas, "region")
+    assert len(rs) == 7 and rs["n_icb"].sum() == n_icb and rs["n_sicbl"].sum() == 106
+
+
+@pytest.mark.parametrize("child, parent", [("lad", "icb"), ("utla", "icb"), ("sicbl", "lad"), ("pcn", "lad"),
+                                           ("pcn", "sicbl"), ("pcn", "icb"), ("icb", "region"), ("lad", "pcn")])
+def test_every_resident_counted_once(atlas_2026, child, parent):
+    t = N.coterminosity(atlas_2026, child, parent)
+    assert t["overlap_residents"].sum() == pytest.approx(ENGLAND, abs=1)
+    per_child = t.groupby("child_code")["share_of_child"].sum()
+    assert per_child.to_numpy() == pytest.approx(1.0, abs=1e-9)
+
+
+def test_icb_summary_2026(atlas_2026):
+    s = S.summary(atlas_2026, "icb").set_index("code")
+    assert len(s) == 36 and s["n_sicbl"].sum() == 106
+    assert s["n_pcn"].sum() == len(atlas_2026.tier("pcn"))
+    assert s["residents"].sum() == ENGLAND
+    # whole + part LAD memberships: 296 LADs, six of them counted in two or three ICBs
+    assert s["n_lad_whole"].sum() == 296 - 6 and s["n_lad_part"].sum() == sum(map(len, SPLIT_LADS_2026.values()))
+    tv = s.loc["E54000070"]  # Thames Valley holds the large parts of Buckinghamshire, Cherwell and Vale
+    assert tv["n_lad_part"] == 3
+    assert tv["share_residents_in_split_lads"] == pytest.approx((546_081 + 161_021 + 132_600) / tv["residents"])
+    assert s.loc["E54000038", "share_residents_in_split_lads"] == 0  # Somerset
+
+
+def test_pcn_la_shares_sum_to_one(atlas_2026):
+    sh = S.pcn_la_shares(atlas_2026)
+    assert sh["pcn"].nunique() == len(atlas_2026.tier("pcn"))
+    assert sh.groupby("pcn")["share"].sum().to_numpy() == pytest.approx(1.0)
+
+
+def test_population_tables_are_fast(atlas_2026):
+    import time
+
+    N.coterminosity(atlas_2026, "pcn", "lad")  # builds the atom index once
+    t0 = time.perf_counter()
+    for child, parent in [("lad", "icb"), ("pcn", "lad"), ("icb", "pcn")]:
+        N.coterminosity(atlas_2026, child, parent)
+    assert time.perf_counter() - t0 < 0.6  # target 0.2 s a table; measured ~0.002–0.015 s
