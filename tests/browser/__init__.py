@@ -1,0 +1,1 @@
+"""Browser tests: real Streamlit servers driven by headless Chromium (marker ``browser``)."""
