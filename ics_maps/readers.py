@@ -195,14 +195,21 @@ def read_lsoa_lookup(dataset_id: str, progress: Progress | None = None) -> pd.Da
     return out
 
 
-def read_sicbl_region_lookup(progress: Progress | None = None) -> pd.DataFrame:
-    """April 2023 sub-ICB → ICB → NHS region: ``sicbl, icb, icb_ods, region, region_ods, region_name``."""
-    ds = dataset("sicbl23_icb23_nhser23_lookup")
+def _code_table(dataset_id: str, key: str, what: str, columns: dict[str, str],
+                progress: Progress | None = None) -> pd.DataFrame:
+    """A lookup with one row per ``key`` code: read, check, keep and rename ``columns``."""
+    ds = dataset(dataset_id)
     df = _read_csv(ds, progress)
     _check_rows(ds, len(df))
-    _check_unique(ds, df["SICBL23CD"], "sub-ICB")
-    return pd.DataFrame({"sicbl": df["SICBL23CD"], "icb": df["ICB23CD"], "icb_ods": df["ICB23CDH"],
-                         "region": df["NHSER23CD"], "region_ods": df["NHSER23CDH"], "region_name": df["NHSER23NM"]})
+    _check_unique(ds, df[key], what)
+    return df[list(columns)].rename(columns=columns).reset_index(drop=True)
+
+
+def read_sicbl_region_lookup(progress: Progress | None = None) -> pd.DataFrame:
+    """April 2023 sub-ICB → ICB → NHS region: ``sicbl, icb, icb_ods, region, region_ods, region_name``."""
+    return _code_table("sicbl23_icb23_nhser23_lookup", "SICBL23CD", "sub-ICB", {
+        "SICBL23CD": "sicbl", "ICB23CD": "icb", "ICB23CDH": "icb_ods", "NHSER23CD": "region",
+        "NHSER23CDH": "region_ods", "NHSER23NM": "region_name"}, progress)
 
 
 def read_sicbl22_lookup(progress: Progress | None = None) -> pd.DataFrame:
@@ -218,13 +225,9 @@ def read_sicbl22_lookup(progress: Progress | None = None) -> pd.DataFrame:
 
 def read_ccg_stp_lookup(progress: Progress | None = None) -> pd.DataFrame:
     """April 2021 CCG → STP → region: ``sicbl, sicbl_ods, sicbl_name, icb, icb_ods, icb_name, region21, region_name``."""
-    ds = dataset("ccg21_stp21_nhser21_lookup")
-    df = _read_csv(ds, progress)
-    _check_rows(ds, len(df))
-    _check_unique(ds, df["CCG21CD"], "CCG")
-    return pd.DataFrame({"sicbl": df["CCG21CD"], "sicbl_ods": df["CCG21CDH"], "sicbl_name": df["CCG21NM"],
-                         "icb": df["STP21CD"], "icb_ods": df["STP21CDH"], "icb_name": df["STP21NM"],
-                         "region21": df["NHSER21CD"], "region_name": df["NHSER21NM"]})
+    return _code_table("ccg21_stp21_nhser21_lookup", "CCG21CD", "CCG", {
+        "CCG21CD": "sicbl", "CCG21CDH": "sicbl_ods", "CCG21NM": "sicbl_name", "STP21CD": "icb",
+        "STP21CDH": "icb_ods", "STP21NM": "icb_name", "NHSER21CD": "region21", "NHSER21NM": "region_name"}, progress)
 
 
 # ---------------------------------------------------------------------------- primary care
