@@ -306,7 +306,7 @@ def parse_code(value: str | None, codes: Iterable[str], what: str, extra: Mappin
             return cand, None
     if len(v) > MAX_PARAM_CHARS or not _CODE.match(v):
         return None, f"Ignored a malformed {what} code “{short(v)}” in the link."
-    return None, f"No {what} with code “{short(v)}” in this vintage and filter: showing the first one instead."
+    return None, f"No {what} with code “{short(v)}” in this vintage and filter: it was ignored."
 
 
 # ---------------------------------------------------------------------------- search
@@ -352,3 +352,66 @@ def search_units(units: pd.DataFrame, query: str, limit: int = 50) -> pd.DataFra
     rank[code == q] = 0
     out = units.assign(_rank=rank)
     return out[out["_rank"] < 9].sort_values(["_rank", "name"], kind="mergesort").drop(columns="_rank").head(limit)
+
+
+# ---------------------------------------------------------------------------- breakdowns for the pages
+
+
+def system_breakdown(atlas, icb_code: str, place_tier: str = "lad", min_share: float = 0.0) -> pd.DataFrame:
+    """Residents of one ICS by place (an LA tier or sub-ICB) and PCN: the treemap's leaves.
+
+    Each LSOA of the ICS is split between PCNs by ``atlas.pcn_lsoa`` shares (an LSOA no PCN is
+    attributed to stays whole, with PCN "none"). Columns ``place, place_name, pcn, pcn_name,
+    residents``; residents sum to the ICS's Census 2021 residents. PCNs serving less than
+    ``min_share`` of a place's residents are grouped as "Other PCNs" in that place.
+    """
+    from .nesting import lsoa_atoms
+
+    atoms = lsoa_atoms(atlas, with_pcn=True)
+    atoms = atoms[atoms["icb"] == icb_code]
+    g = atoms.groupby([atoms[place_tier], atoms["pcn"].fillna("none")], dropna=False)["residents"].sum()
+    out = g.rename("residents").reset_index()
+    out.columns = ["place", "pcn", "residents"]
+    out = out[out["residents"] > 0]
+    out.insert(1, "place_name", out["place"].map(_names(atlas, place_tier)))
+    out["pcn_name"] = out["pcn"].map(_names(atlas, "pcn")).fillna("No PCN attributed")
+    if min_share > 0:
+        small = out["residents"] < min_share * out.groupby("place")["residents"].transform("sum")
+        n_small = small.groupby(out["place"]).transform("sum")
+        out.loc[small, "pcn_name"] = "Other PCNs (" + n_small[small].astype(int).astype(str) + ", each under " \
+            + f"{100 * min_share:g}% of the place)"
+        out.loc[small, "pcn"] = "other"
+        out = out.groupby(["place", "place_name", "pcn", "pcn_name"], as_index=False)["residents"].sum()
+    return out[["place", "place_name", "pcn", "pcn_name", "residents"]].sort_values(
+        ["place_name", "residents"], ascending=[True, False]).reset_index(drop=True)
+
+
+def _names(atlas, tier: str) -> pd.Series:
+    t = atlas.tier(tier)
+    return pd.Series(t["name"].to_numpy(), index=t["code"].to_numpy()).groupby(level=0).first()
+
+
+def rows_for(table: pd.DataFrame, child: str | None = None, parent: str | None = None) -> pd.DataFrame:
+    """Rows of a coterminosity table for one child code and/or one parent code."""
+    keep = pd.Series(True, index=table.index)
+    if child is not None:
+        keep &= table["child_code"] == child
+    if parent is not None:
+        keep &= table["parent_code"] == parent
+    return table[keep].reset_index(drop=True)
+
+
+def children_of(table: pd.DataFrame, parent: str) -> pd.DataFrame:
+    """All rows of every child that overlaps ``parent`` (so each child's other parents show too)."""
+    kids = set(table.loc[table["parent_code"] == parent, "child_code"])
+    return table[table["child_code"].isin(kids)].reset_index(drop=True)
+
+
+def filter_waves(waves: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    """The 42 designated ICSs (``data/ics_waves.csv``) narrowed by region (``nhser22cd``) and wave."""
+    keep = pd.Series(True, index=waves.index)
+    if filters.regions and "nhser22cd" in waves:
+        keep &= waves["nhser22cd"].isin(filters.regions)
+    if filters.waves:
+        keep &= pd.to_numeric(waves["wave"], errors="coerce").isin(filters.waves)
+    return waves[keep]

@@ -1,0 +1,713 @@
+"""The Streamlit glue: the only ics_maps module that imports Streamlit.
+
+* :func:`get_atlas` loads each vintage once per server (``st.cache_resource``); while an atlas is
+  first built it shows a progress bar.
+* :func:`sidebar` draws the shared filters (vintage, NHS regions, ICS waves) and keeps them in
+  the URL, so a filtered view can be shared; :func:`context` gives pages the atlas, the filters and
+  the filtered :class:`~ics_maps.filters.View`.
+* :func:`url_widget` binds a page's own widget (the chosen ICS, tiers, …) to a URL parameter.
+* cached display layers (simplified for the web), coterminosity tables and summaries.
+
+URL state. Streamlit's page navigation drops the query string, so each parameter is also
+remembered in the session: a value in the URL that differs from the one the app last wrote there
+(a shared link, ``st.switch_page(..., query_params=...)``, a test) wins; otherwise the widget keeps
+its value, and the app writes the current value back to the URL after every run.
+"""
+from __future__ import annotations
+
+import html
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import pandas as pd
+import streamlit as st
+
+from . import filters as F
+from .sources import CATALOGUE, DEFAULT_VINTAGE, VINTAGES
+from .tiers import LABELS
+from .waves import WAVE_LABELS
+
+# Every URL parameter the app understands (anything else is reported and dropped).
+FILTER_KEYS = ("vintage", "region", "wave")
+PAGE_KEYS = ("icb", "color", "place", "la", "pcn", "q", "child", "parent", "weight", "tol")
+KNOWN_KEYS = FILTER_KEYS + PAGE_KEYS
+
+_BUILD_LOCK = threading.Lock()
+
+CREDITS = (
+    "Source: Office for National Statistics licensed under the Open Government Licence v.3.0. "
+    "Contains OS data © Crown copyright and database right 2021–2026. "
+    "Census 2021: Source: Office for National Statistics licensed under the Open Government Licence v.3.0. "
+    "Contains public sector information licensed under the Open Government Licence v3.0 "
+    "(NHS England, NHS Digital, Organisation Data Service). "
+    "Practice locations: ONS Postcode Directory — contains OS data © Crown copyright and database right 2023; "
+    "contains Royal Mail data © Royal Mail copyright and database right 2023."
+)
+
+
+# ---------------------------------------------------------------------------- the atlas
+
+
+@st.cache_resource(show_spinner="Loading the atlas…", max_entries=4)
+def _load(vintage: str):
+    """One atlas per vintage per server process (shared by every session)."""
+    from .build import ensure_atlas
+
+    return ensure_atlas(vintage)
+
+
+def _needs_build(vintage: str) -> bool:
+    from .atlas import atlas_exists, stored_fingerprint
+    from .build import fingerprint, vintage as get_vintage
+
+    return not (atlas_exists(vintage) and stored_fingerprint(vintage) == fingerprint(get_vintage(vintage)))
+
+
+@st.cache_resource(show_spinner=False)
+def _loaded() -> set:
+    return set()
+
+
+def get_atlas(vintage: str = DEFAULT_VINTAGE):
+    """The atlas of ``vintage``, built on first use with a progress bar, then cached for the server.
+
+    A build that fails (a missing or corrupt source file) stops the page with the reason, not a traceback.
+    """
+    try:
+        return _get_atlas(vintage)
+    except Exception as exc:  # noqa: BLE001 - shown to the user, with what to do
+        st.error(f"The {vintage} atlas could not be loaded or built: {exc}\n\n"
+                 f"Check the data mirror (ICS_MAPS_MIRROR) and run `ics-maps build --vintage {vintage}` "
+                 "to see the full report.", icon=":material/block:")
+        footer()
+        st.stop()
+
+
+@st.cache_resource(show_spinner=False)
+def favicon():
+    """A small NHS-blue map-pin favicon drawn here: a Material icon as page icon would be fetched from Google."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
+    d = ImageDraw.Draw(img)
+    d.rounded_rectangle((2, 2, 62, 62), radius=12, fill=(0, 94, 184, 255))
+    d.ellipse((20, 12, 44, 36), fill=(255, 255, 255, 255))
+    d.polygon([(22, 30), (42, 30), (32, 54)], fill=(255, 255, 255, 255))
+    d.ellipse((27, 19, 37, 29), fill=(0, 94, 184, 255))
+    return img
+
+
+@st.cache_resource(show_spinner=False)
+def assets() -> None:
+    """Copy Leaflet's JS/CSS into ./static once per server, so maps work without a CDN."""
+    from .assets import ensure_static_assets
+
+    ensure_static_assets()
+
+
+def _get_atlas(vintage: str):
+    done = _loaded()
+    if vintage not in done and _needs_build(vintage):
+        with _BUILD_LOCK:  # one build at a time; a second session waits, then loads the result
+            if _needs_build(vintage):
+                from .build import ensure_atlas
+
+                bar = st.progress(0.0, text=f"Building the {vintage} atlas for the first time (about half a "
+                                            "minute; later visits load it in a few seconds)…")
+
+                def progress(msg: str, frac: float) -> None:
+                    bar.progress(min(max(float(frac), 0.0), 1.0), text=f"Building the {vintage} atlas: {msg}")
+
+                ensure_atlas(vintage, progress=progress)
+                bar.empty()
+    atlas = _load(vintage)
+    done.add(vintage)
+    return atlas
+
+
+# ---------------------------------------------------------------------------- URL state
+
+
+def _url() -> dict[str, str]:
+    """The current query string as ``key -> value`` (repeated keys joined with commas)."""
+    qp = st.query_params
+    return {k: ",".join(qp.get_all(k)) for k in qp.keys()}
+
+
+def _state() -> dict:
+    """This session's memory of its parameters: ``written`` (what it last put in the URL; None in a
+    fresh session) and ``remembered`` (the current value of every parameter, in URL text)."""
+    s = st.session_state
+    if "_ics_url" not in s:
+        s["_ics_url"] = {"written": None, "remembered": {}, "warned": set()}
+    return s["_ics_url"]
+
+
+def external(key: str) -> str | None:
+    """The URL's value of ``key`` if this session did not write it (a shared link, a test, a page switch)."""
+    url = _url()
+    written = _state()["written"]
+    if key in url and (written is None or url[key] != written.get(key)):
+        return url[key]
+    return None
+
+
+def write_param(key: str, value: str | None) -> None:
+    """Record ``key`` (None or "" removes it) in the URL and in the session's memory."""
+    s = _state()
+    if s["written"] is None:
+        s["written"] = {}
+    s.setdefault("this_run", set()).add(key)
+    if value is None or value == "":
+        s["remembered"][key] = None
+        s["written"].pop(key, None)
+        if key in st.query_params:
+            del st.query_params[key]
+    else:
+        s["remembered"][key] = value
+        s["written"][key] = value
+        if st.query_params.get_all(key) != [value]:
+            st.query_params[key] = value
+
+
+def _drop_other_params() -> None:
+    """Remove parameters this page did not use in this run (another page's, after a page switch)."""
+    used = _state().get("this_run", set())
+    for k in list(_url()):
+        if k not in FILTER_KEYS and k not in used:
+            del st.query_params[k]
+
+
+def _remember(key: str, wkey: str, to_text: Callable[[Any], str | None]) -> None:
+    """on_change callback: the user's new value becomes the parameter's value."""
+    _state()["remembered"][key] = to_text(st.session_state[wkey])
+
+
+def bound_value(key: str, parse: Callable[[str | None], tuple[Any, str | None]], warnings: list[str] | None = None):
+    """The value a parameter has in this run: from the link if it set one, else the session's own.
+
+    A bad value from a link adds a warning (to ``warnings``, or on the page); a remembered value that
+    no longer fits (another vintage, a narrower filter) falls back to the default quietly.
+    """
+    ext = external(key)
+    if ext is not None:
+        value, warning = parse(ext)
+        if warning:
+            if warnings is None:
+                st.warning(warning, icon=":material/warning:")
+            else:
+                warnings.append(warning)
+        return value
+    return parse(_state()["remembered"].get(key))[0]
+
+
+def url_widget(key: str, widget: Callable[..., Any], parse: Callable[[str | None], tuple[Any, str | None]],
+               to_text: Callable[[Any], str | None], *args, widget_key: str | None = None,
+               warnings: list[str] | None = None, **kwargs) -> Any:
+    """Draw ``widget`` with its value bound to the URL parameter ``key``; return its value.
+
+    ``parse(text)`` turns URL text (or None) into a valid widget value and an optional warning;
+    ``to_text(value)`` is the inverse (None leaves the parameter out of the URL). The value lives in
+    the session (not in the widget), so it survives page switches that recreate the widget.
+    """
+    wkey = widget_key or f"w_{key}"
+    st.session_state[wkey] = bound_value(key, parse, warnings)
+    out = widget(*args, key=wkey, on_change=_remember, args=(key, wkey, to_text), **kwargs)
+    write_param(key, to_text(out))
+    return out
+
+
+def unknown_params() -> list[str]:
+    """Warnings for URL parameters the app does not know (each reported once per session), which are dropped."""
+    s = _state()
+    out = []
+    for k in list(_url()):
+        if k not in KNOWN_KEYS:
+            if k not in s["warned"]:
+                out.append(f"Ignored unknown link parameter “{F.short(k)}” (the app understands: "
+                           f"{', '.join(KNOWN_KEYS)}).")
+                s["warned"].add(k)
+            del st.query_params[k]
+    return out
+
+
+def remember_params(**params: str | None) -> None:
+    """Set parameters for the next page (e.g. before ``st.switch_page``): they win over the session's."""
+    for k, v in params.items():
+        _state()["remembered"][k] = v
+
+
+def switch_to(page_file: str, **params: str | None) -> None:
+    """Go to another page with some of its parameters set (the filters travel too)."""
+    remember_params(**params)
+    st.switch_page(page_file, query_params=link_params(**params))
+
+
+# ---------------------------------------------------------------------------- the sidebar
+
+
+@dataclass
+class Context:
+    """What every page needs: the atlas, the filters, the filtered view and what went wrong."""
+
+    atlas: Any
+    filters: F.Filters
+    view: F.View
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def vintage(self) -> str:
+        return self.filters.vintage
+
+    @property
+    def vintage_label(self) -> str:
+        return VINTAGES[self.vintage].label
+
+    def term(self, tier: str) -> str:
+        return self.atlas.term(tier)
+
+
+def _parse_vintage(text: str | None):
+    f, w = F.parse_filters({"vintage": text} if text else {})
+    return f.vintage, (w[0] if w else None)
+
+
+def _regions_parser(atlas):
+    def parse(text: str | None):
+        f, w = F.parse_filters({"region": text} if text else {})
+        valid, w2 = F.validate_filters(f, atlas)
+        return list(valid.regions), (" ".join(w + w2) or None)
+    return parse
+
+
+def _parse_waves(text: str | None):
+    f, w = F.parse_filters({"wave": text} if text else {})
+    return list(f.waves), (" ".join(w) or None)
+
+
+def _join(values) -> str | None:
+    return ",".join(str(v) for v in sorted(values)) if values else None
+
+
+def sidebar() -> Context:
+    """Draw the shared filters in the sidebar (bound to the URL) and return the page context."""
+    warnings = unknown_params()
+    with st.sidebar:
+        st.markdown("**Filters** · shared by every page and kept in the link, so a view can be shared")
+        vintage = url_widget("vintage", st.selectbox, _parse_vintage,
+                             lambda v: None if v == DEFAULT_VINTAGE else v, "Boundary vintage", list(VINTAGES),
+                             format_func=lambda v: f"{v} — {VINTAGES[v].label}", warnings=warnings,
+                             help="Which boundaries every figure uses. 2026: the 36 ICBs after the April 2026 "
+                                  "mergers; 2024: the 42 statutory ICBs of July 2022 – March 2026.")
+    atlas = get_atlas(vintage)
+    names = F.region_names(atlas)
+    with st.sidebar:
+        regions = url_widget("region", st.multiselect, _regions_parser(atlas), _join, "NHS England region(s)",
+                             list(names), format_func=lambda c: names.get(c, c), placeholder="All regions",
+                             warnings=warnings, help="Show only the ICSs in these regions (all when empty).")
+        waves = url_widget("wave", st.multiselect, _parse_waves, _join, "ICS wave(s)", list(F.WAVES),
+                           format_func=lambda w: WAVE_LABELS.get(w, str(w)), placeholder="All waves",
+                           warnings=warnings,
+                           help="Show only the ICSs designated in these waves (all when empty). An ICS's wave is "
+                                "the wave covering most of its residents (see About).")
+    filters = F.Filters(vintage, tuple(sorted(regions)), tuple(sorted(waves)))
+    view = F.apply_filters(atlas, filters)
+    with st.sidebar:
+        if filters.active:
+            st.caption(f"Showing {len(view.icb_codes)} of {len(atlas.tier('icb'))} {atlas.term('icb')}s: "
+                       f"{filters.describe(names)}.")
+            st.button("Clear filters", on_click=remember_params, kwargs={"region": None, "wave": None},
+                      width="stretch")
+    return Context(atlas, filters, view, warnings)
+
+
+@contextmanager
+def page(title: str, intro: str | None = None):
+    """Every page's frame: the shared sidebar, the title and vintage line, then the body, then the credits.
+
+    ``with ui.page("Title") as ctx: ...`` — the credits are drawn even when the body stops early
+    (``ui.stop()`` after a clear message). The sidebar is drawn here, by the page, so a page works
+    the same whether Streamlit runs it through ``st.navigation`` in app.py or on its own.
+    """
+    _use_app_navigation()
+    st.set_page_config(page_title=f"{title} · ics-maps", page_icon=favicon(), layout="wide")
+    assets()
+    _state()["this_run"] = set()
+    ctx = sidebar()
+    try:
+        page_header(ctx, title, intro)
+        yield ctx
+    except PageDone:
+        pass
+    finally:
+        _drop_other_params()
+        footer()
+
+
+def _use_app_navigation() -> None:
+    """Run pages through app.py's ``st.navigation``, never as an old-style ``pages/`` folder app.
+
+    Streamlit treats a folder named ``pages/`` beside the main script as a folder-based multipage app
+    until the main script has called ``st.navigation`` once in the server process. So when the first
+    request after a server start is a deep link (``…/system?icb=…``), Streamlit runs that page file
+    on its own with a navigation made from the folder (listing "app" as a page). Here the page notices
+    it, switches the process to app.py's navigation (the same URL paths, so the same page) and reruns.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+class PageDone(Exception):
+    """Raised by :func:`stop` to end a page's body early (after a message); :func:`page` still adds the credits."""
+
+
+def stop() -> None:
+    """End the page here (like ``st.stop()``, but the credits footer is still drawn)."""
+    raise PageDone
+
+
+# ---------------------------------------------------------------------------- page furniture
+
+
+def page_header(ctx: Context, title: str, intro: str | None = None) -> None:
+    """Title, the vintage line, the active filters and any warnings about the link."""
+    st.title(title)
+    names = F.region_names(ctx.atlas)
+    st.caption(f"Vintage {ctx.vintage} — {ctx.vintage_label} · {len(ctx.atlas.tier('icb'))} "
+               f"{ctx.term('icb')}s · showing {ctx.filters.describe(names)}")
+    for w in ctx.warnings:
+        st.warning(w, icon=":material/warning:")
+    if intro:
+        st.markdown(intro)
+
+
+def require_systems(ctx: Context) -> None:
+    """Stop the page with a clear message when the filters leave no ICS."""
+    if ctx.view.empty:
+        names = F.region_names(ctx.atlas)
+        st.info(f"No {ctx.term('icb')} matches the filters ({ctx.filters.describe(names)}). "
+                "Widen the region or wave selection in the sidebar, or clear the filters.", icon=":material/info:")
+        stop()
+
+
+def footer() -> None:
+    st.divider()
+    st.caption(CREDITS)
+
+
+def text(value: Any) -> str:
+    """A data value made safe for Markdown: HTML escaped and Markdown control characters neutralised."""
+    s = html.escape("" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value))
+    for ch in ("\\", "*", "_", "`", "[", "]", "#", "|", "~", "$"):
+        s = s.replace(ch, "\\" + ch)
+    return s
+
+
+def fmt_int(x) -> str:
+    try:
+        return f"{int(round(float(x))):,}"
+    except (TypeError, ValueError):
+        return "–"
+
+
+def fmt_pct(x, digits: int = 1) -> str:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return "–"
+    return "–" if pd.isna(v) else f"{100 * v:.{digits}f}%"
+
+
+# ---------------------------------------------------------------------------- cached derived data
+
+
+# Coarser display tolerances (metres) for layers drawn nationally with many units.
+NATIONAL_TOLERANCE_M = {"pcn": 150.0, "sicbl": 250.0, "lad": 150.0, "utla": 200.0}
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def display_layer(vintage: str, tier: str, national: bool = False):
+    """A tier in EPSG:4326, simplified for the web (once per server; callers must not modify it)."""
+    from . import maps
+
+    gdf = get_atlas(vintage).tier(tier)
+    if tier == "lsoa":
+        raise ValueError("LSOAs are not drawn (33,755 polygons): they are the atoms behind every figure")
+    tol = NATIONAL_TOLERANCE_M.get(tier) if national else None
+    return maps.simplify_for_web(gdf, tol, tier=tier)
+
+
+def layer(ctx: Context, tier: str, codes=None, national: bool = False):
+    """The display layer of ``tier`` narrowed to ``codes`` (default: the units in the filtered view)."""
+    gdf = display_layer(ctx.vintage, tier, national)
+    if codes is None:
+        if not ctx.filters.active:
+            return gdf
+        codes = ctx.view.codes[tier]
+    return gdf[gdf["code"].isin(set(codes))]
+
+
+@st.cache_resource(show_spinner=False)
+def waves_table():
+    """The 42 ICSs of 2021–22 with their designation wave (data/ics_waves.csv)."""
+    from .readers import read_waves
+
+    return read_waves()
+
+
+@st.cache_resource(show_spinner="Computing the overlap table…", max_entries=64)
+def coterminosity_table(vintage: str, child: str, parent: str, weight: str, tolerance: float) -> pd.DataFrame:
+    """The nesting engine's table (shared by every session; callers must not modify it)."""
+    from .nesting import coterminosity
+
+    return coterminosity(get_atlas(vintage), child, parent, weight, tolerance)
+
+
+@st.cache_resource(show_spinner="Summarising…", max_entries=32)
+def summary_table(vintage: str, tier: str) -> pd.DataFrame:
+    from .summaries import summary
+
+    return summary(get_atlas(vintage), tier)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def pcn_la_table(vintage: str, tier: str = "lad") -> pd.DataFrame:
+    from .summaries import pcn_la_shares
+
+    return pcn_la_shares(get_atlas(vintage), tier)
+
+
+# ---------------------------------------------------------------------------- tables
+
+
+def number(label: str, fmt: str = "%,d", help: str | None = None):
+    return st.column_config.NumberColumn(label, format=fmt, help=help)
+
+
+def percent(label: str, help: str | None = None):
+    return st.column_config.NumberColumn(label, format="percent", help=help)
+
+
+def dataframe(df: pd.DataFrame, config: dict | None = None, height: int | str = "auto", key: str | None = None):
+    """A table with formatted columns; a fixed ``height`` shrinks to fit short tables."""
+    if isinstance(height, int):
+        height = min(height, 38 + 35 * max(len(df), 1))
+    st.dataframe(df, column_config=config, hide_index=True, width="stretch", height=height, key=key)
+
+
+TIER_SHORT = {"region": "NHS region", "icb": "ICS", "sicbl": "Sub-ICB location", "utla": "Upper-tier council",
+              "lad": "District council", "pcn": "PCN", "practice": "GP practice", "lsoa": "LSOA"}
+TIER_PLURAL = {"region": "NHS regions", "icb": "ICSs", "sicbl": "sub-ICB locations", "utla": "upper-tier councils",
+               "lad": "district councils", "pcn": "PCNs", "practice": "GP practices", "lsoa": "LSOAs"}
+
+
+def tier_label(tier: str, atlas=None) -> str:
+    """A short label for a tier, in the vintage's own words (STP and CCG in 2021)."""
+    if atlas is not None and tier in ("icb", "sicbl") and atlas.term(tier) in ("STP", "CCG"):
+        return atlas.term(tier)
+    return TIER_SHORT[tier]
+
+
+def tier_plural(tier: str, atlas=None) -> str:
+    if atlas is not None and tier in ("icb", "sicbl") and atlas.term(tier) in ("STP", "CCG"):
+        return atlas.term(tier) + "s"
+    return TIER_PLURAL[tier]
+
+
+def tier_help(tier: str) -> str:
+    return LABELS[tier]
+
+
+def licence_lines() -> list[tuple[str, str, str, str]]:
+    """(title, publisher, vintage, licence) of every catalogued dataset, for the About page."""
+    return [(d.title, d.publisher, d.vintage, d.licence) for d in CATALOGUE.values()]
+
+
+# ---------------------------------------------------------------------------- coterminosity helpers
+
+
+def parse_percent(lo: float, hi: float, what: str, default: float = 0.0):
+    """A URL parser for a percentage widget: the URL holds a fraction ("0.05") or a percentage ("5%")."""
+    def parse(v: str | None):
+        x, warning = F.parse_fraction(v, default / 100, lo / 100, hi / 100, what)
+        return round(100 * x, 4), warning
+    return parse
+
+
+def percent_text(pct) -> str | None:
+    return None if not pct else f"{float(pct) / 100:g}"
+
+
+def coterminosity_or_error(vintage: str, child: str, parent: str, weight: str, tolerance: float):
+    """(the engine's table, None), or (None, a message saying why the pair cannot be compared)."""
+    from .nesting import check_pair
+
+    try:
+        check_pair(child, parent, weight)
+    except ValueError as exc:
+        return None, f"These tiers cannot be compared: {exc}."
+    return coterminosity_table(vintage, child, parent, weight, tolerance), None
+
+
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    from .exporting import safe_csv
+
+    return safe_csv(df)
+
+
+def coterminosity_config(child: str, parent: str, atlas=None) -> dict:
+    cl, pl = tier_label(child, atlas), tier_label(parent, atlas)
+    return {
+        "child_code": st.column_config.TextColumn(f"{cl} code"),
+        "child_name": st.column_config.TextColumn(cl),
+        "parent_code": st.column_config.TextColumn(f"{pl} code"),
+        "parent_name": st.column_config.TextColumn(pl),
+        "overlap_residents": number("Residents in both",
+                                    help="Census 2021 usual residents in the child and the parent"),
+        "child_residents": number(f"{cl} residents"),
+        "parent_residents": number(f"{pl} residents"),
+        "share_of_child": percent("Share of child", help="Overlap as a share of the child's residents (or area)"),
+        "share_of_parent": percent("Share of parent", help="Overlap as a share of the parent's residents (or area)"),
+        "overlap_km2": st.column_config.NumberColumn("Overlap km²", format="%.2f"),
+        "relationship": st.column_config.TextColumn("Relationship", help="coterminous, nested or split"),
+    }
+
+
+def coterminosity_dataframe(df: pd.DataFrame, child: str, parent: str, atlas=None, height: int | str = 480,
+                            key: str | None = None) -> None:
+    dataframe(df, coterminosity_config(child, parent, atlas), height=height, key=key)
+
+
+
+
+# ---------------------------------------------------------------------------- maps
+
+
+def show_map(m, key: str, height: int = 560,
+             returned: tuple[str, ...] = ("last_active_drawing", "last_object_clicked_tooltip")) -> dict | None:
+    """Draw a folium map. Only ``returned`` interactions (by default a click on a feature) rerun the app;
+    panning, zooming and hovering do not. The key is stable so the map is not remounted needlessly."""
+    from streamlit_folium import st_folium
+
+    return st_folium(m, key=key, height=height, use_container_width=True, returned_objects=list(returned))
+
+
+def clicked(out: dict | None) -> tuple[str | None, str | None]:
+    """(tier, code) of the feature clicked on a map drawn by :func:`show_map` (None, None if none)."""
+    feat = (out or {}).get("last_active_drawing") or {}
+    props = feat.get("properties") or {}
+    code = props.get("code")
+    return (props.get("tier"), html.unescape(str(code))) if code else (None, None)
+
+
+def on_new_click(out: dict | None, key: str) -> tuple[str | None, str | None]:
+    """The clicked feature if it differs from the last one handled for this map, else (None, None)."""
+    tier, code = clicked(out)
+    last = st.session_state.get(f"_click_{key}")
+    st.session_state[f"_click_{key}"] = code
+    return (tier, code) if code and code != last else (None, None)
+
+
+def coterminosity_map(ctx: Context, table: pd.DataFrame, child: str, parent: str) -> None:
+    """The child units of ``table`` coloured by relationship (split ones stand out), parents outlined."""
+    from . import maps
+    from .nesting import children
+
+    if child in ("lsoa", "practice"):
+        st.caption(f"No map for {tier_label(child, ctx.atlas)}s: "
+                   + ("33,755 small areas are too many to draw usefully; use the table or the CSV."
+                      if child == "lsoa" else "practices are points, always inside one parent; see the PCN page."))
+        return
+    per_child = children(table)
+    codes = set(per_child["child_code"])
+    units = layer(ctx, child, codes, national=len(codes) > 400)
+    parent_codes = set(table["parent_code"])
+    parents = layer(ctx, parent, parent_codes, national=len(parent_codes) > 200) if len(parent_codes) <= 400 else None
+    m = maps.highlight_map(units, relationships=per_child, parents=parents, tier=child,
+                           parent_label=f"{tier_label(parent, ctx.atlas)} boundary")
+    note = " Footprints of PCNs are indicative." if "pcn" in (child, parent) else ""
+    st.caption(f"Red: split across two or more {tier_plural(parent, ctx.atlas)}; blue: nested; green: "
+               f"coterminous. Hover for the main parent and its share.{note}")
+    show_map(m, key="coterminosity_map", height=520, returned=())
+
+
+# ---------------------------------------------------------------------------- summaries
+
+
+def icb_summary_table(ctx: Context) -> None:
+    """One row per ICS in the view, with formatted columns."""
+    s = summary_table(ctx.vintage, "icb")
+    s = s[s["code"].isin(ctx.view.icb_codes)].sort_values("name")
+    cols = ["name", "code", "ods_code", "region_name", "wave", "waves", "residents", "registered", "n_sicbl",
+            "n_lad_whole", "n_lad_part", "n_utla_whole", "n_utla_part", "n_pcn", "n_practices",
+            "share_residents_in_split_lads"]
+    dataframe(s[cols], {
+        "name": st.column_config.TextColumn(ctx.term("icb"), width="large"),
+        "code": st.column_config.TextColumn("ONS code"),
+        "ods_code": st.column_config.TextColumn("ODS code"),
+        "region_name": st.column_config.TextColumn("NHS region"),
+        "wave": st.column_config.NumberColumn("Wave", format="%d", help="Designation wave covering most residents"),
+        "waves": st.column_config.TextColumn("Waves (share of residents)"),
+        "residents": number("Residents", help="Census 2021 usual residents"),
+        "registered": number("Registered patients", help="GP list sizes, April 2025"),
+        "n_sicbl": number(ctx.term("sicbl") + "s"),
+        "n_lad_whole": number("Districts wholly in"),
+        "n_lad_part": number("Districts partly in"),
+        "n_utla_whole": number("Upper-tier LAs wholly in"),
+        "n_utla_part": number("Upper-tier LAs partly in"),
+        "n_pcn": number("PCNs"),
+        "n_practices": number("Practices"),
+        "share_residents_in_split_lads": percent("Residents in split districts",
+                                                 help="Share of the system's residents living in districts that "
+                                                      "are split between systems"),
+    }, key="icb_summary")
+
+
+def practice_layer(ctx: Context, codes):
+    """Practices (points, EPSG:4326) with the columns the maps' tooltips use."""
+    gdf = display_layer(ctx.vintage, "practice")
+    return gdf[gdf["code"].isin(set(codes))]
+
+
+def short_name(name: str) -> str:
+    """An ICB's name without "NHS" and "Integrated Care Board" (for charts)."""
+    s = str(name)
+    for suffix in (" Integrated Care Board", " ICB"):
+        if s.endswith(suffix):
+            s = s[: -len(suffix)]
+    return s[4:] if s.startswith("NHS ") else s
+
+
+def link_params(**params: str | None) -> dict[str, str]:
+    """Query parameters for a link to another page: the current filters plus ``params``."""
+    base = {k: v for k in FILTER_KEYS if (v := _state()["remembered"].get(k))}
+    return {**base, **{k: v for k, v in params.items() if v}}
+
+
+def place_flows(ctx: Context, tier: str, code: str) -> pd.DataFrame:
+    """Residents of a council by district (its districts, or itself) and system: the Sankey's links."""
+    t = coterminosity_table(ctx.vintage, "lad", "icb", "population", 0.0)
+    lads = ctx.atlas.tier("lad")
+    districts = set(lads.loc[lads["utla"] == code, "code"]) if tier == "utla" else {code}
+    t = t[t["child_code"].isin(districts)]
+    return pd.DataFrame({"district": t["child_name"].to_numpy(), "system": t["parent_name"].map(short_name).to_numpy(),
+                         "residents": t["overlap_residents"].to_numpy()})
+
+
+def list_size_chart(ctx: Context, pcns: pd.DataFrame, selected=None) -> None:
+    """PCN list sizes in the view with the 30–50k band; the selected PCN marked."""
+    from . import charts
+
+    fig = charts.list_size_histogram(pcns, title=f"PCNs by registered patients ({len(pcns):,} in view)")
+    if selected is not None and not pd.isna(selected["list_size"]):
+        fig.add_vline(x=float(selected["list_size"]), line_color="#DA291C", line_width=3)
+        fig.add_annotation(x=float(selected["list_size"]), y=0.65, yref="paper", text=html.escape(str(selected["name"])),
+                           showarrow=True, arrowhead=2, ax=40, ay=-30, font=dict(color="#DA291C"))
+    st.plotly_chart(fig, key="list_size_histogram")
+    st.caption("List sizes: NHS England, April 2025, summed over member practices. The shaded band is the "
+               "30,000–50,000 patients the PCN policy aimed for.")

@@ -1,0 +1,78 @@
+"""About: sources, vintages, licences and attribution, and how the figures are made (with their limits)."""
+import pandas as pd
+import streamlit as st
+
+from ics_maps import ui
+from ics_maps.sources import CATALOGUE, VINTAGES
+from ics_maps.waves import WAVE_LABELS
+
+with ui.page("About ics-maps",
+             "Maps and tables of England's health and care geography — ICSs, places, PCNs and GP practices — "
+             "with every figure tied to the boundary vintage it belongs to.") as ctx:
+
+    meta = ctx.atlas.meta
+    st.subheader("This vintage")
+    counts = meta.get("counts", {})
+    cols = st.columns(4)
+    cols[0].metric(f"{ctx.term('icb')}s", ui.fmt_int(counts.get("icb")))
+    cols[1].metric(f"{ctx.term('sicbl')}s", ui.fmt_int(counts.get("sicbl")))
+    cols[2].metric("PCNs", ui.fmt_int(counts.get("pcn")))
+    cols[3].metric("GP practices", ui.fmt_int(counts.get("practice")))
+    st.markdown(
+        f"Vintage **{ui.text(ctx.vintage)}** — {ui.text(ctx.vintage_label)}. "
+        f"Built {ui.text(meta.get('built_at', 'unknown'))}; primary care map extract "
+        f"{ui.text(meta.get('primary_care_extract', 'unknown'))}; list sizes {ui.text(meta.get('list_size_extract', ''))}.")
+    derived = meta.get("derived") or {}
+    if derived:
+        st.markdown("**Derived layers** (made by ics-maps, not published as such):")
+        st.markdown("\n".join(f"- *{ui.text(k)}*: {ui.text(v)}" for k, v in derived.items()))
+
+    st.subheader("Vintages")
+    ui.dataframe(pd.DataFrame([{"vintage": v.id, "what it is": v.label, "ICS layer": v.icb_term,
+                                "sub-ICB layer": v.sicbl_term, "notes": v.notes} for v in VINTAGES.values()]))
+
+    st.subheader("How the figures are made")
+    st.markdown("""
+    **Population weighting.** Every figure is a sum over the 33,755 English LSOAs (2021), each with its Census 2021
+    usual residents (England: 56,490,091) and its code in every tier. A council *split* between two ICSs is therefore
+    measured in people, not square kilometres: the share of its residents in each system. ONS builds the NHS
+    geographies from LSOAs ("best fit"), so these shares are exact for ICBs, sub-ICB locations and local authorities in
+    the 2024 and 2026 vintages. In 2022 and 2021 each LSOA is placed in the boundaries by a point inside it (the fit is
+    reported in the build facts). *Limits:* residents are Census 2021; later boundary changes within an LSOA are not seen.
+
+    **Coterminosity.** For a child tier against a parent tier, each child is *coterminous* (the same area and people as
+    a parent), *nested* (inside one parent) or *split* (across several). The tolerance lets a sliver of up to that share
+    of a child's residents lie outside its main parent and still count as nested. Area weighting is also offered (a
+    polygon overlay in EPSG:27700); it is sensitive to generalised coastlines, so population is the default.
+
+    **PCN catchments (indicative).** A PCN has no official boundary: it is its member practices' registered patients.
+    Where practice × LSOA registrations are published (Staffordshire and Stoke-on-Trent, October 2025) each LSOA goes to
+    the PCN most of its registered residents use, with fractional shares kept for weighting. Elsewhere the catchment is
+    *modelled* from practice locations, list sizes and LSOA populations with a spatial interaction model fitted on that
+    sample. Each PCN shows the method that made it. *Limits:* modelled footprints are estimates — patients choose
+    practices across boundaries, and a PCN's "residents" are the people it is estimated to serve, not its list.
+    """)
+    methods = (meta.get("pcn") or {}).get("by_method") or {}
+    if methods:
+        st.markdown("PCNs by catchment method in this vintage: " +
+                    "; ".join(f"{ui.text(k)}: {ui.fmt_int(v)}" for k, v in methods.items()) + ".")
+    st.markdown("**ICS waves.** ICSs were designated in six waves: " +
+                "; ".join(ui.text(v) for v in WAVE_LABELS.values()) +
+                ". A wave belongs to a July 2022 ICS; an ICB of another vintage carries the waves of the residents it "
+                "covers, and the wave used for colouring and filtering is the one covering most of its residents.")
+
+    st.subheader("Sources and licences")
+    ui.dataframe(pd.DataFrame([{"dataset": d.title, "publisher": d.publisher, "vintage": d.vintage,
+                                "attribution": d.licence, "derived": "derived" if d.derived else "",
+                                "download": d.url} for d in CATALOGUE.values()]),
+                 {"download": st.column_config.LinkColumn("download", display_text="publisher's file")})
+    st.markdown("All data are public and used under the "
+                "[Open Government Licence v3.0](https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/). "
+                "Attribution lines:")
+    for line in sorted({d.licence for d in CATALOGUE.values()}):
+        st.markdown(f"- {ui.text(line)}")
+
+    warnings = meta.get("warnings") or []
+    if warnings:
+        with st.expander(f"Build warnings ({len(warnings)})"):
+            st.markdown("\n".join(f"- {ui.text(w)}" for w in warnings))

@@ -1,0 +1,74 @@
+"""Coterminosity: any child tier against any parent tier, weighted by residents or area, with a tolerance."""
+import streamlit as st
+
+from ics_maps import filters as F
+from ics_maps import ui
+from ics_maps.nesting import relationship_summary, split_units
+
+with ui.page("Coterminosity",
+             "Which units of one tier sit inside, across or exactly on the units of another. "
+             "Pick the two tiers, the weighting and the tolerance; the table, the map and the CSV all show "
+             "the same rows.") as ctx:
+    ui.require_systems(ctx)
+
+    CHILD_TIERS = ("lad", "utla", "sicbl", "pcn", "icb", "practice", "lsoa")
+    PARENT_TIERS = ("icb", "sicbl", "utla", "lad", "pcn", "region")
+    c1, c2, c3, c4 = st.columns([1.2, 1.2, 1, 1.2])
+    with c1:
+        child = ui.url_widget("child", st.selectbox, lambda v: F.parse_choice(v, CHILD_TIERS, "lad", "child tier"),
+                              lambda v: v, "Child tier (units classified)", CHILD_TIERS,
+                              format_func=lambda t: ui.tier_label(t, ctx.atlas))
+    with c2:
+        parent = ui.url_widget("parent", st.selectbox, lambda v: F.parse_choice(v, PARENT_TIERS, "icb", "parent tier"),
+                               lambda v: v, "Parent tier", PARENT_TIERS,
+                               format_func=lambda t: ui.tier_label(t, ctx.atlas))
+    with c3:
+        weight = ui.url_widget("weight", st.radio, lambda v: F.parse_choice(v, ("population", "area"), "population",
+                                                                             "weighting"),
+                               lambda v: v, "Weighting", ("population", "area"), horizontal=True,
+                               format_func=lambda w: {"population": "Residents", "area": "Area"}[w],
+                               help="Residents: Census 2021 people summed over LSOAs (exact for ONS best-fit tiers). "
+                                    "Area: a polygon overlay in km².")
+    with c4:
+        pct = ui.url_widget("tol", st.slider, ui.parse_percent(0.0, 20.0, "tolerance"), ui.percent_text,
+                            "Tolerance (%)", 0.0, 20.0, step=0.5, format="%.1f%%",
+                            help="A child with at most this share of its residents (or area) outside its main parent "
+                                 "still counts as nested.")
+        tol = round(float(pct) / 100, 6)
+
+    table, error = ui.coterminosity_or_error(ctx.vintage, child, parent, weight, float(tol))
+    if error:
+        st.error(error, icon=":material/block:")
+        ui.stop()
+    shown = F.filter_table(table, ctx.view, child)
+    only_split = st.toggle("Show split children only", key="cot_only_split",
+                           help="Keep the rows of children that straddle two or more parents.")
+    if only_split:
+        shown = split_units(shown)
+
+    cl, pl = ui.tier_label(child, ctx.atlas), ui.tier_label(parent, ctx.atlas)
+    if shown.empty:
+        st.info(f"No overlapping {cl} × {pl} pairs for these settings and filters — nothing to show or download. "
+                "Try other tiers, or widen the filters.", icon=":material/info:")
+        ui.stop()
+
+    summary = relationship_summary(shown)
+    m = st.columns(4)
+    n_children = int(summary["children"].sum())
+    m[0].metric(ui.tier_plural(child, ctx.atlas).capitalize(), ui.fmt_int(n_children),
+                help=f"{ui.tier_help(child)} units in the table")
+    for i, rel in enumerate(("coterminous", "nested", "split"), start=1):
+        row = summary[summary["relationship"] == rel].iloc[0]
+        m[i].metric(rel.capitalize(), ui.fmt_int(row["children"]),
+                    help=f"{ui.fmt_pct(row['share_of_children'])} of the children; "
+                         f"{ui.fmt_int(row['residents'])} residents" if child != "practice" else None)
+    st.caption(f"{len(shown):,} rows (one per overlapping {cl} × {pl} pair) · weighting: {weight} · "
+               f"tolerance {pct:g}% · "
+               f"vintage {ctx.vintage}" + (" · PCN figures use indicative catchments" if "pcn" in (child, parent) else ""))
+
+    ui.coterminosity_map(ctx, shown, child, parent)
+
+    st.download_button("Download this table (CSV)", data=ui.csv_bytes(shown),
+                       file_name=f"coterminosity_{child}_in_{parent}_{ctx.vintage}_{weight}_tol{pct:g}pct.csv",
+                       mime="text/csv", icon=":material/download:", key="cot_download", on_click="ignore")
+    ui.coterminosity_dataframe(shown, child, parent)

@@ -1,0 +1,56 @@
+"""Overview: the national map of ICSs, headline figures, the wave timeline and one row per system."""
+import streamlit as st
+
+from ics_maps import charts, maps
+from ics_maps import filters as F
+from ics_maps import ui
+
+COLOR_BY = {"residents": "Population", "region": "NHS region", "wave": "ICS wave"}
+
+with ui.page("England's integrated care systems",
+             "Every ICS (integrated care system) in England with its people, places and primary care networks. "
+             "**Click a system on the map** to open it; use the sidebar to narrow everything to NHS regions or "
+             "ICS waves.") as ctx:
+    ui.require_systems(ctx)
+    h = F.headline(ctx.view)
+    cols = st.columns(4)
+    cols[0].metric(f"{ctx.term('icb')}s", ui.fmt_int(h["icb"]))
+    cols[1].metric("Residents", ui.fmt_int(h["residents"]), help="Census 2021 usual residents")
+    cols[2].metric("Registered patients", ui.fmt_int(h["registered"]), help="GP list sizes, April 2025")
+    cols[3].metric("PCNs", ui.fmt_int(h["pcn"]), help=f"{ui.fmt_pct(h['pcn_in_band'], 0)} of them have 30–50k "
+                                                      "registered patients")
+    cols = st.columns(4)
+    cols[0].metric(f"{ctx.term('sicbl')}s", ui.fmt_int(h["sicbl"]))
+    cols[1].metric("Upper-tier councils", ui.fmt_int(h["utla"]),
+                   help="Counties and unitaries with residents in these systems (a split council counts once)")
+    cols[2].metric("District councils", ui.fmt_int(h["lad"]),
+                   help="Lower-tier councils with residents in these systems (a split council counts once)")
+    cols[3].metric("GP practices", ui.fmt_int(h["practice"]))
+    st.caption(f"Smallest system {ui.fmt_int(h['icb_min'])} residents · median {ui.fmt_int(h['icb_median'])} · "
+               f"largest {ui.fmt_int(h['icb_max'])}. {ui.fmt_pct(h['pcn_in_band'], 0)} of PCNs have 30–50k "
+               "registered patients.")
+
+    color_by = ui.url_widget("color", st.segmented_control, lambda v: F.parse_choice(v, COLOR_BY, "residents",
+                                                                                     "colouring"),
+                             lambda v: None if v in (None, "residents") else v, "Colour systems by", list(COLOR_BY),
+                             format_func=COLOR_BY.get, required=True)
+    m = maps.ics_map(ui.layer(ctx, "icb"), color_by=color_by)
+    out = ui.show_map(m, key="overview_map", height=600)
+    st.caption("Boundaries: ONS, simplified for the web. Hover for names, ONS and ODS codes, wave, residents and "
+               "PCN count; click a system to open it on the System page.")
+    import sys; print("OUT", out, file=sys.stderr)
+    tier, code = ui.on_new_click(out, "overview_map")
+    if tier == "icb" and code in ctx.view.icb_codes:
+        ui.switch_to("pages/system.py", icb=code)
+
+    st.subheader("ICS designation waves")
+    waves = F.filter_waves(ui.waves_table(), ctx.filters)
+    if waves.empty:
+        st.info("None of the 42 ICSs designated in 2017–2021 matches the filters.", icon=":material/info:")
+    else:
+        st.plotly_chart(charts.wave_timeline(waves), key="wave_timeline")
+        st.caption("The 42 ICSs of 2021–22 by the wave that designated them (data/ics_waves.csv, with sources). "
+                   "Merged 2026 systems carry the wave covering most of their residents.")
+
+    st.subheader(f"{ctx.term('icb')}s")
+    ui.icb_summary_table(ctx)

@@ -1,0 +1,81 @@
+"""PCN: find a primary care network by search; its indicative footprint, member practices and list size."""
+import streamlit as st
+
+from ics_maps import filters as F
+from ics_maps import maps
+from ics_maps import ui
+
+METHODS = {
+    "registrations": "derived from published registrations: each LSOA goes to the PCN most of its registered "
+                     "residents use (NHS England practice × LSOA data, October 2025)",
+    "modelled": "modelled from practice locations, list sizes and LSOA populations (a spatial interaction model "
+                "fitted on the published registrations)",
+}
+
+with ui.page("Primary care network", "Search for a PCN by its name or code, or by a member practice's name, "
+                                     "ODS code or postcode.") as ctx:
+    ui.require_systems(ctx)
+    pcns = ctx.view.tier("pcn")
+    practices = ctx.view.tier("practice")
+    query = ui.url_widget("q", st.text_input, lambda v: ((v or "")[:80], None), lambda v: (v or "").strip() or None,
+                          "Search PCNs", placeholder="e.g. Eccles, U00203, a practice code such as P88001, or a "
+                                                    "postcode", max_chars=80)
+    hits = F.search_pcns(pcns, practices, query, limit=50)
+    valid = set(pcns["code"])
+    names = dict(zip(pcns["code"], pcns["name"]))
+    options = list(hits["code"])
+    current = ui.bound_value("pcn", lambda v: F.parse_code(v, valid, "PCN"))
+    if current and current not in options:
+        options.insert(0, current)
+    if query and hits.empty:
+        st.info(f"No PCN in view matches “{ui.text(query)}”. Try part of a name, a PCN code (U…), a practice code or "
+                "a postcode; or widen the sidebar filters.", icon=":material/search:")
+    if not options:
+        st.caption(f"{len(pcns):,} PCNs in view. Type in the search box to find one.")
+        ui.write_param("pcn", None)
+        ui.list_size_chart(ctx, pcns, None)
+        ui.stop()
+    code = ui.url_widget("pcn", st.selectbox, lambda v: (lambda r: (r[0] if r[0] in options else options[0], None))(
+                             F.parse_code(v, valid, "PCN")), lambda v: v,
+                         f"Matching PCNs ({len(hits)}{'+' if len(hits) == 50 else ''})", options,
+                         format_func=lambda c: f"{names.get(c, c)} ({c})")
+    pcn = pcns[pcns["code"] == code].iloc[0]
+    members = ctx.atlas.practices.query("pcn == @code")
+
+    st.subheader(ui.text(pcn["name"]))
+    icb_name = ctx.atlas.tier("icb").set_index("code")["name"].get(pcn["icb"], pcn["icb"])
+    sicbl_name = ctx.atlas.tier("sicbl").set_index("code")["name"].get(pcn["sicbl"], pcn["sicbl"])
+    st.caption(f"ODS {ui.text(code)} · {ui.text(sicbl_name)} · {ui.text(icb_name)}")
+    cols = st.columns(4)
+    cols[0].metric("Registered patients", ui.fmt_int(pcn["list_size"]), help="Sum of member practices' lists, "
+                                                                                  "April 2025")
+    cols[1].metric("Member practices", ui.fmt_int(pcn["n_practices"]))
+    cols[2].metric("Residents in footprint", ui.fmt_int(pcn["residents"]),
+                   help="Census 2021 residents attributed to this PCN (indicative)")
+    size = float(pcn["list_size"]) if str(pcn["list_size"]) != "<NA>" else None
+    cols[3].metric("30–50k band", "inside" if size and 30_000 <= size <= 50_000 else
+                   ("below" if size and size < 30_000 else ("above" if size else "–")))
+    method = str(pcn["method"])
+    st.info(f"**Footprint: indicative.** A PCN has no official boundary. This one was "
+            f"{ui.text(METHODS.get(method, 'made by: ' + method))}.", icon=":material/explore:")
+
+    left, right = st.columns([3, 2])
+    with left:
+        neighbours = ctx.atlas.tier("pcn").query("sicbl == @pcn.sicbl")["code"]
+        m = maps.pcn_map(ui.layer(ctx, "pcn", neighbours), ui.practice_layer(ctx, members["code"]), method=method,
+                         selected=code, boundary=ui.layer(ctx, "sicbl", [pcn["sicbl"]]))
+        ui.show_map(m, key="pcn_map", height=480, returned=())
+        st.caption(f"Heavy outline: {ui.text(pcn['name'])}; other PCNs of {ui.text(sicbl_name)} for context. "
+                   "Dots: member practices (size by list).")
+    with right:
+        st.markdown("**Member practices**")
+        ui.dataframe(members[["code", "name", "postcode", "list_size", "has_location"]].sort_values("name"), {
+            "code": st.column_config.TextColumn("ODS code"), "name": st.column_config.TextColumn("Practice"),
+            "postcode": st.column_config.TextColumn("Postcode"), "list_size": ui.number("Registered patients"),
+            "has_location": st.column_config.CheckboxColumn("On map")}, height=250, key="pcn_members")
+        st.markdown("**Where its patients live** (indicative)")
+        shares = ui.pcn_la_table(ctx.vintage).query("pcn == @code")
+        ui.dataframe(shares[["la_name", "patients", "share"]], {
+            "la_name": st.column_config.TextColumn("District"), "patients": ui.number("Patients"),
+            "share": ui.percent("Share of patients")}, height=180, key="pcn_la")
+    ui.list_size_chart(ctx, pcns, pcn)

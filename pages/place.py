@@ -1,0 +1,72 @@
+"""Place: one council and the systems, sub-ICB locations and PCNs that serve its residents, with shares."""
+import streamlit as st
+
+from ics_maps import charts, maps
+from ics_maps import filters as F
+from ics_maps import ui
+
+LA_TIERS = {"utla": "Counties and unitaries", "lad": "Districts and unitaries"}
+LA_SINGULAR = {"utla": "county or unitary council (upper tier)", "lad": "district or unitary council (lower tier)"}
+
+with ui.page("Place", "Pick a council to see which integrated care systems, sub-ICB locations and primary care "
+                      "networks serve its residents, and in what shares (Census 2021 residents).") as ctx:
+    ui.require_systems(ctx)
+    c1, c2 = st.columns([1, 2])
+    with c1:
+        tier = ui.url_widget("la", st.radio, lambda v: F.parse_choice(v, LA_TIERS, "utla", "council tier"),
+                             lambda v: None if v == "utla" else v, "Council tier", list(LA_TIERS),
+                             format_func=LA_TIERS.get,
+                             help="Upper tier: counties and unitaries (social care, public health). Lower tier: "
+                                  "districts and unitaries.")
+    las = ctx.view.tier(tier).sort_values("name")
+    names = dict(zip(las["code"], las["name"]))
+    with c2:
+        code = ui.url_widget("place", st.selectbox,
+                             lambda v: (lambda r: (r[0] or las["code"].iloc[0], r[1]))(
+                                 F.parse_code(v, names, "council")),
+                             lambda v: v, f"Council ({len(names)} in view; type to search)", list(names),
+                             format_func=names.get)
+    la = las[las["code"] == code].iloc[0]
+    icb_t = F.rows_for(ui.coterminosity_table(ctx.vintage, tier, "icb", "population", 0.0), child=code)
+    sic_t = F.rows_for(ui.coterminosity_table(ctx.vintage, tier, "sicbl", "population", 0.0), child=code)
+    pcn_t = F.rows_for(ui.coterminosity_table(ctx.vintage, tier, "pcn", "population", 0.0), child=code)
+    pcn_t = pcn_t.sort_values("share_of_child", ascending=False).reset_index(drop=True)
+
+    st.subheader(ui.text(la["name"]))
+    rel = icb_t["relationship"].iloc[0] if len(icb_t) else "–"
+    st.caption(f"{ui.text(code)} · {LA_SINGULAR[tier]} · relationship to the {ctx.term('icb')} tier: "
+               f"**{ui.text(rel)}**")
+    cols = st.columns(5)
+    cols[0].metric("Residents", ui.fmt_int(la["residents"]), help="Census 2021 usual residents")
+    cols[1].metric(f"{ctx.term('icb')}s serving", ui.fmt_int(len(icb_t)))
+    cols[2].metric(f"{ctx.term('sicbl')}s", ui.fmt_int(len(sic_t)))
+    main_pcns = int((pcn_t["share_of_child"] >= 0.01).sum())
+    cols[3].metric("PCNs serving ≥1%", ui.fmt_int(main_pcns),
+                   help=f"PCNs to which at least 1% of the council's residents are attributed ({len(pcn_t)} with any; "
+                        "indicative catchments)")
+    cols[4].metric(f"Share in main {ctx.term('icb')}", ui.fmt_pct(icb_t["share_of_child"].max() if len(icb_t) else None))
+
+    st.markdown("**PCNs serving the council** (indicative footprints)")
+    shown = pcn_t[pcn_t["share_of_child"] >= 0.005]
+    m = maps.pcn_map(ui.layer(ctx, "pcn", shown["parent_code"]),
+                     ui.practice_layer(ctx, ctx.atlas.practices.query("pcn in @shown.parent_code")["code"]),
+                     boundary=ui.layer(ctx, tier, [code]))
+    ui.show_map(m, key="place_map", height=520, returned=())
+    st.caption(f"Black outline: {ui.text(la['name'])}. PCNs to which at least 0.5% of its residents are attributed, "
+               "with their member practices.")
+
+    st.markdown("**Residents to systems**")
+    flows = ui.place_flows(ctx, tier, code)
+    fig = charts.residents_sankey(flows, "district", "system", "residents")
+    fig.update_layout(height=140 + 45 * len(flows))
+    st.plotly_chart(fig, key="place_sankey")
+    st.caption("Each district's Census 2021 residents by the system they live in." if tier == "utla" else
+               "The council's Census 2021 residents by the system they live in.")
+
+    tabs = st.tabs([f"{ctx.term('icb')}s", f"{ctx.term('sicbl')}s", "PCNs"])
+    for tab, (t, parent) in zip(tabs, [(icb_t, "icb"), (sic_t, "sicbl"), (pcn_t, "pcn")]):
+        with tab:
+            st.caption("Share of child: share of the council's residents; share of parent: share of the "
+                       f"{ui.tier_label(parent, ctx.atlas)}'s residents who live in the council."
+                       + (" PCN figures use indicative catchments." if parent == "pcn" else ""))
+            ui.coterminosity_dataframe(t, tier, parent, ctx.atlas, height=320, key=f"place_{parent}")

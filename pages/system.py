@@ -1,0 +1,90 @@
+"""System: one ICS — its places (councils, sub-ICB locations) and PCNs as map layers, population by tier,
+and its coterminosity tables."""
+import streamlit as st
+
+from ics_maps import charts, maps
+from ics_maps import filters as F
+from ics_maps import ui
+
+PLACE_TIERS = {"lad": "Districts (lower-tier LAs)", "utla": "Counties and unitaries (upper-tier LAs)",
+               "sicbl": "Sub-ICB locations"}
+
+with ui.page("System", "One integrated care system: the councils and sub-ICB locations it covers, its primary care "
+                       "networks, and how its residents divide between them. Pick a system below or click one on "
+                       "the Overview map.") as ctx:
+    ui.require_systems(ctx)
+    icbs = ctx.view.tier("icb").sort_values("name")
+    names = dict(zip(icbs["code"], icbs["name"]))
+    ods = {str(o): c for c, o in zip(icbs["code"], icbs["ods_code"]) if isinstance(o, str)}
+    code = ui.url_widget("icb", st.selectbox,
+                         lambda v: (lambda r: (r[0] or icbs["code"].iloc[0], r[1]))(
+                             F.parse_code(v, names, ctx.term("icb"), ods)),
+                         lambda v: v, f"Integrated care system ({len(names)} in view)", list(names),
+                         format_func=names.get)
+    icb = icbs[icbs["code"] == code].iloc[0]
+    s = ui.summary_table(ctx.vintage, "icb").set_index("code").loc[code]
+
+    st.subheader(ui.text(icb["name"]))
+    st.caption(f"ONS {ui.text(code)} · ODS {ui.text(icb['ods_code'] if isinstance(icb['ods_code'], str) else '–')}"
+               f" · {ui.text(icb['region_name'])} · wave(s) by residents: {ui.text(icb['waves'])}")
+    cols = st.columns(6)
+    cols[0].metric("Residents", ui.fmt_int(s["residents"]), help="Census 2021 usual residents")
+    cols[1].metric("Registered patients", ui.fmt_int(s["registered"]), help="GP list sizes, April 2025")
+    cols[2].metric(f"{ctx.term('sicbl')}s", ui.fmt_int(s["n_sicbl"]))
+    cols[3].metric("Districts in / partly", f"{ui.fmt_int(s['n_lad_whole'])} / {ui.fmt_int(s['n_lad_part'])}",
+                   help="District (lower-tier) councils wholly / partly inside the system, by residents")
+    cols[4].metric("PCNs", ui.fmt_int(s["n_pcn"]))
+    cols[5].metric("GP practices", ui.fmt_int(s["n_practices"]))
+
+    lad_t = F.children_of(ui.coterminosity_table(ctx.vintage, "lad", "icb", "population", 0.0), code)
+    utla_t = F.children_of(ui.coterminosity_table(ctx.vintage, "utla", "icb", "population", 0.0), code)
+    sicbls = ctx.atlas.tier("sicbl").query("icb == @code")["code"]
+    pcns = ctx.atlas.tier("pcn").query("icb == @code")["code"]
+    practices = ctx.atlas.practices.query("icb == @code")
+    m = maps.system_map(ui.layer(ctx, "icb", [code]),
+                        {"utla": ui.layer(ctx, "utla", utla_t["child_code"]),
+                         "lad": ui.layer(ctx, "lad", lad_t["child_code"]),
+                         "sicbl": ui.layer(ctx, "sicbl", sicbls),
+                         "pcn": ui.layer(ctx, "pcn", pcns)},
+                        ui.practice_layer(ctx, practices["code"]), show=("lad", "pcn"))
+    out = ui.show_map(m, key="system_map", height=580)
+    st.caption("Tick layers on and off in the map's layer box (no reload). PCN footprints are *indicative*: "
+               "derived from registrations or modelled (see About). Click a council or a PCN to open it.")
+    tier, clicked = ui.clicked(out)
+    if tier in ("lad", "utla"):
+        st.page_link("pages/place.py", label=f"Open {ctx.atlas.tier(tier).set_index('code')['name'].get(clicked, clicked)}"
+                     " on the Place page", icon=":material/account_balance:", query_params=ui.link_params(la=tier, place=clicked))
+    elif tier == "pcn":
+        st.page_link("pages/pcn.py", label=f"Open {ctx.atlas.tier('pcn').set_index('code')['name'].get(clicked, clicked)}"
+                     " on the PCN page", icon=":material/stethoscope:", query_params=ui.link_params(pcn=clicked))
+
+    st.subheader("Residents by place and PCN")
+    place_tier = st.radio("Places are", list(PLACE_TIERS), format_func=PLACE_TIERS.get, horizontal=True,
+                          key="system_place_tier")
+    leaves = F.system_breakdown(ctx.atlas, code, place_tier, min_share=0.01)
+    leaves["icb"] = ui.short_name(icb["name"])
+    st.plotly_chart(charts.population_treemap(leaves.rename(columns={"place_name": "place", "place": "place_code",
+                                                                     "pcn_name": "pcn", "pcn": "pcn_code"}),
+                                              ("icb", "place", "pcn")), key="system_treemap")
+    st.caption("Census 2021 residents. A place's residents are divided between PCNs by the share of each LSOA's "
+               "residents attributed to each PCN (registrations where published, modelled elsewhere: indicative). "
+               "PCNs serving under 1% of a place are grouped. Click a box to zoom in.")
+
+    st.subheader("Coterminosity")
+    tabs = st.tabs(["Districts × systems", "Upper-tier councils × systems", f"{ctx.term('sicbl')}s × districts",
+                    "PCNs × districts"])
+    sic_t = F.filter_table(ui.coterminosity_table(ctx.vintage, "sicbl", "lad", "population", 0.0),
+                           ctx.view, "sicbl")
+    pcn_t = ui.coterminosity_table(ctx.vintage, "pcn", "lad", "population", 0.0)
+    for tab, (t, child, parent, note) in zip(tabs, [
+        (lad_t, "lad", "icb", "Every district with residents in this system, with all its systems."),
+        (utla_t, "utla", "icb", "Every county or unitary with residents in this system, with all its systems."),
+        (sic_t[sic_t["child_code"].isin(set(sicbls))], "sicbl", "lad", "The system's sub-ICB locations and the "
+                                                                        "districts they cover."),
+        (pcn_t[pcn_t["child_code"].isin(set(pcns))], "pcn", "lad", "Where each PCN's attributed residents live "
+                                                                   "(indicative catchments)."),
+    ]):
+        with tab:
+            st.caption(note + " Shares are of Census 2021 residents. Full tables: Coterminosity page.")
+            ui.coterminosity_dataframe(t.reset_index(drop=True), child, parent, ctx.atlas, height=360,
+                                       key=f"system_{child}_{parent}")

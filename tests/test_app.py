@@ -1,0 +1,322 @@
+"""Streamlit AppTest of every page on the real 2026 atlas.
+
+Each page renders without an exception; the sidebar filters change what is shown; the
+Coterminosity CSV holds exactly the engine's table for the chosen settings; bad links, empty
+selections and incomparable tiers give a message on the page, never a traceback; names with HTML
+special characters are shown as text.
+"""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+
+from ics_maps import filters as F
+from ics_maps.exporting import safe_csv
+from ics_maps.nesting import coterminosity
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+TIMEOUT = 120
+PAGES = ("overview", "system", "place", "pcn", "coterminosity", "about")
+LONDON, NORTH_WEST = "E40000003", "E40000010"
+GREATER_MANCHESTER = "E54000057"
+
+
+@pytest.fixture(scope="module")
+def atlas(atlas_2026):
+    return atlas_2026
+
+
+def open_page(page: str, params: dict | None = None, then: dict | None = None) -> AppTest:
+    """Run the app on ``page`` as if opened from a link with ``params``; ``then``: params set before a
+    further run (as if the URL were edited in the same session).
+
+    AppTest always starts on the default page: the filters go into the first run, the page's own
+    parameters into the first run of ``page`` (as a link to that page would deliver them).
+    """
+    params = dict(params or {})
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    first = params if page == "overview" else {k: v for k, v in params.items() if k in ("vintage", "region", "wave")}
+    at.query_params.update(first)
+    at.run()
+    if page != "overview":
+        at.switch_page(f"pages/{page}.py")
+        at.query_params.update({k: v for k, v in params.items() if k not in first})
+        at.run()
+    if then:
+        at.query_params.update(then)
+        at.run()
+    return at
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def texts(at: AppTest, kind: str) -> list[str]:
+    return [str(e.value) for e in getattr(at, kind)]
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def number(text: str) -> int:
+    return int(str(text).replace(",", ""))
+
+
+@pytest.fixture()
+def downloads(monkeypatch):
+    """Bytes of every file handed to st.download_button, by media URL file id."""
+    store: dict[str, bytes] = {}
+    real = MemoryMediaFileStorage.load_and_get_id
+
+    def spy(self, path_or_data, mimetype, kind, filename=None):
+        fid = real(self, path_or_data, mimetype, kind, filename)
+        store[fid] = path_or_data if isinstance(path_or_data, bytes) else Path(path_or_data).read_bytes()
+        return fid
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", spy)
+    return store
+
+
+def downloaded(at: AppTest, store: dict[str, bytes]) -> bytes:
+    buttons = at.get("download_button")
+    assert len(buttons) == 1
+    url = buttons[0].proto.url
+    return store[url.rsplit("/", 1)[-1].split(".")[0]]
+
+
+# ---------------------------------------------------------------------------- every page renders
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders(page, atlas):
+    at = open_page(page)
+    no_exception(at)
+    assert at.title, "every page has a title"
+    captions = texts(at, "caption")
+    assert any(c.startswith("Vintage 2026 — April 2026") for c in captions), captions[:3]
+    assert any("Open Government Licence v.3.0" in c and "Crown copyright" in c for c in captions)
+    assert not at.warning and not at.error
+
+
+# ---------------------------------------------------------------------------- coterminosity CSV
+
+
+def test_coterminosity_csv_is_the_engine_table(atlas, downloads):
+    at = open_page("coterminosity")
+    no_exception(at)
+    expected = coterminosity(atlas, "lad", "icb", "population", 0.0)
+    assert downloaded(at, downloads) == safe_csv(expected)
+    shown = at.dataframe[0].value
+    assert len(shown) == len(expected)
+
+
+def test_coterminosity_csv_follows_settings_and_filters(atlas, downloads):
+    at = open_page("coterminosity", {"region": NORTH_WEST},
+                   then={"child": "pcn", "parent": "lad", "weight": "population", "tol": "0.05"})
+    no_exception(at)
+    assert not at.warning
+    view = F.apply_filters(atlas, F.Filters(regions=(NORTH_WEST,)))
+    expected = F.filter_table(coterminosity(atlas, "pcn", "lad", "population", 0.05), view, "pcn")
+    assert downloaded(at, downloads) == safe_csv(expected)
+    assert set(expected["child_code"]) == set(atlas.tier("pcn").query("region == @NORTH_WEST")["code"])
+    # the split-only toggle narrows the table and the CSV alike
+    at.toggle(key="cot_only_split").set_value(True).run()
+    split = expected[expected["relationship"] == "split"].reset_index(drop=True)
+    assert downloaded(at, downloads) == safe_csv(split)
+    assert len(at.dataframe[0].value) == len(split) < len(expected)
+
+
+def test_coterminosity_filters_change_figures():
+    national = metrics(open_page("coterminosity"))
+    london = metrics(open_page("coterminosity", {"region": LONDON}))
+    assert national != london
+    assert number(london["District councils"]) < number(national["District councils"]) == 296
+    assert number(london["Split"]) < number(national["Split"])
+
+
+def test_coterminosity_same_tier_is_a_message():
+    at = open_page("coterminosity", then={"child": "icb", "parent": "icb"})
+    no_exception(at)
+    assert any("cannot be compared" in e and "same tier" in e for e in texts(at, "error"))
+    assert not at.get("download_button")
+
+
+# ---------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_malformed_link_gives_warnings_not_tracebacks(page):
+    at = open_page("overview", {"vintage": "1999", "region": "<script>", "wave": "x,9", "bogus": "1"})
+    if page != "overview":
+        at.switch_page(f"pages/{page}.py").run()
+    no_exception(at)
+    if page == "overview":
+        warn = " ".join(texts(at, "warning"))
+        for needle in ("Unknown vintage", "malformed NHS region", "waves are 1 to 6", "unknown link parameter"):
+            assert needle in warn
+    assert at.query_params.get("vintage") is None and "bogus" not in at.query_params
+
+
+@pytest.mark.parametrize("page", ["overview", "system", "place", "pcn", "coterminosity"])
+def test_empty_selection_is_a_message(page):
+    # No London ICS was designated in wave 6.
+    at = open_page(page, {"region": LONDON, "wave": "6"})
+    no_exception(at)
+    assert any("No ICB matches the filters" in i for i in texts(at, "info"))
+
+
+@pytest.mark.parametrize("page, params, needle", [
+    ("coterminosity", {"child": "nonsense"}, "Unknown child tier"),
+    ("coterminosity", {"tol": "NaN"}, "Ignored tolerance"),
+    ("coterminosity", {"weight": "<b>bold</b>"}, "Unknown weighting"),
+])
+def test_bad_page_params(page, params, needle):
+    at = open_page(page, then=params)
+    no_exception(at)
+    assert any(needle in w for w in texts(at, "warning")), texts(at, "warning")
+
+
+# ---------------------------------------------------------------------------- filters change every page
+
+
+def test_overview_headline_follows_filters(atlas):
+    national = metrics(open_page("overview"))
+    assert number(national["ICBs"]) == 36 and number(national["Residents"]) == 56_490_091
+    london = metrics(open_page("overview", {"region": LONDON}))
+    view = F.apply_filters(atlas, F.Filters(regions=(LONDON,)))
+    assert number(london["ICBs"]) == len(view.icb_codes) == 4
+    assert number(london["Residents"]) == int(view.tier("icb")["residents"].sum())
+    wave1 = metrics(open_page("overview", {"wave": "1"}))
+    assert number(wave1["ICBs"]) == int((atlas.tier("icb")["wave"] == 1).sum())
+    both = metrics(open_page("overview", {"region": NORTH_WEST, "wave": "1"}))
+    assert number(both["ICBs"]) == 2  # Lancashire and South Cumbria, Greater Manchester
+    # the table below the map lists exactly the systems in view
+    at = open_page("overview", {"region": LONDON})
+    assert set(at.dataframe[0].value["code"]) == set(view.icb_codes)
+
+
+def test_system_page_choices_and_figures_follow_filters(atlas):
+    at = open_page("system", {"region": NORTH_WEST})
+    box = at.selectbox(key="w_icb")
+    nw = set(atlas.tier("icb").query("region == @NORTH_WEST")["code"])
+    assert set(box.options) == set(atlas.tier("icb").set_index("code").loc[sorted(nw), "name"])
+    at.selectbox(key="w_icb").set_value(GREATER_MANCHESTER).run()
+    no_exception(at)
+    assert at.query_params["icb"] == GREATER_MANCHESTER and at.query_params["region"] == NORTH_WEST
+    gm = metrics(at)
+    row = atlas.tier("icb").set_index("code").loc[GREATER_MANCHESTER]
+    assert number(gm["Residents"]) == int(row["residents"])
+    assert number(gm["PCNs"]) == int((atlas.tier("pcn")["icb"] == GREATER_MANCHESTER).sum())
+    assert any("Greater Manchester" in m for m in texts(at, "subheader"))
+
+
+def test_system_from_link_and_stale_code(atlas):
+    at = open_page("system", {"icb": "QOP"})  # the ODS code of Greater Manchester works too
+    no_exception(at)
+    assert at.selectbox(key="w_icb").value == GREATER_MANCHESTER
+    at = open_page("system", {"icb": "E54000008", "region": LONDON})  # Cheshire & Merseyside is not in London
+    no_exception(at)
+    assert any("No ICB with code" in w for w in texts(at, "warning"))
+    assert at.selectbox(key="w_icb").value in F.apply_filters(atlas, F.Filters(regions=(LONDON,))).icb_codes
+
+
+def test_place_page_follows_filters(atlas):
+    national = open_page("place")
+    london = open_page("place", {"region": LONDON})
+    n_all = len(national.selectbox(key="w_place").options)
+    n_london = len(london.selectbox(key="w_place").options)
+    assert n_all == 153 and n_london == 33
+    at = open_page("place", then={"place": "E10000025"})  # Oxfordshire: split between three systems
+    no_exception(at)
+    m = metrics(at)
+    assert number(m["ICBs serving"]) == 3
+    assert number(m["Residents"]) == int(atlas.tier("utla").set_index("code").loc["E10000025", "residents"])
+    assert at.dataframe[0].value["parent_code"].nunique() == 3
+
+
+def test_pcn_search_follows_filters(atlas):
+    at = open_page("pcn", {"q": "central"})
+    n_all = len(at.selectbox(key="w_pcn").options)
+    at = open_page("pcn", {"q": "central", "region": LONDON})
+    london = {o.rsplit("(", 1)[-1].rstrip(")") for o in at.selectbox(key="w_pcn").options}
+    assert 0 < len(london) < n_all
+    assert london <= set(atlas.tier("pcn").query("region == @LONDON")["code"])
+    at = open_page("pcn", {"q": "eccles"})
+    no_exception(at)
+    assert at.selectbox(key="w_pcn").value == "U00203"
+    m = metrics(at)
+    assert number(m["Member practices"]) == int(atlas.tier("pcn").set_index("code").loc["U00203", "n_practices"])
+    assert any("indicative" in i for i in texts(at, "info"))
+    assert len(at.selectbox(key="w_pcn").options) <= 50  # a search, never a 1,300-item dropdown
+
+
+def test_pcn_search_without_match_is_a_message():
+    at = open_page("pcn", {"q": "no such network <b>"})
+    no_exception(at)
+    info = " ".join(texts(at, "info"))
+    assert "No PCN in view matches" in info and "&lt;b&gt;" in info
+
+
+def test_vintage_switch(atlas_2024):
+    at = open_page("overview", {"vintage": "2024"})
+    no_exception(at)
+    assert number(metrics(at)["ICBs"]) == 42
+    assert any(c.startswith("Vintage 2024") for c in texts(at, "caption"))
+    at.selectbox(key="w_vintage").set_value("2026").run()
+    no_exception(at)
+    assert number(metrics(at)["ICBs"]) == 36 and "vintage" not in at.query_params
+
+
+def test_filter_widgets_write_the_link(atlas):
+    at = open_page("overview")
+    at.multiselect(key="w_region").set_value([LONDON, NORTH_WEST]).run()
+    at.multiselect(key="w_wave").set_value([1, 5]).run()
+    no_exception(at)
+    assert at.query_params["region"] == f"{LONDON},{NORTH_WEST}" and at.query_params["wave"] == "1,5"
+    expected = F.apply_filters(atlas, F.Filters(regions=(LONDON, NORTH_WEST), waves=(1, 5))).icb_codes
+    assert number(metrics(at)["ICBs"]) == len(expected) == 4  # GM, Lancs & S Cumbria; NE London, W & N London
+    # the filters travel with the session to another page
+    at.switch_page("pages/coterminosity.py").run()
+    assert at.query_params["region"] == f"{LONDON},{NORTH_WEST}"
+
+
+# ---------------------------------------------------------------------------- names are text, not HTML
+
+
+@pytest.fixture()
+def hostile_names(atlas, monkeypatch):
+    """The 2026 atlas with HTML in an ICS's and a PCN's name, served by the app for one test."""
+    from ics_maps import build, ui
+
+    evil = copy.copy(atlas)
+    evil.tiers = dict(atlas.tiers)
+    icb = atlas.tiers["icb"].copy()
+    icb.loc[icb["code"] == GREATER_MANCHESTER, "name"] = "<script>alert(1)</script> & <b>Manchester</b>"
+    pcn = atlas.tiers["pcn"].copy()
+    pcn.loc[pcn["code"] == "U00203", "name"] = "<img src=x onerror=alert(1)> ECCLES"
+    evil.tiers["icb"], evil.tiers["pcn"] = icb, pcn
+    monkeypatch.setattr(build, "ensure_atlas", lambda *a, **k: evil)
+    for fn in (ui._load, ui._loaded, ui.display_layer, ui.coterminosity_table, ui.summary_table, ui.pcn_la_table):
+        fn.clear()
+    yield evil
+    for fn in (ui._load, ui._loaded, ui.display_layer, ui.coterminosity_table, ui.summary_table, ui.pcn_la_table):
+        fn.clear()
+
+
+def test_html_in_names_is_shown_as_text(hostile_names):
+    at = open_page("system", {"icb": GREATER_MANCHESTER})
+    no_exception(at)
+    heads = texts(at, "subheader")
+    assert any("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;Manchester&lt;/b&gt;" in h for h in heads), heads
+    assert not any("<script>" in m or "<b>" in m for m in texts(at, "markdown") + heads + texts(at, "caption"))
+    at = open_page("pcn", {"q": "eccles"})
+    no_exception(at)
+    assert any("&lt;img src=x onerror=alert(1)&gt;" in h for h in texts(at, "subheader"))
+    assert not any("<img" in m for m in texts(at, "markdown") + texts(at, "subheader") + texts(at, "caption"))

@@ -1,0 +1,154 @@
+"""Filters and page parameters (pure, no Streamlit): parsing untrusted URL text and narrowing tiers."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from ics_maps import filters as F
+from ics_maps.nesting import coterminosity
+from ics_maps.sources import DEFAULT_VINTAGE
+from toy_atlas import toy_atlas
+
+
+@pytest.fixture(scope="module")
+def toy():
+    a = toy_atlas()
+    # a second region so that region filters have something to separate
+    a.tiers["icb"].loc[a.tiers["icb"]["code"] == "I2", "region"] = "R2"
+    reg = a.tiers["region"]
+    a.tiers["region"] = pd.concat([reg, reg.assign(code="R2", name="Name <R2> & Co", ods_code="Y99")],
+                                  ignore_index=True).pipe(lambda d: d.set_geometry("geometry"))
+    return a
+
+
+# ---------------------------------------------------------------------------- parsing
+
+
+def test_defaults_from_empty_params():
+    f, warn = F.parse_filters({})
+    assert f == F.Filters(DEFAULT_VINTAGE, (), ()) and not warn and not f.active
+    assert f.to_params() == {}
+
+
+def test_parse_round_trip():
+    f, warn = F.parse_filters({"vintage": "2024", "region": "e40000003, E40000007", "wave": ["2,1", "2"]})
+    assert not warn
+    assert f == F.Filters("2024", ("E40000003", "E40000007"), (1, 2))
+    assert F.parse_filters(f.to_params())[0] == f
+
+
+class _QP(dict):
+    """Mimics st.query_params: ``get_all`` returns every repeated value."""
+
+    def get_all(self, key):
+        v = self.get(key)
+        return v if isinstance(v, list) else [v]
+
+
+def test_repeated_keys_are_accepted():
+    f, _ = F.parse_filters(_QP(region=["E40000003", "E40000007"], wave=["1", "3"]))
+    assert f.regions == ("E40000003", "E40000007") and f.waves == (1, 3)
+
+
+@pytest.mark.parametrize("params, needle", [
+    ({"vintage": "1999"}, "Unknown vintage"),
+    ({"vintage": "<script>"}, "Unknown vintage"),
+    ({"wave": "7"}, "waves are 1 to 6"),
+    ({"wave": "one"}, "waves are 1 to 6"),
+    ({"wave": "1.5"}, "waves are 1 to 6"),
+    ({"region": "E40000003'; DROP TABLE"}, "malformed NHS region"),
+    ({"region": "x" * 5000}, "malformed NHS region"),
+])
+def test_bad_params_warn_and_fall_back(params, needle):
+    f, warn = F.parse_filters(params)
+    assert len(warn) == 1 and needle in warn[0]
+    assert f.vintage == DEFAULT_VINTAGE and f.regions == () and f.waves == ()
+    assert all(len(w) < 400 for w in warn)  # a long value is quoted short
+
+
+def test_validate_regions_against_atlas(toy):
+    f, warn = F.validate_filters(F.Filters("2026", ("Y99", "R1", "NOPE"), ()), toy)
+    assert f.regions == ("R1", "R2")  # ODS code accepted and mapped to the ONS code
+    assert len(warn) == 1 and "NOPE" in warn[0]
+
+
+# ---------------------------------------------------------------------------- applying
+
+
+def test_no_filter_is_everything(toy):
+    v = F.apply_filters(toy, F.Filters())
+    assert v.icb_codes == {"I1", "I2"} and not v.empty
+    for t in ("icb", "sicbl", "lad", "pcn", "practice"):
+        assert len(v.tier(t)) == len(toy.tier(t))
+
+
+def test_region_filter_narrows_every_tier(toy):
+    v = F.apply_filters(toy, F.Filters(regions=("R2",)))
+    assert v.icb_codes == {"I2"}
+    assert set(v.tier("sicbl")["code"]) == {"S2", "S3"}
+    assert set(v.tier("pcn")["code"]) == {"P3"}
+    assert set(v.tier("practice")["code"]) == {"pr4", "pr5", "pr6", "pr7"}
+    assert set(v.tier("lad")["code"]) == {"B", "C"}  # B is split between I1 and I2: kept
+    assert set(v.tier("utla")["code"]) == {"U1", "U2"}
+    assert set(v.tier("region")["code"]) == {"R2"}
+
+
+def test_wave_filter_and_empty_selection(toy):
+    assert F.apply_filters(toy, F.Filters(waves=(1,))).icb_codes == {"I1"}
+    v = F.apply_filters(toy, F.Filters(regions=("R2",), waves=(1,)))
+    assert v.empty and len(v.tier("pcn")) == 0
+    h = F.headline(v)
+    assert h["icb"] == 0 and h["residents"] == 0 and math.isnan(h["pcn_in_band"])
+
+
+def test_headline_changes_with_filters(toy):
+    all_ = F.headline(F.apply_filters(toy, F.Filters()))
+    r2 = F.headline(F.apply_filters(toy, F.Filters(regions=("R2",))))
+    assert (all_["icb"], all_["residents"], all_["registered"], all_["pcn"]) == (2, 3600, 21000, 3)
+    assert (r2["icb"], r2["residents"], r2["registered"], r2["pcn"], r2["practice"]) == (1, 2200, 9000, 1, 4)
+    assert (all_["icb_min"], all_["icb_max"]) == (1400, 2200)
+
+
+def test_filter_table_keeps_whole_children(toy):
+    table = coterminosity(toy, "lad", "icb")
+    assert F.filter_table(table, F.apply_filters(toy, F.Filters()), "lad") is table
+    t = F.filter_table(table, F.apply_filters(toy, F.Filters(regions=("R1",))), "lad")
+    assert set(t["child_code"]) == {"A", "B"}
+    assert set(t.loc[t["child_code"] == "B", "parent_code"]) == {"I1", "I2"}  # the split stays visible
+
+
+# ---------------------------------------------------------------------------- page parameters
+
+
+def test_parse_choice_and_fraction():
+    assert F.parse_choice("icb", ["lad", "icb"], "lad", "tier") == ("icb", None)
+    v, w = F.parse_choice("<b>x</b>", ["lad", "icb"], "lad", "tier")
+    assert v == "lad" and "Unknown tier" in w
+    assert F.parse_fraction("5%", 0.0, 0.0, 0.5, "tolerance") == (0.05, None)
+    assert F.parse_fraction("0.1", 0.0, 0.0, 0.5, "tolerance") == (0.1, None)
+    for bad in ("nan", "inf", "-0.1", "0.9", "abc"):
+        v, w = F.parse_fraction(bad, 0.0, 0.0, 0.5, "tolerance")
+        assert v == 0.0 and "expected a number" in w
+
+
+def test_parse_code():
+    codes = ["E54000057", "E54000008"]
+    assert F.parse_code("E54000057", codes, "ICS") == ("E54000057", None)
+    assert F.parse_code("e54000057", codes, "ICS") == ("E54000057", None)
+    assert F.parse_code("QE1", codes, "ICS", {"QE1": "E54000008"}) == ("E54000008", None)
+    v, w = F.parse_code("E54999999", codes, "ICS")
+    assert v is None and "No ICS with code" in w
+    v, w = F.parse_code("<img src=x>", codes, "ICS")
+    assert v is None and "malformed" in w
+
+
+def test_search_pcns(toy):
+    pcn, prac = toy.tier("pcn"), toy.practices
+    assert list(F.search_pcns(pcn, prac, "p3")["code"]) == ["P3"]
+    assert list(F.search_pcns(pcn, prac, "name p")["code"]) == ["P1", "P2", "P3"]
+    assert list(F.search_pcns(pcn, prac, "pr4")["code"]) == ["P3"]  # found through a member practice
+    assert F.search_pcns(pcn, prac, "   ").empty
+    assert F.search_pcns(pcn, prac, ".*").empty  # plain text, not a regular expression
+    assert F.search_pcns(pcn, prac, "name", limit=2).shape[0] == 2
