@@ -275,7 +275,8 @@ def parse_choice(value: str | None, allowed: Iterable[str], default: str, what: 
         return default, None
     if value in allowed:
         return value, None
-    return default, f"Unknown {what} “{short(value)}” in the link: showing {default} (choose from {', '.join(allowed)})."
+    return default, (f"Unknown {what} “{short(value)}” in the link: showing {default} "
+                     f"(choose from {', '.join(allowed)}).")
 
 
 def parse_fraction(value: str | None, default: float, lo: float, hi: float, what: str) -> tuple[float, str | None]:
@@ -337,21 +338,6 @@ def search_pcns(pcn: pd.DataFrame, practices: pd.DataFrame, query: str, limit: i
     out = pcn.assign(_rank=rank)
     out = out[out["_rank"] < 9].sort_values(["_rank", "name"], kind="mergesort")
     return out.drop(columns="_rank").head(limit)
-
-
-def search_units(units: pd.DataFrame, query: str, limit: int = 50) -> pd.DataFrame:
-    """Units (code, name) whose code or name contains ``query`` (case-insensitive), best first."""
-    q = (query or "").strip().casefold()
-    if not q:
-        return units
-    name = units["name"].astype(str).str.casefold()
-    code = units["code"].astype(str).str.casefold()
-    rank = pd.Series(9, index=units.index)
-    rank[name.str.contains(q, regex=False) | code.str.contains(q, regex=False)] = 2
-    rank[name.str.startswith(q)] = 1
-    rank[code == q] = 0
-    out = units.assign(_rank=rank)
-    return out[out["_rank"] < 9].sort_values(["_rank", "name"], kind="mergesort").drop(columns="_rank").head(limit)
 
 
 # ---------------------------------------------------------------------------- breakdowns for the pages

@@ -1,17 +1,21 @@
 """The Streamlit glue: the only ics_maps module that imports Streamlit.
 
+* :func:`page` frames every page: the shared sidebar filters, the title with the vintage, warnings
+  about the link, the body, then the data credits (``with ui.page("Title") as ctx: ...``).
 * :func:`get_atlas` loads each vintage once per server (``st.cache_resource``); while an atlas is
-  first built it shows a progress bar.
-* :func:`sidebar` draws the shared filters (vintage, NHS regions, ICS waves) and keeps them in
-  the URL, so a filtered view can be shared; :func:`context` gives pages the atlas, the filters and
-  the filtered :class:`~ics_maps.filters.View`.
-* :func:`url_widget` binds a page's own widget (the chosen ICS, tiers, …) to a URL parameter.
-* cached display layers (simplified for the web), coterminosity tables and summaries.
+  first built it shows a progress bar with the build's steps.
+* :func:`sidebar` draws the shared filters (vintage, NHS regions, ICS waves) bound to the URL, so a
+  filtered view can be shared; it returns a :class:`Context` (atlas, filters, filtered view).
+* :func:`url_widget` binds a page's own widget (the chosen ICS, tiers, …) to a URL parameter, with
+  a clear warning for a bad value from a link.
+* cached display layers (simplified for the web), coterminosity tables and summaries, shared by all
+  sessions; map, table and chart helpers.
 
-URL state. Streamlit's page navigation drops the query string, so each parameter is also
-remembered in the session: a value in the URL that differs from the one the app last wrote there
-(a shared link, ``st.switch_page(..., query_params=...)``, a test) wins; otherwise the widget keeps
-its value, and the app writes the current value back to the URL after every run.
+URL state. Streamlit's page navigation drops the query string and recreates widgets, so every
+parameter's value lives in the session (``_state()["remembered"]``): a value in the URL that differs
+from the one the app last wrote there (a shared link, ``st.switch_page(..., query_params=...)``, a
+test) wins; otherwise the session's value is used; the app writes the current values back to the
+URL on every run and drops other pages' parameters.
 """
 from __future__ import annotations
 
@@ -25,7 +29,7 @@ import pandas as pd
 import streamlit as st
 
 from . import filters as F
-from .sources import CATALOGUE, DEFAULT_VINTAGE, VINTAGES
+from .sources import DEFAULT_VINTAGE, VINTAGES
 from .tiers import LABELS
 from .waves import WAVE_LABELS
 
@@ -336,13 +340,16 @@ def page(title: str, intro: str | None = None):
     assets()
     _state()["this_run"] = set()
     ctx = sidebar()
+    completed = False
     try:
         page_header(ctx, title, intro)
         yield ctx
+        completed = True
     except PageDone:
-        pass
+        completed = True
     finally:
-        _drop_other_params()
+        if completed:  # not after st.switch_page(), whose parameters are for the next page
+            _drop_other_params()
         footer()
 
 
@@ -523,11 +530,6 @@ def tier_help(tier: str) -> str:
     return LABELS[tier]
 
 
-def licence_lines() -> list[tuple[str, str, str, str]]:
-    """(title, publisher, vintage, licence) of every catalogued dataset, for the About page."""
-    return [(d.title, d.publisher, d.vintage, d.licence) for d in CATALOGUE.values()]
-
-
 # ---------------------------------------------------------------------------- coterminosity helpers
 
 
@@ -588,8 +590,14 @@ def coterminosity_dataframe(df: pd.DataFrame, child: str, parent: str, atlas=Non
 # ---------------------------------------------------------------------------- maps
 
 
+def lazy_tabs(labels: list[str], key: str):
+    """Tabs whose contents are built only when open (``tab.open``): a page paints its first tab (the map)
+    without waiting for the charts and tables of the others. Switching tabs reruns the page."""
+    return st.tabs(labels, key=key, on_change="rerun")
+
+
 def show_map(m, key: str, height: int = 560,
-             returned: tuple[str, ...] = ("last_active_drawing", "last_object_clicked_tooltip")) -> dict | None:
+             returned: tuple[str, ...] = ("last_active_drawing",)) -> dict | None:
     """Draw a folium map. Only ``returned`` interactions (by default a click on a feature) rerun the app;
     panning, zooming and hovering do not. The key is stable so the map is not remounted needlessly."""
     from streamlit_folium import st_folium
@@ -630,7 +638,8 @@ def coterminosity_map(ctx: Context, table: pd.DataFrame, child: str, parent: str
     parents = layer(ctx, parent, parent_codes, national=len(parent_codes) > 200) if len(parent_codes) <= 400 else None
     m = maps.highlight_map(units, relationships=per_child, parents=parents, tier=child,
                            parent_label=f"{tier_label(parent, ctx.atlas)} boundary")
-    note = " Footprints of PCNs are indicative." if "pcn" in (child, parent) else ""
+    note = (" Footprints of PCNs are indicative." if "pcn" in (child, parent) else "") + derived_note(ctx,
+                                                                                                    (child, parent))
     st.caption(f"Red: split across two or more {tier_plural(parent, ctx.atlas)}; blue: nested; green: "
                f"coterminous. Hover for the main parent and its share.{note}")
     show_map(m, key="coterminosity_map", height=520, returned=())
@@ -674,6 +683,23 @@ def practice_layer(ctx: Context, codes):
     return gdf[gdf["code"].isin(set(codes))]
 
 
+def derived_note(ctx: Context, tiers) -> str:
+    """" Derived: …" for the tiers whose polygons ics-maps made in this vintage (PCNs say "indicative" elsewhere)."""
+    made = [t for t in tiers
+            if t != "pcn" and "derived" in ctx.atlas.tier(t) and bool(ctx.atlas.tier(t)["derived"].any())]
+    if not made:
+        return ""
+    return (" " + ", ".join(tier_plural(t, ctx.atlas).capitalize() for t in made)
+            + " are *derived* in this vintage: drawn by ics-maps from LSOA boundaries (see About).")
+
+
+def unit_name(ctx: Context, tier: str, code: str) -> str:
+    """The name of a unit (its code if unknown)."""
+    t = ctx.atlas.tier(tier)
+    hit = t.loc[t["code"] == code, "name"]
+    return str(hit.iloc[0]) if len(hit) else str(code)
+
+
 def short_name(name: str) -> str:
     """An ICB's name without "NHS" and "Integrated Care Board" (for charts)."""
     s = str(name)
@@ -699,6 +725,18 @@ def place_flows(ctx: Context, tier: str, code: str) -> pd.DataFrame:
                          "residents": t["overlap_residents"].to_numpy()})
 
 
+def wave_chart(waves: pd.DataFrame) -> None:
+    """The designation timeline of the ICSs in ``waves`` (each wave at its announcement month)."""
+    from . import charts
+
+    # the canonical month of each wave: a filtered subset's own "designated" notes may start earlier
+    # (e.g. Greater Manchester's 2016 devolution deal) and would move the whole wave
+    fig = charts.wave_timeline(waves.drop(columns=["designated"], errors="ignore"))
+    if len(waves) <= 12:
+        fig.update_yaxes(dtick=1)
+    st.plotly_chart(fig, key="wave_timeline")
+
+
 def list_size_chart(ctx: Context, pcns: pd.DataFrame, selected=None) -> None:
     """PCN list sizes in the view with the 30–50k band; the selected PCN marked."""
     from . import charts
@@ -706,7 +744,8 @@ def list_size_chart(ctx: Context, pcns: pd.DataFrame, selected=None) -> None:
     fig = charts.list_size_histogram(pcns, title=f"PCNs by registered patients ({len(pcns):,} in view)")
     if selected is not None and not pd.isna(selected["list_size"]):
         fig.add_vline(x=float(selected["list_size"]), line_color="#DA291C", line_width=3)
-        fig.add_annotation(x=float(selected["list_size"]), y=0.65, yref="paper", text=html.escape(str(selected["name"])),
+        fig.add_annotation(x=float(selected["list_size"]), y=0.65, yref="paper",
+                           text=html.escape(str(selected["name"])),
                            showarrow=True, arrowhead=2, ax=40, ay=-30, font=dict(color="#DA291C"))
     st.plotly_chart(fig, key="list_size_histogram")
     st.caption("List sizes: NHS England, April 2025, summed over member practices. The shaded band is the "

@@ -6,6 +6,27 @@ from ics_maps import ui
 from ics_maps.sources import CATALOGUE, VINTAGES
 from ics_maps.waves import WAVE_LABELS
 
+METHODS = """
+**Population weighting.** Every figure is a sum over the 33,755 English LSOAs (2021), each with its Census 2021
+usual residents (England: 56,490,091) and its code in every tier. A council *split* between two ICSs is therefore
+measured in people, not square kilometres: the share of its residents in each system. ONS builds the NHS geographies
+from LSOAs ("best fit"), so these shares are exact for ICBs, sub-ICB locations and local authorities in the 2024 and
+2026 vintages. In 2022 and 2021 each LSOA is placed in the boundaries by a point inside it (the fit is reported in
+the build facts). *Limits:* residents are Census 2021; later boundary changes within an LSOA are not seen.
+
+**Coterminosity.** For a child tier against a parent tier, each child is *coterminous* (the same area and people as
+a parent), *nested* (inside one parent) or *split* (across several). The tolerance lets a sliver of up to that share
+of a child's residents lie outside its main parent and still count as nested. Area weighting is also offered (a
+polygon overlay in EPSG:27700); it is sensitive to generalised coastlines, so population is the default.
+
+**PCN catchments (indicative).** A PCN has no official boundary: it is its member practices' registered patients.
+Where practice × LSOA registrations are published (Staffordshire and Stoke-on-Trent, October 2025) each LSOA goes to
+the PCN most of its registered residents use, with fractional shares kept for weighting. Elsewhere the catchment is
+*modelled* from practice locations, list sizes and LSOA populations with a spatial interaction model fitted on that
+sample. Each PCN shows the method that made it. *Limits:* modelled footprints are estimates — patients choose
+practices across boundaries, and a PCN's "residents" are the people it is estimated to serve, not its list.
+"""
+
 with ui.page("About ics-maps",
              "Maps and tables of England's health and care geography — ICSs, places, PCNs and GP practices — "
              "with every figure tied to the boundary vintage it belongs to.") as ctx:
@@ -21,7 +42,8 @@ with ui.page("About ics-maps",
     st.markdown(
         f"Vintage **{ui.text(ctx.vintage)}** — {ui.text(ctx.vintage_label)}. "
         f"Built {ui.text(meta.get('built_at', 'unknown'))}; primary care map extract "
-        f"{ui.text(meta.get('primary_care_extract', 'unknown'))}; list sizes {ui.text(meta.get('list_size_extract', ''))}.")
+        f"{ui.text(meta.get('primary_care_extract', 'unknown'))}; list sizes "
+        f"{ui.text(meta.get('list_size_extract', ''))}.")
     derived = meta.get("derived") or {}
     if derived:
         st.markdown("**Derived layers** (made by ics-maps, not published as such):")
@@ -32,26 +54,8 @@ with ui.page("About ics-maps",
                                 "sub-ICB layer": v.sicbl_term, "notes": v.notes} for v in VINTAGES.values()]))
 
     st.subheader("How the figures are made")
-    st.markdown("""
-    **Population weighting.** Every figure is a sum over the 33,755 English LSOAs (2021), each with its Census 2021
-    usual residents (England: 56,490,091) and its code in every tier. A council *split* between two ICSs is therefore
-    measured in people, not square kilometres: the share of its residents in each system. ONS builds the NHS
-    geographies from LSOAs ("best fit"), so these shares are exact for ICBs, sub-ICB locations and local authorities in
-    the 2024 and 2026 vintages. In 2022 and 2021 each LSOA is placed in the boundaries by a point inside it (the fit is
-    reported in the build facts). *Limits:* residents are Census 2021; later boundary changes within an LSOA are not seen.
+    st.markdown(METHODS)
 
-    **Coterminosity.** For a child tier against a parent tier, each child is *coterminous* (the same area and people as
-    a parent), *nested* (inside one parent) or *split* (across several). The tolerance lets a sliver of up to that share
-    of a child's residents lie outside its main parent and still count as nested. Area weighting is also offered (a
-    polygon overlay in EPSG:27700); it is sensitive to generalised coastlines, so population is the default.
-
-    **PCN catchments (indicative).** A PCN has no official boundary: it is its member practices' registered patients.
-    Where practice × LSOA registrations are published (Staffordshire and Stoke-on-Trent, October 2025) each LSOA goes to
-    the PCN most of its registered residents use, with fractional shares kept for weighting. Elsewhere the catchment is
-    *modelled* from practice locations, list sizes and LSOA populations with a spatial interaction model fitted on that
-    sample. Each PCN shows the method that made it. *Limits:* modelled footprints are estimates — patients choose
-    practices across boundaries, and a PCN's "residents" are the people it is estimated to serve, not its list.
-    """)
     methods = (meta.get("pcn") or {}).get("by_method") or {}
     if methods:
         st.markdown("PCNs by catchment method in this vintage: " +
@@ -67,7 +71,8 @@ with ui.page("About ics-maps",
                                 "download": d.url} for d in CATALOGUE.values()]),
                  {"download": st.column_config.LinkColumn("download", display_text="publisher's file")})
     st.markdown("All data are public and used under the "
-                "[Open Government Licence v3.0](https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/). "
+                "[Open Government Licence v3.0]"
+                "(https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/). "
                 "Attribution lines:")
     for line in sorted({d.licence for d in CATALOGUE.values()}):
         st.markdown(f"- {ui.text(line)}")

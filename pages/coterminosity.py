@@ -64,7 +64,8 @@ with ui.page("Coterminosity",
                          f"{ui.fmt_int(row['residents'])} residents" if child != "practice" else None)
     st.caption(f"{len(shown):,} rows (one per overlapping {cl} × {pl} pair) · weighting: {weight} · "
                f"tolerance {pct:g}% · "
-               f"vintage {ctx.vintage}" + (" · PCN figures use indicative catchments" if "pcn" in (child, parent) else ""))
+               f"vintage {ctx.vintage}"
+               + (" · PCN figures use indicative catchments" if "pcn" in (child, parent) else ""))
 
     ui.coterminosity_map(ctx, shown, child, parent)
 

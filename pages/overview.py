@@ -1,7 +1,7 @@
 """Overview: the national map of ICSs, headline figures, the wave timeline and one row per system."""
 import streamlit as st
 
-from ics_maps import charts, maps
+from ics_maps import maps
 from ics_maps import filters as F
 from ics_maps import ui
 
@@ -30,27 +30,30 @@ with ui.page("England's integrated care systems",
                f"largest {ui.fmt_int(h['icb_max'])}. {ui.fmt_pct(h['pcn_in_band'], 0)} of PCNs have 30–50k "
                "registered patients.")
 
-    color_by = ui.url_widget("color", st.segmented_control, lambda v: F.parse_choice(v, COLOR_BY, "residents",
-                                                                                     "colouring"),
-                             lambda v: None if v in (None, "residents") else v, "Colour systems by", list(COLOR_BY),
-                             format_func=COLOR_BY.get, required=True)
-    m = maps.ics_map(ui.layer(ctx, "icb"), color_by=color_by)
-    out = ui.show_map(m, key="overview_map", height=600)
-    st.caption("Boundaries: ONS, simplified for the web. Hover for names, ONS and ODS codes, wave, residents and "
-               "PCN count; click a system to open it on the System page.")
-    import sys; print("OUT", out, file=sys.stderr)
-    tier, code = ui.on_new_click(out, "overview_map")
-    if tier == "icb" and code in ctx.view.icb_codes:
-        ui.switch_to("pages/system.py", icb=code)
-
-    st.subheader("ICS designation waves")
-    waves = F.filter_waves(ui.waves_table(), ctx.filters)
-    if waves.empty:
-        st.info("None of the 42 ICSs designated in 2017–2021 matches the filters.", icon=":material/info:")
-    else:
-        st.plotly_chart(charts.wave_timeline(waves), key="wave_timeline")
-        st.caption("The 42 ICSs of 2021–22 by the wave that designated them (data/ics_waves.csv, with sources). "
-                   "Merged 2026 systems carry the wave covering most of their residents.")
-
-    st.subheader(f"{ctx.term('icb')}s")
-    ui.icb_summary_table(ctx)
+    tab_map, tab_waves, tab_table = ui.lazy_tabs(["Map", "Designation waves", f"{ctx.term('icb')}s table"],
+                                                 key="overview_tab")
+    if tab_map.open:
+        with tab_map:
+            color_by = ui.url_widget("color", st.segmented_control,
+                                     lambda v: F.parse_choice(v, COLOR_BY, "residents", "colouring"),
+                                     lambda v: None if v in (None, "residents") else v, "Colour systems by",
+                                     list(COLOR_BY), format_func=COLOR_BY.get, required=True)
+            m = maps.ics_map(ui.layer(ctx, "icb"), color_by=color_by)
+            out = ui.show_map(m, key="overview_map", height=540)
+            st.caption("Boundaries: ONS, simplified for the web. Hover for names, ONS and ODS codes, wave, residents "
+                       "and PCN count; click a system to open it on the System page.")
+            tier, code = ui.on_new_click(out, "overview_map")
+            if tier == "icb" and code in ctx.view.icb_codes:
+                ui.switch_to("pages/system.py", icb=code)
+    if tab_waves.open:
+        with tab_waves:
+            waves = F.filter_waves(ui.waves_table(), ctx.filters)
+            if waves.empty:
+                st.info("None of the 42 ICSs designated in 2017–2021 matches the filters.", icon=":material/info:")
+            else:
+                ui.wave_chart(waves)
+                st.caption("The 42 ICSs of 2021–22 by the wave that designated them (data/ics_waves.csv, with "
+                           "sources). Merged 2026 systems carry the wave covering most of their residents.")
+    if tab_table.open:
+        with tab_table:
+            ui.icb_summary_table(ctx)

@@ -28,8 +28,8 @@ with ui.page("Primary care network", "Search for a PCN by its name or code, or b
     if current and current not in options:
         options.insert(0, current)
     if query and hits.empty:
-        st.info(f"No PCN in view matches “{ui.text(query)}”. Try part of a name, a PCN code (U…), a practice code or "
-                "a postcode; or widen the sidebar filters.", icon=":material/search:")
+        st.info(f"No PCN in view matches “{ui.text(query)}”. Try part of a name, a PCN code (U…), a practice "
+                "code or a postcode; or widen the sidebar filters.", icon=":material/search:")
     if not options:
         st.caption(f"{len(pcns):,} PCNs in view. Type in the search box to find one.")
         ui.write_param("pcn", None)
@@ -59,23 +59,31 @@ with ui.page("Primary care network", "Search for a PCN by its name or code, or b
     st.info(f"**Footprint: indicative.** A PCN has no official boundary. This one was "
             f"{ui.text(METHODS.get(method, 'made by: ' + method))}.", icon=":material/explore:")
 
-    left, right = st.columns([3, 2])
-    with left:
-        neighbours = ctx.atlas.tier("pcn").query("sicbl == @pcn.sicbl")["code"]
-        m = maps.pcn_map(ui.layer(ctx, "pcn", neighbours), ui.practice_layer(ctx, members["code"]), method=method,
-                         selected=code, boundary=ui.layer(ctx, "sicbl", [pcn["sicbl"]]))
-        ui.show_map(m, key="pcn_map", height=480, returned=())
-        st.caption(f"Heavy outline: {ui.text(pcn['name'])}; other PCNs of {ui.text(sicbl_name)} for context. "
-                   "Dots: member practices (size by list).")
-    with right:
-        st.markdown("**Member practices**")
-        ui.dataframe(members[["code", "name", "postcode", "list_size", "has_location"]].sort_values("name"), {
-            "code": st.column_config.TextColumn("ODS code"), "name": st.column_config.TextColumn("Practice"),
-            "postcode": st.column_config.TextColumn("Postcode"), "list_size": ui.number("Registered patients"),
-            "has_location": st.column_config.CheckboxColumn("On map")}, height=250, key="pcn_members")
-        st.markdown("**Where its patients live** (indicative)")
-        shares = ui.pcn_la_table(ctx.vintage).query("pcn == @code")
-        ui.dataframe(shares[["la_name", "patients", "share"]], {
-            "la_name": st.column_config.TextColumn("District"), "patients": ui.number("Patients"),
-            "share": ui.percent("Share of patients")}, height=180, key="pcn_la")
-    ui.list_size_chart(ctx, pcns, pcn)
+    tab_map, tab_sizes = ui.lazy_tabs(["Footprint and practices", "List-size distribution"], key="pcn_tab")
+    if tab_map.open:
+        with tab_map:
+            left, right = st.columns([3, 2])
+            with left:
+                neighbours = ctx.atlas.tier("pcn").query("sicbl == @pcn.sicbl")["code"]
+                m = maps.pcn_map(ui.layer(ctx, "pcn", neighbours), ui.practice_layer(ctx, members["code"]),
+                                 method=method, selected=code, boundary=ui.layer(ctx, "sicbl", [pcn["sicbl"]]))
+                ui.show_map(m, key="pcn_map", height=480, returned=())
+                st.caption(f"Heavy outline: {ui.text(pcn['name'])}; other PCNs of {ui.text(sicbl_name)} for "
+                           "context. Dots: member practices (size by list).")
+            with right:
+                st.markdown("**Member practices**")
+                ui.dataframe(members[["code", "name", "postcode", "list_size", "has_location"]].sort_values("name"),
+                             {"code": st.column_config.TextColumn("ODS code"),
+                              "name": st.column_config.TextColumn("Practice"),
+                              "postcode": st.column_config.TextColumn("Postcode"),
+                              "list_size": ui.number("Registered patients"),
+                              "has_location": st.column_config.CheckboxColumn("On map")}, height=250,
+                             key="pcn_members")
+                st.markdown("**Where its patients live** (indicative)")
+                shares = ui.pcn_la_table(ctx.vintage).query("pcn == @code")
+                ui.dataframe(shares[["la_name", "patients", "share"]], {
+                    "la_name": st.column_config.TextColumn("District"), "patients": ui.number("Patients"),
+                    "share": ui.percent("Share of patients")}, height=180, key="pcn_la")
+    if tab_sizes.open:
+        with tab_sizes:
+            ui.list_size_chart(ctx, pcns, pcn)

@@ -42,31 +42,39 @@ with ui.page("Place", "Pick a council to see which integrated care systems, sub-
     cols[2].metric(f"{ctx.term('sicbl')}s", ui.fmt_int(len(sic_t)))
     main_pcns = int((pcn_t["share_of_child"] >= 0.01).sum())
     cols[3].metric("PCNs serving ≥1%", ui.fmt_int(main_pcns),
-                   help=f"PCNs to which at least 1% of the council's residents are attributed ({len(pcn_t)} with any; "
-                        "indicative catchments)")
-    cols[4].metric(f"Share in main {ctx.term('icb')}", ui.fmt_pct(icb_t["share_of_child"].max() if len(icb_t) else None))
+                   help=f"PCNs to which at least 1% of the council's residents are attributed ({len(pcn_t)} with "
+                        "any; indicative catchments)")
+    cols[4].metric(f"Share in main {ctx.term('icb')}",
+                   ui.fmt_pct(icb_t["share_of_child"].max() if len(icb_t) else None))
+    st.markdown("**Served by:** " + " · ".join(
+        f"{ui.text(r.parent_name)} — {ui.fmt_pct(r.share_of_child)} of residents ({ui.fmt_int(r.overlap_residents)})"
+        for r in icb_t.itertuples()))
 
-    st.markdown("**PCNs serving the council** (indicative footprints)")
-    shown = pcn_t[pcn_t["share_of_child"] >= 0.005]
-    m = maps.pcn_map(ui.layer(ctx, "pcn", shown["parent_code"]),
-                     ui.practice_layer(ctx, ctx.atlas.practices.query("pcn in @shown.parent_code")["code"]),
-                     boundary=ui.layer(ctx, tier, [code]))
-    ui.show_map(m, key="place_map", height=520, returned=())
-    st.caption(f"Black outline: {ui.text(la['name'])}. PCNs to which at least 0.5% of its residents are attributed, "
-               "with their member practices.")
-
-    st.markdown("**Residents to systems**")
-    flows = ui.place_flows(ctx, tier, code)
-    fig = charts.residents_sankey(flows, "district", "system", "residents")
-    fig.update_layout(height=140 + 45 * len(flows))
-    st.plotly_chart(fig, key="place_sankey")
-    st.caption("Each district's Census 2021 residents by the system they live in." if tier == "utla" else
-               "The council's Census 2021 residents by the system they live in.")
-
-    tabs = st.tabs([f"{ctx.term('icb')}s", f"{ctx.term('sicbl')}s", "PCNs"])
-    for tab, (t, parent) in zip(tabs, [(icb_t, "icb"), (sic_t, "sicbl"), (pcn_t, "pcn")]):
-        with tab:
-            st.caption("Share of child: share of the council's residents; share of parent: share of the "
-                       f"{ui.tier_label(parent, ctx.atlas)}'s residents who live in the council."
-                       + (" PCN figures use indicative catchments." if parent == "pcn" else ""))
-            ui.coterminosity_dataframe(t, tier, parent, ctx.atlas, height=320, key=f"place_{parent}")
+    tab_map, tab_flows, tab_tables = ui.lazy_tabs(["Map of PCNs", "Residents to systems", "Shares tables"],
+                                                  key="place_tab")
+    if tab_map.open:
+        with tab_map:
+            shown = pcn_t[pcn_t["share_of_child"] >= 0.005]
+            m = maps.pcn_map(ui.layer(ctx, "pcn", shown["parent_code"]),
+                             ui.practice_layer(ctx, ctx.atlas.practices.query("pcn in @shown.parent_code")["code"]),
+                             boundary=ui.layer(ctx, tier, [code]))
+            ui.show_map(m, key="place_map", height=520, returned=())
+            st.caption(f"Black outline: {ui.text(la['name'])}. PCN footprints (indicative) to which at least 0.5% of "
+                       "its residents are attributed, with their member practices.")
+    if tab_flows.open:
+        with tab_flows:
+            flows = ui.place_flows(ctx, tier, code)
+            fig = charts.residents_sankey(flows, "district", "system", "residents")
+            fig.update_layout(height=140 + 45 * len(flows))
+            st.plotly_chart(fig, key="place_sankey")
+            st.caption("Each district's Census 2021 residents by the system they live in." if tier == "utla" else
+                       "The council's Census 2021 residents by the system they live in.")
+    if tab_tables.open:
+        with tab_tables:
+            tabs = st.tabs([f"{ctx.term('icb')}s", f"{ctx.term('sicbl')}s", "PCNs"])
+            for tab, (t, parent) in zip(tabs, [(icb_t, "icb"), (sic_t, "sicbl"), (pcn_t, "pcn")]):
+                with tab:
+                    st.caption("Share of child: share of the council's residents; share of parent: share of the "
+                               f"{ui.tier_label(parent, ctx.atlas)}'s residents who live in the council."
+                               + (" PCN figures use indicative catchments." if parent == "pcn" else ""))
+                    ui.coterminosity_dataframe(t, tier, parent, ctx.atlas, height=320, key=f"place_{parent}")

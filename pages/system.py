@@ -27,64 +27,73 @@ with ui.page("System", "One integrated care system: the councils and sub-ICB loc
     st.subheader(ui.text(icb["name"]))
     st.caption(f"ONS {ui.text(code)} · ODS {ui.text(icb['ods_code'] if isinstance(icb['ods_code'], str) else '–')}"
                f" · {ui.text(icb['region_name'])} · wave(s) by residents: {ui.text(icb['waves'])}")
-    cols = st.columns(6)
+    cols = st.columns(3)
     cols[0].metric("Residents", ui.fmt_int(s["residents"]), help="Census 2021 usual residents")
     cols[1].metric("Registered patients", ui.fmt_int(s["registered"]), help="GP list sizes, April 2025")
     cols[2].metric(f"{ctx.term('sicbl')}s", ui.fmt_int(s["n_sicbl"]))
-    cols[3].metric("Districts in / partly", f"{ui.fmt_int(s['n_lad_whole'])} / {ui.fmt_int(s['n_lad_part'])}",
+    cols = st.columns(3)
+    cols[0].metric("Districts wholly / partly in", f"{ui.fmt_int(s['n_lad_whole'])} / {ui.fmt_int(s['n_lad_part'])}",
                    help="District (lower-tier) councils wholly / partly inside the system, by residents")
-    cols[4].metric("PCNs", ui.fmt_int(s["n_pcn"]))
-    cols[5].metric("GP practices", ui.fmt_int(s["n_practices"]))
+    cols[1].metric("PCNs", ui.fmt_int(s["n_pcn"]))
+    cols[2].metric("GP practices", ui.fmt_int(s["n_practices"]))
 
     lad_t = F.children_of(ui.coterminosity_table(ctx.vintage, "lad", "icb", "population", 0.0), code)
     utla_t = F.children_of(ui.coterminosity_table(ctx.vintage, "utla", "icb", "population", 0.0), code)
     sicbls = ctx.atlas.tier("sicbl").query("icb == @code")["code"]
     pcns = ctx.atlas.tier("pcn").query("icb == @code")["code"]
     practices = ctx.atlas.practices.query("icb == @code")
-    m = maps.system_map(ui.layer(ctx, "icb", [code]),
-                        {"utla": ui.layer(ctx, "utla", utla_t["child_code"]),
-                         "lad": ui.layer(ctx, "lad", lad_t["child_code"]),
-                         "sicbl": ui.layer(ctx, "sicbl", sicbls),
-                         "pcn": ui.layer(ctx, "pcn", pcns)},
-                        ui.practice_layer(ctx, practices["code"]), show=("lad", "pcn"))
-    out = ui.show_map(m, key="system_map", height=580)
-    st.caption("Tick layers on and off in the map's layer box (no reload). PCN footprints are *indicative*: "
-               "derived from registrations or modelled (see About). Click a council or a PCN to open it.")
-    tier, clicked = ui.clicked(out)
-    if tier in ("lad", "utla"):
-        st.page_link("pages/place.py", label=f"Open {ctx.atlas.tier(tier).set_index('code')['name'].get(clicked, clicked)}"
-                     " on the Place page", icon=":material/account_balance:", query_params=ui.link_params(la=tier, place=clicked))
-    elif tier == "pcn":
-        st.page_link("pages/pcn.py", label=f"Open {ctx.atlas.tier('pcn').set_index('code')['name'].get(clicked, clicked)}"
-                     " on the PCN page", icon=":material/stethoscope:", query_params=ui.link_params(pcn=clicked))
+    tab_map, tab_people, tab_tables = ui.lazy_tabs(["Map", "Residents by place and PCN", "Coterminosity"],
+                                                   key="system_tab")
+    if tab_map.open:
+        with tab_map:
+            m = maps.system_map(ui.layer(ctx, "icb", [code]),
+                                {"utla": ui.layer(ctx, "utla", utla_t["child_code"]),
+                                 "lad": ui.layer(ctx, "lad", lad_t["child_code"]),
+                                 "sicbl": ui.layer(ctx, "sicbl", sicbls),
+                                 "pcn": ui.layer(ctx, "pcn", pcns)},
+                                ui.practice_layer(ctx, practices["code"]), show=("lad", "pcn"))
+            out = ui.show_map(m, key="system_map", height=560)
+            st.caption("Tick layers on and off in the map's layer box (no reload). PCN footprints are *indicative*: "
+                       "derived from registrations or modelled (see About). Click a council or a PCN to open it."
+                       + ui.derived_note(ctx, ("sicbl", "utla")))
+            tier, clicked = ui.clicked(out)
+            if tier in ("lad", "utla"):
+                st.page_link("pages/place.py",
+                             label=f"Open {ui.text(ui.unit_name(ctx, tier, clicked))} on the Place page",
+                             icon=":material/account_balance:", query_params=ui.link_params(la=tier, place=clicked))
+            elif tier == "pcn":
+                st.page_link("pages/pcn.py", label=f"Open {ui.text(ui.unit_name(ctx, 'pcn', clicked))} on the PCN page",
+                             icon=":material/stethoscope:", query_params=ui.link_params(pcn=clicked))
 
-    st.subheader("Residents by place and PCN")
-    place_tier = st.radio("Places are", list(PLACE_TIERS), format_func=PLACE_TIERS.get, horizontal=True,
-                          key="system_place_tier")
-    leaves = F.system_breakdown(ctx.atlas, code, place_tier, min_share=0.01)
-    leaves["icb"] = ui.short_name(icb["name"])
-    st.plotly_chart(charts.population_treemap(leaves.rename(columns={"place_name": "place", "place": "place_code",
-                                                                     "pcn_name": "pcn", "pcn": "pcn_code"}),
-                                              ("icb", "place", "pcn")), key="system_treemap")
-    st.caption("Census 2021 residents. A place's residents are divided between PCNs by the share of each LSOA's "
-               "residents attributed to each PCN (registrations where published, modelled elsewhere: indicative). "
-               "PCNs serving under 1% of a place are grouped. Click a box to zoom in.")
+    if tab_people.open:
+        with tab_people:
+            place_tier = st.radio("Places are", list(PLACE_TIERS), format_func=PLACE_TIERS.get, horizontal=True,
+                                  key="system_place_tier")
+            leaves = F.system_breakdown(ctx.atlas, code, place_tier, min_share=0.01)
+            leaves["icb"] = ui.short_name(icb["name"])
+            leaves = leaves.rename(columns={"place_name": "place", "place": "place_code", "pcn_name": "pcn",
+                                            "pcn": "pcn_code"})
+            st.plotly_chart(charts.population_treemap(leaves, ("icb", "place", "pcn")), key="system_treemap")
+            st.caption("Census 2021 residents. A place's residents are divided between PCNs by the share of each "
+                       "LSOA's residents attributed to each PCN (registrations where published, modelled elsewhere: "
+                       "indicative). PCNs serving under 1% of a place are grouped. Click a box to zoom in.")
 
-    st.subheader("Coterminosity")
-    tabs = st.tabs(["Districts × systems", "Upper-tier councils × systems", f"{ctx.term('sicbl')}s × districts",
-                    "PCNs × districts"])
-    sic_t = F.filter_table(ui.coterminosity_table(ctx.vintage, "sicbl", "lad", "population", 0.0),
-                           ctx.view, "sicbl")
-    pcn_t = ui.coterminosity_table(ctx.vintage, "pcn", "lad", "population", 0.0)
-    for tab, (t, child, parent, note) in zip(tabs, [
-        (lad_t, "lad", "icb", "Every district with residents in this system, with all its systems."),
-        (utla_t, "utla", "icb", "Every county or unitary with residents in this system, with all its systems."),
-        (sic_t[sic_t["child_code"].isin(set(sicbls))], "sicbl", "lad", "The system's sub-ICB locations and the "
-                                                                        "districts they cover."),
-        (pcn_t[pcn_t["child_code"].isin(set(pcns))], "pcn", "lad", "Where each PCN's attributed residents live "
-                                                                   "(indicative catchments)."),
-    ]):
-        with tab:
-            st.caption(note + " Shares are of Census 2021 residents. Full tables: Coterminosity page.")
-            ui.coterminosity_dataframe(t.reset_index(drop=True), child, parent, ctx.atlas, height=360,
-                                       key=f"system_{child}_{parent}")
+    if tab_tables.open:
+        with tab_tables:
+            tabs = st.tabs(["Districts × systems", "Upper-tier councils × systems",
+                            f"{ctx.term('sicbl')}s × districts", "PCNs × districts"])
+            sic_t = ui.coterminosity_table(ctx.vintage, "sicbl", "lad", "population", 0.0)
+            pcn_t = ui.coterminosity_table(ctx.vintage, "pcn", "lad", "population", 0.0)
+            for tab, (t, child, parent, note) in zip(tabs, [
+                (lad_t, "lad", "icb", "Every district with residents in this system, with all its systems."),
+                (utla_t, "utla", "icb", "Every county or unitary with residents in this system, with all its "
+                                        "systems."),
+                (sic_t[sic_t["child_code"].isin(set(sicbls))], "sicbl", "lad",
+                 "The system's sub-ICB locations and the districts they cover."),
+                (pcn_t[pcn_t["child_code"].isin(set(pcns))], "pcn", "lad",
+                 "Where each PCN's attributed residents live (indicative catchments)."),
+            ]):
+                with tab:
+                    st.caption(note + " Shares are of Census 2021 residents. Full tables: Coterminosity page.")
+                    ui.coterminosity_dataframe(t.reset_index(drop=True), child, parent, ctx.atlas, height=360,
+                                               key=f"system_{child}_{parent}")

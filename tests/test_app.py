@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
@@ -105,6 +104,21 @@ def test_page_renders(page, atlas):
     assert not at.warning and not at.error
 
 
+@pytest.mark.parametrize("page, key, tabs", [
+    ("overview", "overview_tab", ["Designation waves", "ICBs table"]),
+    ("system", "system_tab", ["Residents by place and PCN", "Coterminosity"]),
+    ("place", "place_tab", ["Residents to systems", "Shares tables"]),
+    ("pcn", "pcn_tab", ["List-size distribution"]),
+])
+def test_every_tab_renders(page, key, tabs):
+    at = open_page(page, {"q": "eccles"} if page == "pcn" else None)
+    for tab in tabs:
+        at.session_state[key] = tab
+        at.run()
+        no_exception(at)
+        assert at.get("plotly_chart") or at.dataframe, f"{page}: {tab} shows nothing"
+
+
 # ---------------------------------------------------------------------------- coterminosity CSV
 
 
@@ -197,9 +211,16 @@ def test_overview_headline_follows_filters(atlas):
     assert number(wave1["ICBs"]) == int((atlas.tier("icb")["wave"] == 1).sum())
     both = metrics(open_page("overview", {"region": NORTH_WEST, "wave": "1"}))
     assert number(both["ICBs"]) == 2  # Lancashire and South Cumbria, Greater Manchester
-    # the table below the map lists exactly the systems in view
+    # the systems table (second tab) lists exactly the systems in view; the waves tab draws its chart
     at = open_page("overview", {"region": LONDON})
+    at.session_state["overview_tab"] = "ICBs table"
+    at.run()
+    no_exception(at)
     assert set(at.dataframe[0].value["code"]) == set(view.icb_codes)
+    at.session_state["overview_tab"] = "Designation waves"
+    at.run()
+    no_exception(at)
+    assert at.get("plotly_chart") and not at.dataframe
 
 
 def test_system_page_choices_and_figures_follow_filters(atlas):
@@ -238,6 +259,9 @@ def test_place_page_follows_filters(atlas):
     m = metrics(at)
     assert number(m["ICBs serving"]) == 3
     assert number(m["Residents"]) == int(atlas.tier("utla").set_index("code").loc["E10000025", "residents"])
+    assert "Thames Valley" in " ".join(texts(at, "markdown"))  # "Served by: …" with shares
+    at.session_state["place_tab"] = "Shares tables"
+    at.run()
     assert at.dataframe[0].value["parent_code"].nunique() == 3
 
 
@@ -262,6 +286,41 @@ def test_pcn_search_without_match_is_a_message():
     no_exception(at)
     info = " ".join(texts(at, "info"))
     assert "No PCN in view matches" in info and "&lt;b&gt;" in info
+
+
+def test_about_follows_the_vintage(atlas_2024):
+    assert metrics(open_page("about"))["ICBs"] == "36"
+    at = open_page("about", {"vintage": "2024"})
+    no_exception(at)
+    assert metrics(at)["ICBs"] == "42"
+    assert any("Open Government Licence" in m for m in texts(at, "markdown"))
+
+
+def test_first_build_shows_progress(atlas, monkeypatch):
+    """With no atlas on disk the app builds one, reporting each step on a progress bar, then loads it."""
+    from ics_maps import build, ui
+
+    steps = []
+
+    def fake_build(vintage, progress=None, root=None):
+        if progress is not None:  # the build the page drives: report like the real one does
+            for msg, frac in (("Reading LSOA 2021 boundaries", 0.02), ("PCN catchments", 0.65), ("Atlas built", 1)):
+                progress(msg, frac)
+                steps.append(msg)
+        return atlas
+
+    monkeypatch.setattr(build, "ensure_atlas", fake_build)
+    monkeypatch.setattr(ui, "_needs_build", lambda vintage: not steps)
+    ui._load.clear()
+    ui._loaded.clear()
+    try:
+        at = open_page("overview")
+        no_exception(at)
+        assert steps == ["Reading LSOA 2021 boundaries", "PCN catchments", "Atlas built"]
+        assert metrics(at)["ICBs"] == "36"
+    finally:
+        ui._load.clear()
+        ui._loaded.clear()
 
 
 def test_vintage_switch(atlas_2024):
