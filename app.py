@@ -12,12 +12,12 @@ from ics_maps import ui
 st.set_page_config(page_title="ics-maps: England's health and care geography", page_icon=ui.favicon(), layout="wide")
 
 PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/map:", default=True),
-    st.Page("pages/system.py", title="System", icon=":material/hub:", url_path="system"),
-    st.Page("pages/place.py", title="Place", icon=":material/account_balance:", url_path="place"),
-    st.Page("pages/pcn.py", title="PCN", icon=":material/stethoscope:", url_path="pcn"),
-    st.Page("pages/coterminosity.py", title="Coterminosity", icon=":material/join_inner:", url_path="coterminosity"),
-    st.Page("pages/about.py", title="About", icon=":material/info:", url_path="about"),
+    st.Page("views/overview.py", title="Overview", icon=":material/map:", default=True),
+    st.Page("views/system.py", title="System", icon=":material/hub:", url_path="system"),
+    st.Page("views/place.py", title="Place", icon=":material/account_balance:", url_path="place"),
+    st.Page("views/pcn.py", title="PCN", icon=":material/stethoscope:", url_path="pcn"),
+    st.Page("views/coterminosity.py", title="Coterminosity", icon=":material/join_inner:", url_path="coterminosity"),
+    st.Page("views/about.py", title="About", icon=":material/info:", url_path="about"),
 ]
 
 # Each page draws the shared sidebar filters and the credits itself, through ui.page().

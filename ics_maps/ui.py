@@ -335,7 +335,6 @@ def page(title: str, intro: str | None = None):
     (``ui.stop()`` after a clear message). The sidebar is drawn here, by the page, so a page works
     the same whether Streamlit runs it through ``st.navigation`` in app.py or on its own.
     """
-    _use_app_navigation()
     st.set_page_config(page_title=f"{title} · ics-maps", page_icon=favicon(), layout="wide")
     assets()
     _state()["this_run"] = set()
@@ -351,22 +350,6 @@ def page(title: str, intro: str | None = None):
         if completed:  # not after st.switch_page(), whose parameters are for the next page
             _drop_other_params()
         footer()
-
-
-def _use_app_navigation() -> None:
-    """Run pages through app.py's ``st.navigation``, never as an old-style ``pages/`` folder app.
-
-    Streamlit treats a folder named ``pages/`` beside the main script as a folder-based multipage app
-    until the main script has called ``st.navigation`` once in the server process. So when the first
-    request after a server start is a deep link (``…/system?icb=…``), Streamlit runs that page file
-    on its own with a navigation made from the folder (listing "app" as a page). Here the page notices
-    it, switches the process to app.py's navigation (the same URL paths, so the same page) and reruns.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
 
 
 class PageDone(Exception):

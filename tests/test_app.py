@@ -43,7 +43,7 @@ def open_page(page: str, params: dict | None = None, then: dict | None = None) -
     at.query_params.update(first)
     at.run()
     if page != "overview":
-        at.switch_page(f"pages/{page}.py")
+        at.switch_page(f"views/{page}.py")
         at.query_params.update({k: v for k, v in params.items() if k not in first})
         at.run()
     if then:
@@ -169,7 +169,7 @@ def test_coterminosity_same_tier_is_a_message():
 def test_malformed_link_gives_warnings_not_tracebacks(page):
     at = open_page("overview", {"vintage": "1999", "region": "<script>", "wave": "x,9", "bogus": "1"})
     if page != "overview":
-        at.switch_page(f"pages/{page}.py").run()
+        at.switch_page(f"views/{page}.py").run()
     no_exception(at)
     if page == "overview":
         warn = " ".join(texts(at, "warning"))
@@ -342,7 +342,7 @@ def test_filter_widgets_write_the_link(atlas):
     expected = F.apply_filters(atlas, F.Filters(regions=(LONDON, NORTH_WEST), waves=(1, 5))).icb_codes
     assert number(metrics(at)["ICBs"]) == len(expected) == 4  # GM, Lancs & S Cumbria; NE London, W & N London
     # the filters travel with the session to another page
-    at.switch_page("pages/coterminosity.py").run()
+    at.switch_page("views/coterminosity.py").run()
     assert at.query_params["region"] == f"{LONDON},{NORTH_WEST}"
 
 

@@ -44,7 +44,7 @@ with ui.page("England's integrated care systems",
                        "and PCN count; click a system to open it on the System page.")
             tier, code = ui.on_new_click(out, "overview_map")
             if tier == "icb" and code in ctx.view.icb_codes:
-                ui.switch_to("pages/system.py", icb=code)
+                ui.switch_to("views/system.py", icb=code)
     if tab_waves.open:
         with tab_waves:
             waves = F.filter_waves(ui.waves_table(), ctx.filters)

@@ -58,11 +58,11 @@ with ui.page("System", "One integrated care system: the councils and sub-ICB loc
                        + ui.derived_note(ctx, ("sicbl", "utla")))
             tier, clicked = ui.clicked(out)
             if tier in ("lad", "utla"):
-                st.page_link("pages/place.py",
+                st.page_link("views/place.py",
                              label=f"Open {ui.text(ui.unit_name(ctx, tier, clicked))} on the Place page",
                              icon=":material/account_balance:", query_params=ui.link_params(la=tier, place=clicked))
             elif tier == "pcn":
-                st.page_link("pages/pcn.py", label=f"Open {ui.text(ui.unit_name(ctx, 'pcn', clicked))} on the PCN page",
+                st.page_link("views/pcn.py", label=f"Open {ui.text(ui.unit_name(ctx, 'pcn', clicked))} on the PCN page",
                              icon=":material/stethoscope:", query_params=ui.link_params(pcn=clicked))
 
     if tab_people.open:
