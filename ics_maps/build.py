@@ -25,6 +25,7 @@ from .errors import DataError, DataWarning
 from .fetch import dataset, local_path
 from .paths import atlas_root, waves_csv
 from .sources import DEFAULT_VINTAGE, VINTAGES, Vintage
+from .classes import class_bins
 from .waves import attach_waves
 
 Progress = Callable[[str, float], None]
@@ -59,7 +60,7 @@ def sources_for(v: Vintage) -> list[str]:
 
 
 # The modules whose code shapes the atlas: editing one of them rebuilds it; the UI does not.
-BUILD_MODULES = ("atlas", "build", "catchments", "fetch", "readers", "sources", "waves")
+BUILD_MODULES = ("atlas", "build", "catchments", "classes", "fetch", "readers", "sources", "waves")
 
 
 def fingerprint(v: Vintage) -> str:
@@ -485,6 +486,9 @@ def _meta(v: Vintage, tiers, pcn_lsoa, report, seconds) -> dict:
         "primary_care_extract": report.get("practices", {}).get("extract"),
         "list_size_extract": "2025-04-01",
         "derived_tiers": [t for t, g in tiers.items() if "derived" in g and bool(g["derived"].any())],
+        # National colour classes of ICB residents, computed once here so the app's maps keep the same
+        # colours under any filter and need not import mapclassify at start-up.
+        "icb_residents_bins": class_bins(tiers["icb"]["residents"], k=5, scheme="FisherJenks"),
         **report,
     }
 

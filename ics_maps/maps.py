@@ -34,7 +34,6 @@ from typing import Any, Callable
 import branca.colormap as bcm
 import folium
 import geopandas as gpd
-import mapclassify
 import numpy as np
 import pandas as pd
 import shapely
@@ -42,6 +41,7 @@ from branca.element import MacroElement
 from folium.template import Template
 
 from .assets import offline_map
+from .classes import class_bins
 from .tiers import LABELS
 from .waves import WAVE_LABELS
 
@@ -323,7 +323,7 @@ class Legend(MacroElement):
 # ---------------------------------------------------------------------------- colouring
 
 
-def classify_values(values: pd.Series, k: int = 5, scheme: str = "FisherJenks"
+def classify_values(values: pd.Series, k: int = 5, scheme: str = "FisherJenks", bins: list[float] | None = None
                     ) -> tuple[np.ndarray, list[float], list[str], bcm.StepColormap | None]:
     """Classes of ``values`` with mapclassify: ``(class per value (-1 = missing), edges, colours, colormap)``.
 
@@ -338,17 +338,14 @@ def classify_values(values: pd.Series, k: int = 5, scheme: str = "FisherJenks"
     if not ok.any():
         return yb, [], [], None
     v = y[ok].to_numpy()
-    k_eff = max(1, min(int(k), len(np.unique(v))))
-    if k_eff >= 2:
-        with warnings.catch_warnings():  # "Numba not installed": the pure-Python path is fast enough here
-            warnings.simplefilter("ignore", UserWarning)
-            cls = mapclassify.classify(v, scheme=scheme, k=k_eff)
-        bins = [float(b) for b in cls.bins]
-        yb[ok] = np.asarray(cls.yb, dtype=int)
+    if bins:  # given breaks (e.g. national ones computed at build time): the same colours in every view
+        bins = [float(b) for b in bins]
+        bins[-1] = max(bins[-1], float(v.max()))
     else:
-        bins = [float(v.max())]
-        yb[ok] = 0
-    edges = [float(v.min())] + bins
+        bins = class_bins(v, k=k, scheme=scheme)
+    # mapclassify's convention: a value belongs to the first class whose upper bound is >= it
+    yb[ok] = np.minimum(np.searchsorted(np.asarray(bins), v, side="left"), len(bins) - 1)
+    edges = [min(float(v.min()), bins[0])] + bins
     n = len(bins)
     idx = np.linspace(0, len(SEQUENTIAL) - 1, n).round().astype(int) if n > 1 else [len(SEQUENTIAL) // 2]
     colours = [SEQUENTIAL[i] for i in idx]
@@ -364,20 +361,22 @@ def _class_label(lo: float, hi: float) -> str:
     return f"{fmt_people(lo)} – {fmt_people(hi)}"
 
 
-def _colour_by(gdf: pd.DataFrame, color_by: str, k: int, scheme: str) -> tuple[list[str], Legend]:
+def _colour_by(gdf: pd.DataFrame, color_by: str, k: int, scheme: str,
+               bins: list[float] | None = None) -> tuple[list[str], Legend]:
     """Fill colour per row and the legend for ``color_by`` (residents, region or wave)."""
     if color_by not in COLOR_BY:
         raise ValueError(f"color_by must be one of {', '.join(COLOR_BY)}, not {color_by!r}")
     if color_by == "residents":
         if "residents" not in gdf.columns:
             raise ValueError("color_by='residents' needs a 'residents' column")
-        yb, edges, cols, _ = classify_values(gdf["residents"], k=k, scheme=scheme)
+        yb, edges, cols, _ = classify_values(gdf["residents"], k=k, scheme=scheme, bins=bins)
         fills = [cols[c] if c >= 0 else NO_DATA for c in yb]
         items = [(cols[i], _class_label(edges[i], edges[i + 1])) for i in range(len(cols))]
         if (yb < 0).any():
             items.append((NO_DATA, "no data"))
         return fills, Legend("Residents (Census 2021)", items,
-                             note=f"{len(cols)} classes, {scheme} (mapclassify)" if len(cols) > 1 else None)
+                             note=(f"{len(cols)} classes, {'national ' if bins else ''}{scheme} breaks (mapclassify)"
+                                   if len(cols) > 1 else None))
     if color_by == "region":
         col = "region_name" if "region_name" in gdf.columns else "region"
         if col not in gdf.columns:
@@ -444,14 +443,17 @@ def _tier_fields(tier: str) -> list[Field]:
 
 def ics_map(icb_gdf: gpd.GeoDataFrame, color_by: str = "residents", selected: str | Iterable[str] | None = None, *,
             k: int = 5, scheme: str = "FisherJenks", tolerance_m: float | None = None,
-            static_url: str | None = None) -> folium.Map:
+            static_url: str | None = None, bins: list[float] | None = None) -> folium.Map:
     """National choropleth of ICSs coloured by ``residents`` (classed), ``region`` or ``wave``.
+
+    ``bins``: class upper bounds to use instead of classifying these rows (the atlas stores national
+    FisherJenks breaks, so a filtered map keeps the national colours and skips importing mapclassify).
 
     ``selected``: code(s) drawn with a heavy outline. Tooltips show name, ONS and ODS codes, region,
     wave(s), residents and PCN count where those columns exist. Features carry ``properties.code``.
     """
     web = _web(icb_gdf, "icb", tolerance_m)
-    fills, legend = _colour_by(web, color_by, k, scheme)
+    fills, legend = _colour_by(web, color_by, k, scheme, bins)
     sel = _as_set(selected)
     fields = _fields(web, ICS_FIELDS)
     fc = _feature_collection(web, "icb", fields)
@@ -692,5 +694,5 @@ def pcn_map(footprint_gdf: gpd.GeoDataFrame, practices_gdf: gpd.GeoDataFrame | N
 
 
 __all__ = ["simplify_for_web", "payload_bytes", "ics_map", "system_map", "highlight_map", "pcn_map", "Legend",
-           "classify_values", "TOLERANCE_M", "NATIONAL_BUDGET_BYTES", "REGION_COLOURS", "WAVE_COLOURS",
+           "classify_values", "class_bins", "TOLERANCE_M", "NATIONAL_BUDGET_BYTES", "REGION_COLOURS", "WAVE_COLOURS",
            "RELATIONSHIP_COLOURS"]

@@ -38,7 +38,7 @@ with ui.page("England's integrated care systems",
                                      lambda v: F.parse_choice(v, COLOR_BY, "residents", "colouring"),
                                      lambda v: None if v in (None, "residents") else v, "Colour systems by",
                                      list(COLOR_BY), format_func=COLOR_BY.get, required=True)
-            m = maps.ics_map(ui.layer(ctx, "icb"), color_by=color_by)
+            m = maps.ics_map(ui.layer(ctx, "icb"), color_by=color_by, bins=ctx.atlas.meta.get("icb_residents_bins"))
             out = ui.show_map(m, key="overview_map", height=540)
             st.caption("Boundaries: ONS, simplified for the web. Hover for names, ONS and ODS codes, wave, residents "
                        "and PCN count; click a system to open it on the System page.")
