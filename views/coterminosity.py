@@ -40,6 +40,11 @@ with ui.page("Coterminosity",
     if error:
         st.error(error, icon=":material/block:")
         ui.stop()
+    if "pcn" in (child, parent) and weight == "population" and tol == 0:
+        st.info("PCN shares are fractional: a PCN's registered patients spread across council and system lines, and "
+                "outside Staffordshire and Stoke-on-Trent those shares are modelled. At 0% tolerance almost every PCN "
+                "counts as split; a tolerance of 5% shows which PCNs sit essentially inside one parent.",
+                icon=":material/info:")
     shown = F.filter_table(table, ctx.view, child)
     only_split = st.toggle("Show split children only", key="cot_only_split",
                            help="Keep the rows of children that straddle two or more parents.")
