@@ -355,7 +355,13 @@ def classify_values(values: pd.Series, k: int = 5, scheme: str = "FisherJenks", 
 
 
 def _class_label(lo: float, hi: float) -> str:
-    """Legend text of a class (mapclassify bins are upper bounds: a class is (previous bin, bin])."""
+    """Legend text of a class (mapclassify bins are upper bounds: a class is (previous bin, bin]).
+
+    With given (national) breaks the lowest class may hold none of the shown values, so its lower
+    edge is unknown here: it reads "up to" its upper bound.
+    """
+    if lo >= hi:
+        return f"up to {fmt_people(hi)}"
     if fmt_people(lo) == fmt_people(hi):
         return fmt_people(hi)
     return f"{fmt_people(lo)} – {fmt_people(hi)}"
