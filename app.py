@@ -1,24 +1,22 @@
-"""ics-maps dashboard: `streamlit run app.py`.
+"""ics-maps: ``streamlit run app.py`` serves the dashboard (pages and navigation in ``dashboard.py``).
 
-The entry point sets up the page and the navigation. Every page is framed by ``ics_maps.ui.page``:
-the shared sidebar filters (vintage, NHS regions, ICS waves, kept in the URL), the title with the
-vintage, and the data credits (OGL v3.0, ONS/OS copyright) at the bottom. Pages stay thin: read
-the context, call ics_maps, render.
+Why a wrapper: Streamlit runs a script only when the first browser connects, so the first visitor
+would wait for Python to import pandas, GeoPandas and folium and for the atlas to load. ``st.App``
+(Streamlit's ASGI entry point, still ``streamlit run app.py``) lets the server start that work
+(:mod:`ics_maps.warmup`) in a background thread as soon as it starts, while the browser is still
+loading Streamlit's JavaScript; the first session then finds it done.
 """
+from contextlib import asynccontextmanager
+
 import streamlit as st
 
-from ics_maps import ui
+from ics_maps import warmup
 
-st.set_page_config(page_title="ics-maps: England's health and care geography", page_icon=ui.favicon(), layout="wide")
 
-PAGES = [
-    st.Page("views/overview.py", title="Overview", icon=":material/map:", default=True),
-    st.Page("views/system.py", title="System", icon=":material/hub:", url_path="system"),
-    st.Page("views/place.py", title="Place", icon=":material/account_balance:", url_path="place"),
-    st.Page("views/pcn.py", title="PCN", icon=":material/stethoscope:", url_path="pcn"),
-    st.Page("views/coterminosity.py", title="Coterminosity", icon=":material/join_inner:", url_path="coterminosity"),
-    st.Page("views/about.py", title="About", icon=":material/info:", url_path="about"),
-]
+@asynccontextmanager
+async def _lifespan(_app):
+    warmup.start()  # returns at once: the server does not wait for the warm-up
+    yield
 
-# Each page draws the shared sidebar filters and the credits itself, through ui.page().
-st.navigation(PAGES).run()
+
+app = st.App("dashboard.py", lifespan=_lifespan)

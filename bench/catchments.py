@@ -146,7 +146,7 @@ def main(argv=None) -> dict:
 
     # 3. the build on all England, then footprints
     t = time.perf_counter()
-    cat = C.build_catchments(lsoa, practices, reg, params=params)
+    C.build_catchments(lsoa, practices, reg, params=params)
     build_fixed_s = time.perf_counter() - t
     t = time.perf_counter()
     cat_fit = C.build_catchments(lsoa, practices, reg)  # as the atlas build calls it: fits inside

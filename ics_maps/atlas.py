@@ -17,15 +17,23 @@ An :class:`Atlas` is what every other module consumes. Its contract:
 * ``pcn_lsoa``: a DataFrame ``pcn, lsoa, patients, share, method``: the share of each LSOA's
   residents attributed to each PCN (shares sum to 1 per LSOA), for population weighting of PCNs.
 * ``meta``: JSON-able facts about the build (counts, coverage rates, derived layers, warnings).
+* ``web``: display layers (EPSG:4326, simplified, see :mod:`ics_maps.web`), made at build time and
+  stored with the atlas; :meth:`Atlas.web_layer` makes (and keeps) any that are missing.
+
+A loaded atlas reads each tier and display layer from disk the first time it is asked for, so a
+page that needs only the ICBs does not pay for decoding 33,755 LSOA polygons.
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import secrets
 import shutil
 import tempfile
+import threading
 import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,7 +43,40 @@ import pandas as pd
 from .paths import atlas_root
 from .tiers import TIERS, check_tier
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
+
+
+class LazyFrames(Mapping):
+    """A read-only mapping name -> frame whose frames are loaded on first access (thread-safe).
+
+    The atlas is shared by every session of the app, so two sessions may ask for the same tier at
+    once: one loads it, the other waits and gets the same object.
+    """
+
+    def __init__(self, loaders: dict[str, Callable[[], pd.DataFrame]]):
+        self._loaders = dict(loaders)
+        self._frames: dict[str, pd.DataFrame] = {}
+        self._lock = threading.Lock()
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        frame = self._frames.get(name)
+        if frame is None:
+            loader = self._loaders[name]  # KeyError for an unknown name, like a dict
+            with self._lock:
+                frame = self._frames.get(name)
+                if frame is None:
+                    frame = self._frames[name] = loader()
+        return frame
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaders)
+
+    def __len__(self) -> int:
+        return len(self._loaders)
+
+    def loaded(self) -> list[str]:
+        """Names already read from disk (for tests and diagnostics)."""
+        return list(self._frames)
 
 
 @dataclass
@@ -43,12 +84,36 @@ class Atlas:
     """All tiers of one vintage, plus PCN × LSOA shares and build facts."""
 
     vintage: str
-    tiers: dict[str, gpd.GeoDataFrame]
+    tiers: Mapping[str, gpd.GeoDataFrame]
     pcn_lsoa: pd.DataFrame
     meta: dict = field(default_factory=dict)
+    web: Mapping[str, gpd.GeoDataFrame] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._made: dict[str, gpd.GeoDataFrame] = {}
+        self._web_lock = threading.Lock()
 
     def tier(self, name: str) -> gpd.GeoDataFrame:
         return self.tiers[check_tier(name)]
+
+    def web_layer(self, tier: str, national: bool = False) -> gpd.GeoDataFrame:
+        """The display layer of ``tier`` (EPSG:4326, simplified; callers must not modify it).
+
+        ``national`` asks for the coarser version drawn when a tier is shown for all England.
+        Stored layers come from the build; one that is missing (a hand-made atlas) is made once here.
+        """
+        from .web import NATIONAL_TOLERANCE_M, WEB_TIERS, simplify_for_web, web_key
+
+        if check_tier(tier) not in WEB_TIERS:
+            raise ValueError(f"{tier} is not drawn: LSOAs (33,755 polygons) are the atoms behind every figure")
+        key = web_key(tier, national)
+        if key in self.web:
+            return self.web[key]
+        with self._web_lock:
+            if key not in self._made:
+                tol = NATIONAL_TOLERANCE_M[tier] if key != tier else None
+                self._made[key] = simplify_for_web(self.tier(tier), tol, tier=tier)
+            return self._made[key]
 
     @property
     def lsoa(self) -> gpd.GeoDataFrame:
@@ -86,7 +151,13 @@ def save_atlas(atlas: Atlas, root: Path | None = None) -> Path:
             gdf = atlas.tiers[name]
             gdf.to_parquet(tmp / f"{name}.parquet", index=False)
         atlas.pcn_lsoa.to_parquet(tmp / "pcn_lsoa.parquet", index=False)
-        meta = dict(atlas.meta, format_version=FORMAT_VERSION, vintage=atlas.vintage)
+        web_attrs = {}
+        if atlas.web:
+            (tmp / "web").mkdir()
+            for key, gdf in atlas.web.items():
+                gdf.to_parquet(tmp / "web" / f"{key}.parquet", index=False)
+                web_attrs[key] = gdf.attrs.get("web", {})
+        meta = dict(atlas.meta, format_version=FORMAT_VERSION, vintage=atlas.vintage, web=web_attrs)
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
         os.replace(tmp, final)
     except BaseException:
@@ -140,6 +211,23 @@ def load_atlas(vintage: str, root: Path | None = None) -> Atlas:
     meta = json.loads((d / "meta.json").read_text())
     if meta.get("format_version") != FORMAT_VERSION:
         raise FileNotFoundError(f"atlas {d} has format {meta.get('format_version')}, expected {FORMAT_VERSION}: rebuild")
-    tiers = {name: gpd.read_parquet(d / f"{name}.parquet") for name in TIERS}
+    tiers = LazyFrames({name: _reader(d / f"{name}.parquet") for name in TIERS})
+    web = LazyFrames({key: _reader(d / "web" / f"{key}.parquet", {"web": attrs})
+                      for key, attrs in (meta.get("web") or {}).items()})
     pcn_lsoa = pd.read_parquet(d / "pcn_lsoa.parquet")
-    return Atlas(vintage=vintage, tiers=tiers, pcn_lsoa=pcn_lsoa, meta=meta)
+    return Atlas(vintage=vintage, tiers=tiers, pcn_lsoa=pcn_lsoa, meta=meta, web=web)
+
+
+def _reader(path: Path, attrs: dict | None = None) -> Callable[[], gpd.GeoDataFrame]:
+    """A loader of one stored frame. The file's bytes are read now (cheap) and decoded on first use
+    (the costly part: polygons), so a rebuild that replaces the directory cannot break an atlas
+    that is already loaded."""
+    blob = [path.read_bytes()]
+
+    def read() -> gpd.GeoDataFrame:
+        gdf = gpd.read_parquet(io.BytesIO(blob[0]))
+        blob.clear()  # decoded once: the bytes are no longer needed
+        if attrs:
+            gdf.attrs.update(attrs)
+        return gdf
+    return read

@@ -8,7 +8,6 @@ holding a point inside it ("best fit"), and the fit is measured and reported.
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 import warnings
 from pathlib import Path
@@ -23,10 +22,11 @@ from . import readers as R
 from .atlas import FORMAT_VERSION, Atlas, atlas_exists, load_atlas, save_atlas, stored_fingerprint
 from .errors import DataError, DataWarning
 from .fetch import dataset, local_path
-from .paths import atlas_root, waves_csv
+from .paths import waves_csv
 from .sources import DEFAULT_VINTAGE, VINTAGES, Vintage
 from .classes import class_bins
 from .waves import attach_waves
+from .web import web_layers
 
 Progress = Callable[[str, float], None]
 
@@ -60,7 +60,7 @@ def sources_for(v: Vintage) -> list[str]:
 
 
 # The modules whose code shapes the atlas: editing one of them rebuilds it; the UI does not.
-BUILD_MODULES = ("atlas", "build", "catchments", "classes", "fetch", "readers", "sources", "waves")
+BUILD_MODULES = ("atlas", "build", "catchments", "classes", "fetch", "readers", "sources", "waves", "web")
 
 
 def fingerprint(v: Vintage) -> str:
@@ -115,9 +115,11 @@ def build_atlas(vid: str = DEFAULT_VINTAGE, progress: Progress | None = None) ->
         say("Populations, registered patients and ICS waves", 0.9)
         tiers = _finish(v, lsoa, region, icb, sicbl, utla, lad, pcn, practices, pcn_lsoa, report)
     report["warnings"] += [str(w.message) for w in caught if issubclass(w.category, DataWarning)]
+    say("Display layers: simplified for the web", 0.95)
+    web = web_layers(tiers)
     meta = _meta(v, tiers, pcn_lsoa, report, time.perf_counter() - t0)
     say("Atlas built", 1.0)
-    return Atlas(vintage=v.id, tiers=tiers, pcn_lsoa=pcn_lsoa, meta=meta)
+    return Atlas(vintage=v.id, tiers=tiers, pcn_lsoa=pcn_lsoa, meta=meta, web=web)
 
 
 # ---------------------------------------------------------------------------- steps

@@ -2,9 +2,8 @@
 
 Every builder
 
-* simplifies display geometry for the web (:func:`simplify_for_web`: in EPSG:27700, coverage-
-  preserving where the layer tiles the country, then EPSG:4326 rounded to 5 decimal places, ~1 m),
-  unless the layer already came out of :func:`simplify_for_web` (``gdf.attrs["web"]``);
+* draws display layers (``Atlas.web_layer``, made at build time by :mod:`ics_maps.web`); a layer that
+  did not come out of :func:`ics_maps.web.simplify_for_web` (``gdf.attrs["web"]``) is simplified first;
 * uses :func:`ics_maps.assets.offline_map`, so the page needs only Leaflet from ``/app/static``;
 * HTML-escapes every value shown in a tooltip or legend (folium's GeoJsonTooltip writes property
   values into ``innerHTML`` unescaped), so feature *properties* hold escaped text;
@@ -27,7 +26,6 @@ from __future__ import annotations
 
 import html
 import json
-import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any, Callable
 
@@ -44,17 +42,8 @@ from .assets import offline_map
 from .classes import class_bins
 from .tiers import LABELS
 from .waves import WAVE_LABELS
+from .web import BNG, NATIONAL_TOLERANCE_M, TOLERANCE_M, WGS84, simplify_for_web  # noqa: F401 - re-exported
 
-BNG = "EPSG:27700"
-WGS84 = "EPSG:4326"
-PRECISION = 5  # decimal places of a degree: 1e-5° ≈ 1.1 m north–south, 0.7 m east–west in England
-
-# Display tolerance (metres) per tier: invisible at the zoom each layer is meant for.
-TOLERANCE_M: dict[str, float] = {"region": 400.0, "icb": 200.0, "sicbl": 120.0, "utla": 120.0, "lad": 80.0,
-                                 "pcn": 40.0, "lsoa": 10.0, "practice": 0.0}
-DEFAULT_TOLERANCE_M = 100.0
-# Tiers that tile England without overlaps: simplified as a coverage (shared edges stay shared).
-COVERAGE_TIERS = frozenset({"region", "icb", "sicbl", "utla", "lad", "lsoa"})
 NATIONAL_BUDGET_BYTES = 2_000_000  # the national ICS map's HTML must stay under this
 
 # ---------------------------------------------------------------------------- colours (NHS identity)
@@ -79,63 +68,6 @@ COLOR_BY = ("residents", "region", "wave")
 
 
 # ---------------------------------------------------------------------------- geometry for the web
-
-
-def simplify_for_web(gdf: gpd.GeoDataFrame, tolerance_m: float | None = None, *, tier: str | None = None,
-                     coverage: bool | None = None, precision: int = PRECISION) -> gpd.GeoDataFrame:
-    """A copy of ``gdf`` in EPSG:4326, simplified in EPSG:27700 and rounded to ``precision`` decimals.
-
-    ``tolerance_m`` defaults to :data:`TOLERANCE_M` of ``tier`` (else 100 m). Layers that tile the
-    country (``coverage``: by default the tiers in :data:`COVERAGE_TIERS`, or any polygon set that
-    :func:`shapely.coverage_is_valid` accepts) are simplified with :func:`shapely.coverage_simplify`,
-    so neighbours keep one shared edge with no gaps or slivers; other polygons with a topology-
-    preserving Douglas–Peucker. Points are only reprojected and rounded; rows without geometry are
-    kept. ``attrs["web"]`` records the tolerance, the method and the vertex counts before and after.
-    """
-    if gdf.crs is None:
-        raise ValueError("simplify_for_web needs a GeoDataFrame with a CRS (the atlas uses EPSG:27700)")
-    tol = float(TOLERANCE_M.get(tier, DEFAULT_TOLERANCE_M) if tolerance_m is None else tolerance_m)
-    out = gdf.copy()
-    geoms = np.asarray(out.geometry.to_crs(BNG).array, dtype=object)
-    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    polygonal = present & np.isin(shapely.get_type_id(geoms), (3, 6))
-    n_in = int(shapely.get_num_coordinates(geoms[present]).sum())
-    method = "none"
-    if tol > 0 and polygonal.any():
-        polys = geoms[polygonal]
-        use_cov = coverage
-        if use_cov is None:
-            use_cov = tier in COVERAGE_TIERS or (tier is None and len(polys) <= 5000
-                                                 and bool(shapely.coverage_is_valid(polys)))
-        simplified = None
-        if use_cov:
-            try:
-                simplified = shapely.coverage_simplify(polys, tol)
-                method = "coverage"
-            except Exception:  # noqa: BLE001 - non-polygonal parts or a GEOS without coverage support
-                simplified = None
-        if simplified is None:
-            simplified = shapely.simplify(polys, tol, preserve_topology=True)
-            method = "simplify"
-        geoms = geoms.copy()
-        geoms[polygonal] = simplified
-    web = gpd.GeoSeries(geoms, crs=BNG, index=out.index).to_crs(WGS84)
-    arr = np.asarray(web.array, dtype=object)
-    if present.any():
-        rounded = shapely.transform(arr[present], lambda xy: np.round(xy, precision))
-        try:
-            rounded = shapely.remove_repeated_points(rounded, 0.0)
-        except Exception:  # noqa: BLE001 - a ring rounded away; keep the rounded geometry
-            pass
-        arr = arr.copy()
-        arr[present] = rounded
-    out = out.set_geometry(gpd.GeoSeries(arr, crs=WGS84, index=out.index))
-    if out.geometry.name != gdf.geometry.name:  # keep the caller's geometry column name
-        out = out.rename_geometry(gdf.geometry.name)
-    out.attrs = dict(gdf.attrs)
-    out.attrs["web"] = {"tolerance_m": tol, "method": method, "precision": precision, "vertices_in": n_in,
-                        "vertices_out": int(shapely.get_num_coordinates(arr[present]).sum()), "tier": tier}
-    return out
 
 
 def _web(gdf: gpd.GeoDataFrame, tier: str | None, tolerance_m: float | None) -> gpd.GeoDataFrame:
@@ -220,17 +152,20 @@ def _feature_collection(gdf: gpd.GeoDataFrame, tier: str, fields: list[Field],
     unique = None not in codes and len(set(codes)) == len(codes)
     columns = {key: [fmt(v) for v in gdf[col]] for key, col, _, fmt in fields}
     extras = {k: list(v) for k, v in (extra or {}).items()}
+    geoms = np.asarray(gdf.geometry.array, dtype=object)
+    drawn = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    # GEOS writes the GeoJSON in C; json.loads turns it back into the dict folium expects (and
+    # prints floats shortest-first, so the rounded coordinates stay short in the page).
+    geojson = iter(shapely.to_geojson(geoms[drawn]).tolist()) if drawn.any() else iter(())
     feats = []
-    for i, geom in enumerate(gdf.geometry):
-        if geom is None or geom.is_empty:
-            continue
+    for i in np.flatnonzero(drawn):
         props = {"code": esc(codes[i]), "tier": tier}
         for key in columns:
             props[key] = columns[key][i]
         for key in extras:
             props[key] = extras[key][i]
         feats.append({"type": "Feature", "id": codes[i] if unique else f"{tier}-{i}", "properties": props,
-                      "geometry": shapely.geometry.mapping(geom)})
+                      "geometry": json.loads(next(geojson))})
     return {"type": "FeatureCollection", "features": feats}
 
 

@@ -11,7 +11,6 @@ import warnings
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 
 from .errors import DataError, DataWarning
@@ -77,6 +76,8 @@ def read_vector(dataset_id: str, progress: Progress | None = None) -> gpd.GeoDat
     """Read a boundary file, check its CRS and columns, return it in EPSG:27700 with valid geometry."""
     ds = dataset(dataset_id)
     path = resolve(ds.id, progress)
+    import pyogrio  # here, not at the top: the app loads built atlases and never reads boundary files
+
     try:
         gdf = gpd.read_file(path, engine="pyogrio")
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:

@@ -58,8 +58,9 @@ CREDITS = (
 def _load(vintage: str):
     """One atlas per vintage per server process (shared by every session)."""
     from .build import ensure_atlas
+    from .warmup import prefetched
 
-    return ensure_atlas(vintage)
+    return prefetched(vintage) or ensure_atlas(vintage)
 
 
 def _needs_build(vintage: str) -> bool:
@@ -416,20 +417,10 @@ def fmt_pct(x, digits: int = 1) -> str:
 # ---------------------------------------------------------------------------- cached derived data
 
 
-# Coarser display tolerances (metres) for layers drawn nationally with many units.
-NATIONAL_TOLERANCE_M = {"pcn": 150.0, "sicbl": 250.0, "lad": 150.0, "utla": 200.0}
-
-
-@st.cache_resource(show_spinner=False, max_entries=64)
 def display_layer(vintage: str, tier: str, national: bool = False):
-    """A tier in EPSG:4326, simplified for the web (once per server; callers must not modify it)."""
-    from . import maps
-
-    gdf = get_atlas(vintage).tier(tier)
-    if tier == "lsoa":
-        raise ValueError("LSOAs are not drawn (33,755 polygons): they are the atoms behind every figure")
-    tol = NATIONAL_TOLERANCE_M.get(tier) if national else None
-    return maps.simplify_for_web(gdf, tol, tier=tier)
+    """A tier in EPSG:4326, simplified for the web (made at build time and kept with the cached
+    atlas, so shared by every session; callers must not modify it)."""
+    return get_atlas(vintage).web_layer(tier, national)
 
 
 def layer(ctx: Context, tier: str, codes=None, national: bool = False):

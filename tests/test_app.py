@@ -7,7 +7,7 @@ special characters are shown as text.
 """
 from __future__ import annotations
 
-import copy
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ from ics_maps import filters as F
 from ics_maps.exporting import safe_csv
 from ics_maps.nesting import coterminosity
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+APP = str(Path(__file__).resolve().parents[1] / "dashboard.py")
 TIMEOUT = 120
 PAGES = ("overview", "system", "place", "pcn", "coterminosity", "about")
 LONDON, NORTH_WEST = "E40000003", "E40000010"
@@ -354,18 +354,18 @@ def hostile_names(atlas, monkeypatch):
     """The 2026 atlas with HTML in an ICS's and a PCN's name, served by the app for one test."""
     from ics_maps import build, ui
 
-    evil = copy.copy(atlas)
-    evil.tiers = dict(atlas.tiers)
+    # a fresh Atlas (no stored display layers): the maps are then made from the hostile names
+    evil = dataclasses.replace(atlas, tiers=dict(atlas.tiers), web={})
     icb = atlas.tiers["icb"].copy()
     icb.loc[icb["code"] == GREATER_MANCHESTER, "name"] = "<script>alert(1)</script> & <b>Manchester</b>"
     pcn = atlas.tiers["pcn"].copy()
     pcn.loc[pcn["code"] == "U00203", "name"] = "<img src=x onerror=alert(1)> ECCLES"
     evil.tiers["icb"], evil.tiers["pcn"] = icb, pcn
     monkeypatch.setattr(build, "ensure_atlas", lambda *a, **k: evil)
-    for fn in (ui._load, ui._loaded, ui.display_layer, ui.coterminosity_table, ui.summary_table, ui.pcn_la_table):
+    for fn in (ui._load, ui._loaded, ui.coterminosity_table, ui.summary_table, ui.pcn_la_table):
         fn.clear()
     yield evil
-    for fn in (ui._load, ui._loaded, ui.display_layer, ui.coterminosity_table, ui.summary_table, ui.pcn_la_table):
+    for fn in (ui._load, ui._loaded, ui.coterminosity_table, ui.summary_table, ui.pcn_la_table):
         fn.clear()
 
 

@@ -135,7 +135,7 @@ def test_every_page_opens_and_paints(app_url, offline_page):
             wait_idle(page)
             no_error_on_page(offline_page)
             shoot(page, shot)
-    # the sidebar lists the six pages (app.py's navigation, also when a deep link came first)
+    # the sidebar lists the six pages (dashboard.py's navigation, also when a deep link came first)
     nav = page.locator('[data-testid="stSidebarNav"] a').all_inner_texts()
     assert [re.sub(r"^\w+\s+", "", t.strip()) for t in nav] == ["Overview", "System", "Place", "PCN",
                                                                   "Coterminosity", "About"], nav
