@@ -62,6 +62,15 @@ class Filters:
             out["wave"] = ",".join(str(w) for w in self.waves)
         return out
 
+    def slug_parts(self) -> list[str]:
+        """Parts of a file name that say which filters made a table ([] when none is set)."""
+        out = []
+        if self.regions:
+            out.append("regions-" + "-".join(self.regions))
+        if self.waves:
+            out.append("waves-" + "-".join(str(w) for w in self.waves))
+        return out
+
     def describe(self, region_names: Mapping[str, str] | None = None) -> str:
         """One line for captions, e.g. "regions: London, North West · waves: 1, 2"."""
         parts = []

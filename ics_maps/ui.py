@@ -474,11 +474,33 @@ def percent(label: str, help: str | None = None):
     return st.column_config.NumberColumn(label, format="percent", help=help)
 
 
-def dataframe(df: pd.DataFrame, config: dict | None = None, height: int | str = "auto", key: str | None = None):
-    """A table with formatted columns; a fixed ``height`` shrinks to fit short tables."""
+def dataframe(df: pd.DataFrame, config: dict | None = None, height: int | str = "auto", key: str | None = None,
+              download: str | None = None):
+    """A table with formatted columns; a fixed ``height`` shrinks to fit short tables.
+
+    ``download`` (a file name) adds a button that saves exactly these rows and columns as CSV,
+    written by :func:`ics_maps.exporting.safe_csv` (formula injection neutralised). Streamlit's own
+    table export is switched off (``client.disableDataExport``): it writes cells as they are.
+    """
     if isinstance(height, int):
         height = min(height, 38 + 35 * max(len(df), 1))
     st.dataframe(df, column_config=config, hide_index=True, width="stretch", height=height, key=key)
+    if download:
+        download_csv(df, download, key=f"dl_{key or download}")
+
+
+def download_csv(df: pd.DataFrame, file_name: str, label: str = "Download CSV", key: str | None = None) -> None:
+    """A download button for ``df`` as UTF-8 CSV (safe for spreadsheets); it does not rerun the app."""
+    st.download_button(label, data=csv_bytes(df), file_name=file_name, mime="text/csv",
+                       icon=":material/download:", key=key or f"dl_{file_name}", on_click="ignore",
+                       help=f"{len(df):,} rows, as shown (codes and unformatted numbers)")
+
+
+def file_slug(*parts: Any) -> str:
+    """A file-name-safe join of ``parts`` ("lad", "E06000001", "2026" -> "lad_E06000001_2026")."""
+    import re
+
+    return "_".join(re.sub(r"[^A-Za-z0-9.-]+", "-", str(p)).strip("-") for p in parts if p not in (None, ""))
 
 
 TIER_SHORT = {"region": "NHS region", "icb": "ICS", "sicbl": "Sub-ICB location", "utla": "Upper-tier council",
@@ -555,8 +577,8 @@ def coterminosity_config(child: str, parent: str, atlas=None) -> dict:
 
 
 def coterminosity_dataframe(df: pd.DataFrame, child: str, parent: str, atlas=None, height: int | str = 480,
-                            key: str | None = None) -> None:
-    dataframe(df, coterminosity_config(child, parent, atlas), height=height, key=key)
+                            key: str | None = None, download: str | None = None) -> None:
+    dataframe(df, coterminosity_config(child, parent, atlas), height=height, key=key, download=download)
 
 
 
@@ -648,7 +670,7 @@ def icb_summary_table(ctx: Context) -> None:
         "share_residents_in_split_lads": percent("Residents in split districts",
                                                  help="Share of the system's residents living in districts that "
                                                       "are split between systems"),
-    }, key="icb_summary")
+    }, key="icb_summary", download=file_slug("ics_summary", ctx.vintage, *ctx.filters.slug_parts()) + ".csv")
 
 
 def practice_layer(ctx: Context, codes):

@@ -162,6 +162,37 @@ def test_coterminosity_same_tier_is_a_message():
     assert not at.get("download_button")
 
 
+def download_by_key(at: AppTest, store: dict[str, bytes], key: str) -> bytes:
+    button = next(b for b in at.get("download_button") if b.proto.id.endswith(key) or key in b.proto.id)
+    return store[button.proto.url.rsplit("/", 1)[-1].split(".")[0]]
+
+
+def test_every_table_has_a_safe_csv_download_of_what_it_shows(atlas, downloads):
+    import io
+
+    import pandas as pd
+
+    # Overview: the ICS table, filtered to wave 1
+    at = open_page("overview", {"wave": "1"})
+    at.session_state["overview_tab"] = "ICBs table"
+    at.run()
+    no_exception(at)
+    got = pd.read_csv(io.BytesIO(download_by_key(at, downloads, "dl_icb_summary")))
+    shown = at.dataframe[0].value
+    view = F.apply_filters(atlas, F.Filters(waves=(1,)))
+    assert list(got.columns) == list(shown.columns) and len(got) == len(shown) == len(view.icb_codes)
+    assert set(got["code"]) == set(view.icb_codes)
+    assert got["residents"].sum() == atlas.tier("icb").query("code in @view.icb_codes")["residents"].sum()
+    # System: each coterminosity table's CSV is the engine's rows for the system
+    at = open_page("system", {"icb": GREATER_MANCHESTER})
+    at.session_state["system_tab"] = "Coterminosity"
+    at.run()
+    no_exception(at)
+    expected = F.children_of(coterminosity(atlas, "lad", "icb", "population", 0.0), GREATER_MANCHESTER)
+    assert download_by_key(at, downloads, "dl_system_lad_icb") == safe_csv(expected)
+    assert len(at.get("download_button")) == 4
+
+
 # ---------------------------------------------------------------------------- bad input
 
 

@@ -78,12 +78,13 @@ with ui.page("Primary care network", "Search for a PCN by its name or code, or b
                               "postcode": st.column_config.TextColumn("Postcode"),
                               "list_size": ui.number("Registered patients"),
                               "has_location": st.column_config.CheckboxColumn("On map")}, height=250,
-                             key="pcn_members")
+                             key="pcn_members", download=ui.file_slug("pcn_practices", code, ctx.vintage) + ".csv")
                 st.markdown("**Where its patients live** (indicative)")
                 shares = ui.pcn_la_table(ctx.vintage).query("pcn == @code")
                 ui.dataframe(shares[["la_name", "patients", "share"]], {
                     "la_name": st.column_config.TextColumn("District"), "patients": ui.number("Patients"),
-                    "share": ui.percent("Share of patients")}, height=180, key="pcn_la")
+                    "share": ui.percent("Share of patients")}, height=180, key="pcn_la",
+                    download=ui.file_slug("pcn_patients_by_district", code, ctx.vintage) + ".csv")
     if tab_sizes.open:
         with tab_sizes:
             ui.list_size_chart(ctx, pcns, pcn)

@@ -77,4 +77,5 @@ with ui.page("Place", "Pick a council to see which integrated care systems, sub-
                     st.caption("Share of child: share of the council's residents; share of parent: share of the "
                                f"{ui.tier_label(parent, ctx.atlas)}'s residents who live in the council."
                                + (" PCN figures use indicative catchments." if parent == "pcn" else ""))
-                    ui.coterminosity_dataframe(t, tier, parent, ctx.atlas, height=320, key=f"place_{parent}")
+                    ui.coterminosity_dataframe(t, tier, parent, ctx.atlas, height=320, key=f"place_{parent}",
+                                               download=ui.file_slug(tier, code, "in", parent, ctx.vintage) + ".csv")

@@ -96,4 +96,5 @@ with ui.page("System", "One integrated care system: the councils and sub-ICB loc
                 with tab:
                     st.caption(note + " Shares are of Census 2021 residents. Full tables: Coterminosity page.")
                     ui.coterminosity_dataframe(t.reset_index(drop=True), child, parent, ctx.atlas, height=360,
-                                               key=f"system_{child}_{parent}")
+                                               key=f"system_{child}_{parent}",
+                                               download=ui.file_slug(code, child, "in", parent, ctx.vintage) + ".csv")
