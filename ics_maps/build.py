@@ -259,6 +259,7 @@ def _local_authorities(lsoa: gpd.GeoDataFrame, report: dict):
     lk = set(lsoa["lad"])
     if lk != set(lad["code"]):
         raise DataError(ds, f"LAD codes differ from the LSOA lookup: {sorted(lk ^ set(lad['code']))[:5]}")
+    lsoa = _correct_districts(lsoa, lad, report)
     districts = lsoa["lad"].str.startswith("E07")
     county_of_point, _ = _best_fit(lsoa.loc[districts, "_pt"], cty[cty["code"].str.startswith("E10")])
     votes = pd.DataFrame({"lad": lsoa.loc[districts, "lad"].to_numpy(), "county": county_of_point})
@@ -278,6 +279,39 @@ def _local_authorities(lsoa: gpd.GeoDataFrame, report: dict):
     lad["derived"] = False
     cty["derived"] = False
     return lad, cty, lsoa
+
+
+def _correct_districts(lsoa: gpd.GeoDataFrame, lad: gpd.GeoDataFrame, report: dict) -> gpd.GeoDataFrame:
+    """Move an LSOA to its own district where the lookup's best-fit district is plainly wrong.
+
+    Why: the mirror's LAD column comes from ONS's best-fit LSOA → ward lookup, which puts one LSOA
+    ("West Northamptonshire 048E", 96 % of its area in West Northamptonshire) in a Cherwell ward; left
+    alone it made Cherwell, and so Oxfordshire, look split across three ICBs. LSOAs 2021 nest in
+    districts and are named after theirs, so an LSOA whose lookup district differs from the district
+    most LSOAs of its name are in, *and* whose inner point lies in that named district's polygon, is
+    moved there. The moves are listed in the build report.
+    """
+    prefix = lsoa["name"].str.replace(r" \d{3}[A-Z]$", "", regex=True)
+    pairs = pd.DataFrame({"prefix": prefix, "lad": lsoa["lad"]}).value_counts().reset_index()
+    named = pairs.sort_values("count", ascending=False).drop_duplicates("prefix").set_index("prefix")["lad"]
+    expected = prefix.map(named)
+    odd = (lsoa["lad"] != expected).to_numpy()
+    moves: list[dict] = []
+    if odd.any():
+        by_point, _ = _best_fit(lsoa.loc[odd, "_pt"], lad)
+        fix = np.zeros(len(lsoa), dtype=bool)
+        fix[np.flatnonzero(odd)] = by_point == expected[odd].to_numpy()
+        names = lad.set_index("code")["name"]
+        for i in np.flatnonzero(fix):
+            moves.append({"lsoa": lsoa["code"].iat[i], "name": lsoa["name"].iat[i], "lookup_lad": lsoa["lad"].iat[i],
+                          "lad": expected.iat[i]})
+        lsoa.loc[fix, "lad"] = expected[fix]
+        lsoa.loc[fix, "lad_name"] = expected[fix].map(names)
+    report["corrections"] = {"lsoa_district_moved_from_best_fit_ward_lookup": moves}
+    if moves:
+        report["derived"]["lad_lsoa"] = (f"{len(moves)} LSOA(s) moved from the district of ONS's best-fit ward "
+                                          "lookup to the district they are named after and lie in")
+    return lsoa
 
 
 def _dissolve(atoms: gpd.GeoDataFrame, by: str) -> gpd.GeoSeries:

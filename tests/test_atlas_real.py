@@ -67,6 +67,18 @@ def test_districts_placed_in_counties(atlas_2024):
     assert (lsoa.groupby("lad")["utla"].nunique() == 1).all()
 
 
+def test_misplaced_lsoa_moved_to_its_own_district(atlas_2026):
+    """The mirror's best-fit ward lookup puts E01027305 in Cherwell; its name and 96 % of its area say
+    West Northamptonshire. Only that LSOA disagrees with its name's district, and it is moved."""
+    lsoa = atlas_2026.lsoa.set_index("code")
+    assert lsoa.loc["E01027305", "lad"] == "E06000062"
+    assert atlas_2026.meta["corrections"]["lsoa_district_moved_from_best_fit_ward_lookup"] == [
+        {"lsoa": "E01027305", "name": "West Northamptonshire 048E", "lookup_lad": "E07000177", "lad": "E06000062"}]
+    cherwell = lsoa[lsoa["lad"] == "E07000177"]
+    assert set(cherwell["icb"]) == {"E54000070"}  # Cherwell lies wholly in Thames Valley ICB
+    assert cherwell["name"].str.startswith("Cherwell ").all()
+
+
 def test_primary_care_counts(atlas_2024):
     prac = atlas_2024.practices
     meta = atlas_2024.meta["practices"]
