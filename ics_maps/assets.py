@@ -31,6 +31,8 @@ import uuid
 from pathlib import Path
 
 import folium
+from branca.element import MacroElement
+from folium.template import Template
 
 from .paths import PROJECT_ROOT
 
@@ -139,7 +141,38 @@ _BACKGROUND_CSS = """<style>
 .leaflet-tooltip table { border-collapse: collapse; }
 .leaflet-tooltip th { text-align: left; padding: 0 .6em 0 0; font-weight: 600; color: #425563; }
 .leaflet-tooltip td { padding: 0; }
+.leaflet-tooltip { font-size: 12px; line-height: 1.3; padding: 4px 6px; max-width: 340px; white-space: normal; }
+.leaflet-interactive:focus { outline: none; }
 </style>"""
+
+
+class ClickWithoutScrolling(MacroElement):
+    """Stop a click on the map from scrolling the page before it lands.
+
+    Why: Leaflet 1.9 gives every layer with a tooltip a focus listener, which makes Chromium focus the
+    SVG path on mouse-down, and Leaflet's keyboard handler focuses the map container; either focus
+    scrolls the Streamlit page to bring the map's iframe into view when it is partly below the fold,
+    so the mouse-up lands elsewhere and the click (open this system) is lost. Capturing mouse-down,
+    the map is focused with ``preventScroll`` and the path's default focus is cancelled; clicks, drags
+    and keyboard panning work as before.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            var box = map.getContainer();
+            box.addEventListener('mousedown', function (e) {
+                var t = e.target;
+                if (t && t.classList && t.classList.contains('leaflet-interactive')) { e.preventDefault(); }
+                if (document.activeElement !== box) { box.focus({preventScroll: true}); }
+            }, true);
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self):
+        super().__init__()
+        self._name = "ClickWithoutScrolling"
 
 
 def offline_map(static_url: str | None = None, *, basemap: bool = False, background: str = "#eef2f5",
@@ -158,6 +191,7 @@ def offline_map(static_url: str | None = None, *, basemap: bool = False, backgro
     m.default_js = js  # instance attributes: folium.Map's class defaults stay untouched
     m.default_css = css
     m.get_root().header.add_child(folium.Element(_BACKGROUND_CSS % background), name="ics_maps_css")
+    m.add_child(ClickWithoutScrolling())
     if basemap:
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap (needs internet)", overlay=True, control=True,
                          show=False).add_to(m)

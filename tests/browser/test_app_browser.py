@@ -195,18 +195,30 @@ def test_click_an_ics_to_open_it(app_url, offline_page):
     page.goto(app_url + f"/?region={NORTH_WEST}", wait_until="domcontentloaded", timeout=90_000)
     wait_for_map(page, timeout=90_000)
     wait_idle(page)
-    page.locator(MAP_IFRAME).scroll_into_view_if_needed()  # a click must not scroll the page under the mouse
-    page.wait_for_timeout(300)
+    # As a person would: the map is only partly in view (below the headline figures) and nothing is
+    # scrolled first. One click must open the system; it once only scrolled the map into view.
+    viewport = page.viewport_size["height"]
+    frame_box = page.locator(MAP_IFRAME).bounding_box()
+    assert frame_box["y"] + frame_box["height"] > viewport, "the map should start partly below the fold"
     frame = map_frame(page)
-    target = frame.locator("path.leaflet-interactive").nth(1)
-    box = target.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    x = y = None
+    for target in frame.locator("path.leaflet-interactive").all():
+        box = target.bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        if frame_box["y"] < y < viewport - 20 and target.evaluate(
+                "(el, [x, y]) => el.ownerDocument.elementFromPoint(x, y) === el",
+                [x - frame_box["x"], y - frame_box["y"]]):
+            break
+    else:
+        pytest.fail("no ICS of the North West shows above the fold")
+    scrolled = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollTop")
     page.mouse.move(x, y)
     tip = frame.locator(".leaflet-tooltip").first
     tip.wait_for(state="visible", timeout=10_000)
     code = re.search(r"E54\d{6}", tip.inner_text()).group(0)
     name = tip.inner_text().split("\n")[0].split("\t")[-1].strip()
     page.mouse.click(x, y)
+    assert page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]')?.scrollTop") in (scrolled, None)
     page.wait_for_function("code => location.pathname.endsWith('/system') && location.search.includes('icb=' + code)",
                            arg=code, timeout=30_000)
     page.get_by_role("heading", name=name).wait_for(timeout=30_000)
