@@ -410,3 +410,19 @@ def filter_waves(waves: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     if filters.waves:
         keep &= pd.to_numeric(waves["wave"], errors="coerce").isin(filters.waves)
     return waves[keep]
+
+
+def successor(old, new, tier: str, code: str) -> tuple[str, float] | None:
+    """The unit of atlas ``new`` holding most Census residents of ``old``'s unit ``code``, and that share.
+
+    Why: after a switch of vintage (say 2026 → 2024) a chosen system may not exist any more (Thames Valley
+    was made in April 2026); the page follows its people to the system that held most of them instead
+    of jumping to the first system in the list. Computed on the shared LSOA atoms. None when ``code`` has
+    no residents in ``old``.
+    """
+    atoms = old.lsoa.loc[old.lsoa[tier] == code, ["code", "residents"]]
+    if atoms.empty or atoms["residents"].sum() <= 0:
+        return None
+    to = atoms["code"].map(new.lsoa.set_index("code")[tier])
+    by = atoms["residents"].groupby(to.to_numpy()).sum()
+    return str(by.idxmax()), float(by.max() / by.sum())

@@ -23,7 +23,7 @@ import html
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import pandas as pd
 import streamlit as st
@@ -261,6 +261,7 @@ class Context:
     filters: F.Filters
     view: F.View
     warnings: list[str] = field(default_factory=list)
+    previous_vintage: str | None = None  # the vintage of the previous run, when the user just changed it
 
     @property
     def vintage(self) -> str:
@@ -317,6 +318,8 @@ def sidebar() -> Context:
                            warnings=warnings,
                            help="Show only the ICSs designated in these waves (all when empty). An ICS's wave is "
                                 "the wave covering most of its residents (see About).")
+    last = _state().get("vintage")
+    _state()["vintage"] = vintage
     filters = F.Filters(vintage, tuple(sorted(regions)), tuple(sorted(waves)))
     view = F.apply_filters(atlas, filters)
     with st.sidebar:
@@ -325,7 +328,24 @@ def sidebar() -> Context:
                        f"{filters.describe(names)}.")
             st.button("Clear filters", on_click=remember_params, kwargs={"region": None, "wave": None},
                       width="stretch")
-    return Context(atlas, filters, view, warnings)
+    return Context(atlas, filters, view, warnings, last if last not in (None, vintage) else None)
+
+
+def follow_vintage_change(ctx: Context, key: str, tier: str, valid: Iterable[str]) -> None:
+    """After a change of vintage, a chosen unit that does not exist in the new one becomes the unit that
+    holds most of its residents (see :func:`ics_maps.filters.successor`), and the page says so."""
+    code = _state()["remembered"].get(key)
+    valid = set(valid)
+    if not ctx.previous_vintage or not code or code in valid or external(key) is not None:
+        return
+    old = get_atlas(ctx.previous_vintage)
+    hit = F.successor(old, ctx.atlas, tier, code)
+    if hit is None or hit[0] not in valid:
+        return
+    remember_params(**{key: hit[0]})
+    st.info(f"{text(unit_name_in(old, tier, code))} ({ctx.previous_vintage} vintage) does not exist in the "
+            f"{ctx.vintage} vintage. Showing {text(unit_name_in(ctx.atlas, tier, hit[0]))}, which holds "
+            f"{fmt_pct(hit[1], 0)} of its residents.", icon=":material/swap_horiz:")
 
 
 @contextmanager
@@ -691,7 +711,11 @@ def derived_note(ctx: Context, tiers) -> str:
 
 def unit_name(ctx: Context, tier: str, code: str) -> str:
     """The name of a unit (its code if unknown)."""
-    t = ctx.atlas.tier(tier)
+    return unit_name_in(ctx.atlas, tier, code)
+
+
+def unit_name_in(atlas, tier: str, code: str) -> str:
+    t = atlas.tier(tier)
     hit = t.loc[t["code"] == code, "name"]
     return str(hit.iloc[0]) if len(hit) else str(code)
 

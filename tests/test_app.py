@@ -279,6 +279,22 @@ def test_system_from_link_and_stale_code(atlas):
     assert at.selectbox(key="w_icb").value in F.apply_filters(atlas, F.Filters(regions=(LONDON,))).icb_codes
 
 
+def test_system_follows_its_people_when_the_vintage_changes(atlas, atlas_2024):
+    """Thames Valley (2026) does not exist in 2024: the page shows the 2024 ICB holding most of its residents,
+    and says so; a system that exists in both vintages stays chosen."""
+    at = open_page("system", {"icb": "E54000070"})
+    at.selectbox(key="w_vintage").set_value("2024").run()
+    no_exception(at)
+    tv = atlas.lsoa.loc[atlas.lsoa["icb"] == "E54000070", ["code", "residents"]]
+    in_2024 = tv.merge(atlas_2024.lsoa[["code", "icb"]], on="code").groupby("icb")["residents"].sum()
+    assert at.selectbox(key="w_icb").value == in_2024.idxmax() == "E54000044"  # BOB
+    assert at.query_params["icb"] == "E54000044" and at.query_params["vintage"] == "2024"
+    assert any("Thames Valley" in i and f"{in_2024.max() / in_2024.sum():.0%}" in i for i in texts(at, "info"))
+    at.selectbox(key="w_icb").set_value(GREATER_MANCHESTER).run()
+    at.selectbox(key="w_vintage").set_value("2026").run()
+    assert at.selectbox(key="w_icb").value == GREATER_MANCHESTER and not texts(at, "info")
+
+
 def test_place_page_follows_filters(atlas):
     national = open_page("place")
     london = open_page("place", {"region": LONDON})

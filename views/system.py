@@ -16,6 +16,7 @@ with ui.page("System", "One integrated care system: the councils and sub-ICB loc
     icbs = ctx.view.tier("icb").sort_values("name")
     names = dict(zip(icbs["code"], icbs["name"]))
     ods = {str(o): c for c, o in zip(icbs["code"], icbs["ods_code"]) if isinstance(o, str)}
+    ui.follow_vintage_change(ctx, "icb", "icb", names)
     code = ui.url_widget("icb", st.selectbox,
                          lambda v: (lambda r: (r[0] or icbs["code"].iloc[0], r[1]))(
                              F.parse_code(v, names, ctx.term("icb"), ods)),
