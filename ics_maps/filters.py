@@ -325,12 +325,14 @@ def parse_code(value: str | None, codes: Iterable[str], what: str, extra: Mappin
 def search_pcns(pcn: pd.DataFrame, practices: pd.DataFrame, query: str, limit: int = 50) -> pd.DataFrame:
     """PCNs whose code or name, or a member practice's code, name or postcode, contain ``query``.
 
-    Case-insensitive plain-text match (no regular expressions). Exact code matches come first, then
-    name matches, then PCNs found through a practice; at most ``limit`` rows.
+    Case-insensitive plain-text match (no regular expressions); runs of spaces count as one, and
+    postcodes match with or without their space ("M308AR", "m30 8ar"). Exact PCN or practice code
+    matches come first, then name matches, then PCNs found through a practice; at most ``limit`` rows.
     """
-    q = (query or "").strip().casefold()
+    q = " ".join((query or "").split()).casefold()
     if not q:
         return pcn.iloc[0:0]
+    bare = q.replace(" ", "")
     code = pcn["code"].astype(str).str.casefold()
     name = pcn["name"].astype(str).str.casefold()
     rank = pd.Series(9, index=pcn.index)
@@ -338,10 +340,15 @@ def search_pcns(pcn: pd.DataFrame, practices: pd.DataFrame, query: str, limit: i
     rank[name.str.startswith(q)] = 1
     rank[code == q] = 0
     rank[(rank == 9) & code.str.contains(q, regex=False)] = 1
-    cols = [c for c in ("code", "name", "postcode") if c in practices]
     hit = pd.Series(False, index=practices.index)
-    for c in cols:
-        hit |= practices[c].astype(str).str.casefold().str.contains(q, regex=False)
+    if "name" in practices:
+        hit |= practices["name"].astype(str).str.casefold().str.contains(q, regex=False)
+    if "postcode" in practices:
+        hit |= practices["postcode"].astype(str).str.casefold().str.replace(" ", "").str.contains(bare, regex=False)
+    if "code" in practices:
+        pcode = practices["code"].astype(str).str.casefold()
+        hit |= pcode.str.contains(bare, regex=False)
+        rank[pcn["code"].isin(set(practices.loc[pcode == bare, "pcn"].dropna()))] = 0
     via = set(practices.loc[hit, "pcn"].dropna())
     rank[(rank == 9) & pcn["code"].isin(via)] = 3
     out = pcn.assign(_rank=rank)

@@ -333,6 +333,14 @@ def test_pcn_search_without_match_is_a_message():
     no_exception(at)
     info = " ".join(texts(at, "info"))
     assert "No PCN in view matches" in info and "&lt;b&gt;" in info
+    # a new search with no match no longer shows the PCN found before
+    at = open_page("pcn", {"q": "eccles"})
+    assert at.selectbox(key="w_pcn").value == "U00203"
+    at.text_input(key="w_q").set_value("no such network").run()
+    no_exception(at)
+    assert "No PCN in view matches" in " ".join(texts(at, "info"))
+    assert [b.key for b in at.selectbox] == ["w_vintage"] and "pcn" not in at.query_params
+    assert not any("ECCLES" in h for h in texts(at, "subheader"))
 
 
 def test_about_follows_the_vintage(atlas_2024):

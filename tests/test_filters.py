@@ -152,3 +152,13 @@ def test_search_pcns(toy):
     assert F.search_pcns(pcn, prac, "   ").empty
     assert F.search_pcns(pcn, prac, ".*").empty  # plain text, not a regular expression
     assert F.search_pcns(pcn, prac, "name", limit=2).shape[0] == 2
+
+
+def test_search_pcns_by_practice_code_and_postcode(atlas_2026):
+    """The examples in the PCN page's search box find what they promise, with or without a postcode's space."""
+    pcn, prac = atlas_2026.tier("pcn"), atlas_2026.practices
+    eccles = "U00203"  # ECCLES & IRLAM PCN; member practice P87620 (1/MONTON MEDICAL PRACTICE), M30 8AR
+    for q in ("P87620", "p87620", "M30 8AR", "m308ar", "M30  8AR ", "eccles"):
+        assert F.search_pcns(pcn, prac, q)["code"].iloc[0] == eccles, q
+    assert F.search_pcns(pcn, prac, "M30 8AR")["code"].tolist() == [eccles]  # one practice has that postcode
+    assert F.search_pcns(pcn, prac, "ZZ99 9ZZ").empty

@@ -18,14 +18,14 @@ with ui.page("Primary care network", "Search for a PCN by its name or code, or b
     pcns = ctx.view.tier("pcn")
     practices = ctx.view.tier("practice")
     query = ui.url_widget("q", st.text_input, lambda v: ((v or "")[:80], None), lambda v: (v or "").strip() or None,
-                          "Search PCNs", placeholder="e.g. Eccles, U00203, a practice code such as P88001, or a "
-                                                    "postcode", max_chars=80)
+                          "Search PCNs", placeholder="e.g. Eccles, U00203, a practice code such as P87620, or a "
+                                                    "postcode such as M30 8AR", max_chars=80)
     hits = F.search_pcns(pcns, practices, query, limit=50)
     valid = set(pcns["code"])
     names = dict(zip(pcns["code"], pcns["name"]))
     options = list(hits["code"])
     current = ui.bound_value("pcn", lambda v: F.parse_code(v, valid, "PCN"))
-    if current and current not in options:
+    if current and current not in options and not query:  # opened from a link or another page: keep it
         options.insert(0, current)
     if query and hits.empty:
         st.info(f"No PCN in view matches “{ui.text(query)}”. Try part of a name, a PCN code (U…), a practice "
