@@ -35,7 +35,7 @@ from .waves import WAVE_LABELS
 
 # Every URL parameter the app understands (anything else is reported and dropped).
 FILTER_KEYS = ("vintage", "region", "wave")
-PAGE_KEYS = ("icb", "color", "place", "la", "pcn", "q", "child", "parent", "weight", "tol")
+PAGE_KEYS = ("icb", "color", "place", "la", "pcn", "q", "child", "parent", "weight", "tol", "split")
 KNOWN_KEYS = FILTER_KEYS + PAGE_KEYS
 
 _BUILD_LOCK = threading.Lock()
@@ -550,15 +550,43 @@ def tier_help(tier: str) -> str:
 
 
 def parse_percent(lo: float, hi: float, what: str, default: float = 0.0):
-    """A URL parser for a percentage widget: the URL holds a fraction ("0.05") or a percentage ("5%")."""
+    """A URL parser for a percentage widget: the URL holds the percentage the widget shows ("5" or "5%")."""
     def parse(v: str | None):
-        x, warning = F.parse_fraction(v, default / 100, lo / 100, hi / 100, what)
+        x, warning = F.parse_fraction(v.strip().removesuffix("%") + "%" if v else v, default / 100, lo / 100,
+                                      hi / 100, what)
+        if warning:
+            warning = (f"Ignored {what} “{F.short(v)}” in the link: expected a percentage from {lo:g} to {hi:g} "
+                       f"(e.g. {what[:3]}=5 for 5%).")
         return round(100 * x, 4), warning
     return parse
 
 
 def percent_text(pct) -> str | None:
-    return None if not pct else f"{float(pct) / 100:g}"
+    return None if not pct else f"{float(pct):g}"
+
+
+def sentence(label: str) -> str:
+    """A label with its first letter capitalised and the rest kept ("ICSs", not "Icss")."""
+    return label[:1].upper() + label[1:]
+
+
+def missing_note(ctx: Context, table: pd.DataFrame, child: str, parent: str, weight: str) -> str | None:
+    """Why some child units in view have no row (a PCN with no drawn footprint, a practice in no PCN)."""
+    in_view = set(ctx.view.tier(child)["code"])
+    gone = in_view - set(table["child_code"])
+    if not gone:
+        return None
+    n, total, plural = len(gone), len(in_view), tier_plural(child, ctx.atlas)
+    if child == "practice":
+        reason = ("are members of no PCN (PCN code U in NHS England's practice → PCN file)" if parent == "pcn"
+                  else "have no location")
+    elif weight == "area":
+        reason = ("have no drawn footprint (they are not the main PCN of any LSOA, though they serve residents), "
+                  "so they have no area; residents weighting includes them" if "pcn" in (child, parent)
+                  else "have no polygon to measure")
+    else:
+        reason = "have no residents in any parent of this tier"
+    return f"{n:,} of the {total:,} {plural} in view are not in the table: they {reason}."
 
 
 def coterminosity_or_error(vintage: str, child: str, parent: str, weight: str, tolerance: float):
@@ -705,7 +733,7 @@ def derived_note(ctx: Context, tiers) -> str:
             if t != "pcn" and "derived" in ctx.atlas.tier(t) and bool(ctx.atlas.tier(t)["derived"].any())]
     if not made:
         return ""
-    return (" " + ", ".join(tier_plural(t, ctx.atlas).capitalize() for t in made)
+    return (" " + ", ".join(sentence(tier_plural(t, ctx.atlas)) for t in made)
             + " are *derived* in this vintage: drawn by ics-maps from LSOA boundaries (see About).")
 
 

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from ics_maps import filters as F
 from ics_maps.exporting import safe_csv
-from ics_maps.nesting import coterminosity
+from ics_maps.nesting import coterminosity, split_units
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard.py")
 TIMEOUT = 120
@@ -133,7 +133,7 @@ def test_coterminosity_csv_is_the_engine_table(atlas, downloads):
 
 def test_coterminosity_csv_follows_settings_and_filters(atlas, downloads):
     at = open_page("coterminosity", {"region": NORTH_WEST},
-                   then={"child": "pcn", "parent": "lad", "weight": "population", "tol": "0.05"})
+                   then={"child": "pcn", "parent": "lad", "weight": "population", "tol": "5"})
     no_exception(at)
     assert not at.warning
     view = F.apply_filters(atlas, F.Filters(regions=(NORTH_WEST,)))
@@ -215,6 +215,36 @@ def test_empty_selection_is_a_message(page):
     at = open_page(page, {"region": LONDON, "wave": "6"})
     no_exception(at)
     assert any("No ICB matches the filters" in i for i in texts(at, "info"))
+
+
+def test_coterminosity_link_keeps_what_the_page_shows(atlas):
+    """The tolerance in the link is the percentage on the slider, and the split-only switch travels too."""
+    at = open_page("coterminosity", then={"child": "lad", "parent": "icb", "tol": "5", "split": "1"})
+    no_exception(at)
+    assert at.slider(key="w_tol").value == 5.0 and at.toggle(key="cot_only_split").value
+    expected = split_units(coterminosity(atlas, "lad", "icb", "population", 0.05)).reset_index(drop=True)
+    assert at.dataframe[0].value[["child_code", "parent_code"]].equals(expected[["child_code", "parent_code"]])
+    at.slider(key="w_tol").set_value(2.5).run()
+    at.toggle(key="cot_only_split").set_value(False).run()
+    assert at.query_params["tol"] == "2.5" and "split" not in at.query_params
+    assert metrics(at)["District councils"] == "296"  # labels keep their capitals (not "Icss", "Pcns")
+    at = open_page("coterminosity", then={"child": "icb", "parent": "region"})
+    assert "ICSs" in metrics(at)
+
+
+def test_coterminosity_says_which_children_have_no_row(atlas):
+    """71 practices are in no PCN; 11 PCNs are the main PCN of no LSOA, so they have no area to weight."""
+    at = open_page("coterminosity", then={"child": "practice", "parent": "pcn"})
+    unaligned = int((atlas.practices["pcn"] == "U").sum())
+    assert unaligned == 71
+    assert any(f"{unaligned} of the {len(atlas.practices):,} GP practices" in c for c in texts(at, "caption"))
+    assert not any("fractional" in i for i in texts(at, "info"))  # a practice is in one PCN: no fractional shares
+    at = open_page("coterminosity", then={"child": "pcn", "parent": "lad", "weight": "area"})
+    pcn = atlas.tier("pcn")
+    no_footprint = int((pcn.geometry.isna() | pcn.geometry.is_empty).sum())
+    assert any(f"{no_footprint} of the {len(pcn):,} PCNs" in c and "no drawn footprint" in c
+               for c in texts(at, "caption"))
+    assert at.dataframe[0].value["child_code"].nunique() == len(pcn) - no_footprint
 
 
 @pytest.mark.parametrize("page, params, needle", [
@@ -326,6 +356,17 @@ def test_pcn_search_follows_filters(atlas):
     assert number(m["Member practices"]) == int(atlas.tier("pcn").set_index("code").loc["U00203", "n_practices"])
     assert any("indicative" in i for i in texts(at, "info"))
     assert len(at.selectbox(key="w_pcn").options) <= 50  # a search, never a 1,300-item dropdown
+
+
+def test_pcn_without_footprint_says_so(atlas):
+    pcn = atlas.tier("pcn")
+    empty = pcn[pcn.geometry.isna() | pcn.geometry.is_empty]
+    code = empty["code"].iloc[0]
+    at = open_page("pcn", {"pcn": code})
+    no_exception(at)
+    captions = " ".join(texts(at, "caption"))
+    assert "has no drawn footprint" in captions and "Heavy outline" not in captions
+    assert "Heavy outline" in " ".join(texts(open_page("pcn", {"pcn": "U00203"}), "caption"))
 
 
 def test_pcn_search_without_match_is_a_message():

@@ -40,14 +40,16 @@ with ui.page("Coterminosity",
     if error:
         st.error(error, icon=":material/block:")
         ui.stop()
-    if "pcn" in (child, parent) and weight == "population" and tol == 0:
+    if "pcn" in (child, parent) and child != "practice" and weight == "population" and tol == 0:
         st.info("PCN shares are fractional: a PCN's registered patients spread across council and system lines, and "
                 "outside Staffordshire and Stoke-on-Trent those shares are modelled. At 0% tolerance almost every PCN "
                 "counts as split; a tolerance of 5% shows which PCNs sit essentially inside one parent.",
                 icon=":material/info:")
     shown = F.filter_table(table, ctx.view, child)
-    only_split = st.toggle("Show split children only", key="cot_only_split",
-                           help="Keep the rows of children that straddle two or more parents.")
+    only_split = ui.url_widget("split", st.toggle, lambda v: (v in ("1", "true", "yes"), None),
+                               lambda v: "1" if v else None, "Show split children only",
+                               widget_key="cot_only_split",
+                               help="Keep the rows of children that straddle two or more parents.")
     if only_split:
         shown = split_units(shown)
 
@@ -60,7 +62,7 @@ with ui.page("Coterminosity",
     summary = relationship_summary(shown)
     m = st.columns(4)
     n_children = int(summary["children"].sum())
-    m[0].metric(ui.tier_plural(child, ctx.atlas).capitalize(), ui.fmt_int(n_children),
+    m[0].metric(ui.sentence(ui.tier_plural(child, ctx.atlas)), ui.fmt_int(n_children),
                 help=f"{ui.tier_help(child)} units in the table")
     for i, rel in enumerate(("coterminous", "nested", "split"), start=1):
         row = summary[summary["relationship"] == rel].iloc[0]
@@ -71,6 +73,9 @@ with ui.page("Coterminosity",
                f"tolerance {pct:g}% · "
                f"vintage {ctx.vintage}"
                + (" · PCN figures use indicative catchments" if "pcn" in (child, parent) else ""))
+    note = ui.missing_note(ctx, table, child, parent, weight)
+    if note:
+        st.caption(note)
 
     ui.coterminosity_map(ctx, shown, child, parent)
 

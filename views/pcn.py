@@ -68,8 +68,13 @@ with ui.page("Primary care network", "Search for a PCN by its name or code, or b
                 m = maps.pcn_map(ui.layer(ctx, "pcn", neighbours), ui.practice_layer(ctx, members["code"]),
                                  method=method, selected=code, boundary=ui.layer(ctx, "sicbl", [pcn["sicbl"]]))
                 ui.show_map(m, key="pcn_map", height=480, returned=())
-                st.caption(f"Heavy outline: {ui.text(pcn['name'])}; other PCNs of {ui.text(sicbl_name)} for "
-                           "context. Dots: member practices (size by list).")
+                drawn = pcn["geometry"] is not None and not pcn["geometry"].is_empty
+                st.caption((f"Heavy outline: {ui.text(pcn['name'])}; " if drawn else
+                            f"**{ui.text(pcn['name'])} has no drawn footprint**: it is not the main PCN of any LSOA "
+                            f"(its {ui.fmt_int(pcn['residents'])} estimated residents are shares of LSOAs where "
+                            "another PCN serves more people; see *Where its patients live*). ")
+                           + f"Other PCNs of {ui.text(sicbl_name)} for context. Dots: member practices (size by "
+                             "list).")
             with right:
                 st.markdown("**Member practices**")
                 ui.dataframe(members[["code", "name", "postcode", "list_size", "has_location"]].sort_values("name"),
