@@ -2,7 +2,8 @@
 
 CSV files are UTF-8 with one header row. Text cells that a spreadsheet would run as a formula
 (starting with ``=``, ``+``, ``-``, ``@``, TAB or CR) get a leading apostrophe; numbers, and text
-that is just a number such as ``-0.5``, are left alone. Every file is written to a temporary file
+that is just a number such as ``-0.5``, are left alone. Columns of whole numbers (residents) are
+written as integers; shares keep 6 decimals, km² 3 and other fractions 2 (:func:`tidy_numbers`). Every file is written to a temporary file
 beside the target and swapped in with :func:`os.replace`, so a reader never sees half a file.
 
 Commands::
@@ -74,11 +75,34 @@ def _neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+# Decimal places kept in CSV cells: shares to 1 in a million, areas to 0.001 km² (1,000 m²), any other
+# fractional figure (a PCN's attributed residents) to 0.01. More would be float noise, not precision.
+SHARE_DECIMALS, KM2_DECIMALS, OTHER_DECIMALS = 6, 3, 2
+
+
+def tidy_numbers(df: pd.DataFrame) -> pd.DataFrame:
+    """Floats as a spreadsheet user expects them: whole-number columns (residents) as integers, not
+    "92376.0"; other columns rounded (see the *_DECIMALS above) instead of 17 significant digits."""
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if not pd.api.types.is_float_dtype(s):
+            continue
+        name = str(col)
+        digits = SHARE_DECIMALS if "share" in name else KM2_DECIMALS if "km2" in name else OTHER_DECIMALS
+        s = s.round(digits)
+        values = s.dropna()
+        if len(values) and (values == values.round()).all() and values.abs().max() < 2**53:
+            s = s.astype("Int64")
+        out[col] = s
+    return out
+
+
 def safe_csv(df: pd.DataFrame) -> bytes:
-    """UTF-8 CSV bytes with a header row, formula injection neutralised, no index, no geometry."""
+    """UTF-8 CSV bytes with a header row, formula injection neutralised, numbers tidied, no index, no geometry."""
     if isinstance(df, gpd.GeoDataFrame):
         df = pd.DataFrame(df.drop(columns=df.geometry.name))
-    text = _neutralise_frame(df).to_csv(index=False, lineterminator="\n")
+    text = _neutralise_frame(tidy_numbers(df)).to_csv(index=False, lineterminator="\n")
     return text.encode("utf-8")
 
 

@@ -510,8 +510,15 @@ def dataframe(df: pd.DataFrame, config: dict | None = None, height: int | str = 
 
 
 def download_csv(df: pd.DataFrame, file_name: str, label: str = "Download CSV", key: str | None = None) -> None:
-    """A download button for ``df`` as UTF-8 CSV (safe for spreadsheets); it does not rerun the app."""
-    st.download_button(label, data=csv_bytes(df), file_name=file_name, mime="text/csv",
+    """A download button for ``df`` as UTF-8 CSV (safe for spreadsheets); it does not rerun the app.
+
+    The CSV is written only when the button is clicked (Streamlit's deferred download): an LSOA × PCN
+    table is 25 MB and a second of work, which every rerun of the page would otherwise pay for.
+    """
+    def make() -> bytes:
+        return csv_bytes(df)
+
+    st.download_button(label, data=make, file_name=file_name, mime="text/csv",
                        icon=":material/download:", key=key or f"dl_{file_name}", on_click="ignore",
                        help=f"{len(df):,} rows, as shown (codes and unformatted numbers)")
 
@@ -590,9 +597,12 @@ def missing_note(ctx: Context, table: pd.DataFrame, child: str, parent: str, wei
 
 
 def coterminosity_or_error(vintage: str, child: str, parent: str, weight: str, tolerance: float):
-    """(the engine's table, None), or (None, a message saying why the pair cannot be compared)."""
+    """(the engine's table, None), or (None, a message in the page's words saying why the pair cannot be compared)."""
     from .nesting import check_pair
 
+    if child == parent:
+        return None, (f"Child and parent are both {tier_plural(child, get_atlas(vintage))}: a tier always nests in "
+                      "itself. Choose two different tiers.")
     try:
         check_pair(child, parent, weight)
     except ValueError as exc:

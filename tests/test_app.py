@@ -11,6 +11,7 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
@@ -70,24 +71,38 @@ def number(text: str) -> int:
 
 @pytest.fixture()
 def downloads(monkeypatch):
-    """Bytes of every file handed to st.download_button, by media URL file id."""
-    store: dict[str, bytes] = {}
+    """What each st.download_button would hand the user, by file id: bytes given to it, or the
+    callable of a deferred download (run when read, as a click would run it)."""
+    store: dict[str, object] = {}
     real = MemoryMediaFileStorage.load_and_get_id
+    real_deferred = MediaFileManager.add_deferred
 
     def spy(self, path_or_data, mimetype, kind, filename=None):
         fid = real(self, path_or_data, mimetype, kind, filename)
         store[fid] = path_or_data if isinstance(path_or_data, bytes) else Path(path_or_data).read_bytes()
         return fid
 
+    def spy_deferred(self, data_callable, *args, **kwargs):
+        fid = real_deferred(self, data_callable, *args, **kwargs)
+        store[fid] = data_callable
+        return fid
+
     monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", spy)
+    monkeypatch.setattr(MediaFileManager, "add_deferred", spy_deferred)
     return store
 
 
-def downloaded(at: AppTest, store: dict[str, bytes]) -> bytes:
+def _file(store: dict[str, object], proto) -> bytes:
+    if proto.deferred_file_id:
+        data = store[proto.deferred_file_id]()
+        return data.encode("utf-8") if isinstance(data, str) else data
+    return store[proto.url.rsplit("/", 1)[-1].split(".")[0]]
+
+
+def downloaded(at: AppTest, store: dict[str, object]) -> bytes:
     buttons = at.get("download_button")
     assert len(buttons) == 1
-    url = buttons[0].proto.url
-    return store[url.rsplit("/", 1)[-1].split(".")[0]]
+    return _file(store, buttons[0].proto)
 
 
 # ---------------------------------------------------------------------------- every page renders
@@ -158,13 +173,14 @@ def test_coterminosity_filters_change_figures():
 def test_coterminosity_same_tier_is_a_message():
     at = open_page("coterminosity", then={"child": "icb", "parent": "icb"})
     no_exception(at)
-    assert any("cannot be compared" in e and "same tier" in e for e in texts(at, "error"))
+    assert any("both ICSs" in e and "Choose two different tiers" in e and "'icb'" not in e
+               for e in texts(at, "error"))
     assert not at.get("download_button")
 
 
 def download_by_key(at: AppTest, store: dict[str, bytes], key: str) -> bytes:
     button = next(b for b in at.get("download_button") if b.proto.id.endswith(key) or key in b.proto.id)
-    return store[button.proto.url.rsplit("/", 1)[-1].split(".")[0]]
+    return _file(store, button.proto)
 
 
 def test_every_table_has_a_safe_csv_download_of_what_it_shows(atlas, downloads):

@@ -48,6 +48,14 @@ def test_safe_csv_keeps_numbers_and_utf8_and_header():
     assert df.loc[0, "code"] == "=1+1"  # the caller's frame is untouched
 
 
+def test_safe_csv_writes_counts_as_integers_and_rounds_float_noise():
+    df = pd.DataFrame({"overlap_residents": [92376.0, 143941.99999999994], "patients": [24222.14997455996, 1.0],
+                       "share_of_child": [0.031139527506818598, 1.0], "overlap_km2": [94.55532838475665, 0.0]})
+    out = cells(E.safe_csv(df))
+    assert out[1:] == [["92376", "24222.15", "0.03114", "94.555"], ["143942", "1.0", "1.0", "0.0"]]
+    assert df["overlap_residents"].dtype == float  # the caller's frame is untouched
+
+
 def test_safe_csv_string_dtype_and_geodataframe():
     atlas = toy_atlas()
     lad = atlas.tier("lad").copy()

@@ -79,7 +79,7 @@ with ui.page("Coterminosity",
 
     ui.coterminosity_map(ctx, shown, child, parent)
 
-    st.download_button("Download this table (CSV)", data=ui.csv_bytes(shown),
-                       file_name=f"coterminosity_{child}_in_{parent}_{ctx.vintage}_{weight}_tol{pct:g}pct.csv",
-                       mime="text/csv", icon=":material/download:", key="cot_download", on_click="ignore")
+    ui.download_csv(shown, ui.file_slug("coterminosity", child, "in", parent, ctx.vintage, weight, f"tol{pct:g}pct",
+                                        "split-only" if only_split else None, *ctx.filters.slug_parts()) + ".csv",
+                    label="Download this table (CSV)", key="cot_download")
     ui.coterminosity_dataframe(shown, child, parent)

@@ -227,3 +227,23 @@ def test_click_an_ics_to_open_it(app_url, offline_page):
     assert f"region={NORTH_WEST}" in page.url  # the filter came along
     no_error_on_page(offline_page)
     shoot(page, "app_clicked_system.png")
+
+
+def test_csv_download_in_the_browser(app_url, offline_page, atlas_2026):
+    """The Coterminosity CSV, made only when clicked, is the engine's table for the settings and filters shown."""
+    from ics_maps.exporting import safe_csv
+    from ics_maps.nesting import coterminosity
+
+    page = offline_page.page
+    page.goto(app_url + f"/coterminosity?child=lad&parent=icb&tol=5&region={NORTH_WEST}",
+              wait_until="domcontentloaded", timeout=90_000)
+    wait_for_map(page, timeout=90_000)
+    wait_idle(page)
+    with page.expect_download(timeout=30_000) as info:
+        page.get_by_role("button", name="Download this table (CSV)").click()
+    download = info.value
+    view = F.apply_filters(atlas_2026, F.Filters(regions=(NORTH_WEST,)))
+    expected = safe_csv(F.filter_table(coterminosity(atlas_2026, "lad", "icb", "population", 0.05), view, "lad"))
+    assert Path(download.path()).read_bytes() == expected
+    assert download.suggested_filename == f"coterminosity_lad_in_icb_2026_population_tol5pct_regions-{NORTH_WEST}.csv"
+    no_error_on_page(offline_page)
