@@ -143,6 +143,7 @@ _BACKGROUND_CSS = """<style>
 .leaflet-tooltip td { padding: 0; }
 .leaflet-tooltip { font-size: 12px; line-height: 1.3; padding: 4px 6px; max-width: 340px; white-space: normal; }
 .leaflet-interactive:focus { outline: none; }
+.leaflet-container .leaflet-control-layers, .leaflet-container .leaflet-control-layers label { font-size: 12px; line-height: 1.45; }
 </style>"""
 
 

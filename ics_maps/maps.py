@@ -184,7 +184,10 @@ def _bounds(gdf: gpd.GeoDataFrame) -> list[list[float]] | None:
     return [[float(miny), float(minx)], [float(maxy), float(maxx)]]
 
 
-def _new_map(bounds: list[list[float]] | None, static_url: str | None = None, **kwargs) -> folium.Map:
+def _new_map(bounds: list[list[float]] | None, static_url: str | None = None, *, right: int = 0,
+             **kwargs) -> folium.Map:
+    """A map fitted to ``bounds``, keeping a strip ``right`` pixels wide free of data at first view:
+    the legend or layer box sits there (top right) instead of covering a system or a PCN."""
     if bounds:
         (s, w), (n, e) = bounds
         kwargs.setdefault("location", [(s + n) / 2, (w + e) / 2])
@@ -193,8 +196,13 @@ def _new_map(bounds: list[list[float]] | None, static_url: str | None = None, **
     kwargs.setdefault("zoom_start", 6)
     m = offline_map(static_url, **kwargs)
     if bounds:
-        m.fit_bounds(bounds, padding=(8, 8))
+        m.fit_bounds(bounds, padding_top_left=(8, 8), padding_bottom_right=(8 + right, 8))
     return m
+
+
+# Widths (px) of what sits in the top-right corner, kept free of data by _new_map(right=...).
+LEGEND_WIDTH = 190
+LAYER_BOX_WIDTH = 250
 
 
 # ---------------------------------------------------------------------------- the legend
@@ -222,7 +230,7 @@ class Legend(MacroElement):
     """)
 
     def __init__(self, title: str, items: Iterable[tuple[str, str] | tuple[str, str, str]],
-                 note: str | None = None, position: str = "bottomright"):
+                 note: str | None = None, position: str = "topright"):
         super().__init__()
         self._name = "Legend"
         self.position = position
@@ -236,23 +244,30 @@ class Legend(MacroElement):
     def _html(self) -> str:
         rows = []
         for item in self.items:
-            colour, label = item[0], item[1]
             kind = item[2] if len(item) > 2 else "fill"
-            if kind == "line":
-                sw = f"border:2px solid {html.escape(colour)};background:transparent;"
-            elif kind == "dot":
-                sw = f"background:{html.escape(colour)};border-radius:50%;border:1px solid #fff;"
-            else:
-                sw = f"background:{html.escape(colour)};border:1px solid #aeb7bd;"
-            rows.append(f'<div style="display:flex;align-items:center;gap:6px;margin:2px 0">'
-                        f'<span style="display:inline-block;width:14px;height:14px;{sw}"></span>'
-                        f'<span>{html.escape(str(label))}</span></div>')
-        note = (f'<div style="margin-top:4px;color:#425563;max-width:220px">{html.escape(self.note)}</div>'
-                if self.note else "")
-        return ('<div style="background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;'
-                'box-shadow:0 1px 4px rgba(0,0,0,.3);font:12px/1.3 Arial,Helvetica,sans-serif;color:#212b32">'
-                f'<div style="font-weight:bold;margin-bottom:3px">{html.escape(self.title)}</div>'
+            rows.append(f'<div style="display:flex;align-items:center;gap:6px;margin:1px 0">'
+                        f'{swatch(item[0], kind)}<span>{html.escape(str(item[1]))}</span></div>')
+        note = (f'<div style="margin-top:3px;color:#425563;max-width:{LEGEND_WIDTH - 20}px">'
+                f'{html.escape(self.note)}</div>' if self.note else "")
+        return (f'<div style="background:rgba(255,255,255,.92);padding:5px 7px;border-radius:4px;'
+                f'max-width:{LEGEND_WIDTH - 16}px;box-shadow:0 1px 4px rgba(0,0,0,.3);'
+                'font:11px/1.3 Arial,Helvetica,sans-serif;color:#212b32">'
+                f'<div style="font-weight:bold;margin-bottom:2px">{html.escape(self.title)}</div>'
                 + "".join(rows) + note + "</div>")
+
+
+def swatch(colour: str, kind: str = "fill") -> str:
+    """A 12 px legend swatch: a filled square, an outline (``line``) or a circle (``dot``)."""
+    c = html.escape(colour)
+    style = {"line": f"border:2px solid {c};background:transparent;",
+             "dot": f"background:{c};border-radius:50%;border:1px solid #fff;"}.get(
+        kind, f"background:{c};border:1px solid #aeb7bd;")
+    return f'<span style="display:inline-block;flex:none;width:12px;height:12px;{style}"></span>'
+
+
+def _control_label(text: str, colour: str, kind: str = "line") -> str:
+    """A layer-box entry that is its own legend: the swatch, then the (escaped) name."""
+    return f"{swatch(colour, kind)} {html.escape(text)}"
 
 
 # ---------------------------------------------------------------------------- colouring
@@ -316,8 +331,7 @@ def _colour_by(gdf: pd.DataFrame, color_by: str, k: int, scheme: str,
         if (yb < 0).any():
             items.append((NO_DATA, "no data"))
         return fills, Legend("Residents (Census 2021)", items,
-                             note=(f"{len(cols)} classes, {'national ' if bins else ''}{scheme} breaks (mapclassify)"
-                                   if len(cols) > 1 else None))
+                             note=(f"{'National ' if bins else ''}{scheme} classes" if len(cols) > 1 else None))
     if color_by == "region":
         col = "region_name" if "region_name" in gdf.columns else "region"
         if col not in gdf.columns:
@@ -336,8 +350,7 @@ def _colour_by(gdf: pd.DataFrame, color_by: str, k: int, scheme: str,
     items = [(WAVE_COLOURS.get(w, NO_DATA), WAVE_LABELS.get(w, f"Wave {w}")) for w in present]
     if waves.isna().any():
         items.append((NO_DATA, "no wave"))
-    return fills, Legend("ICS designation wave", items,
-                         note="The wave covering most of the system's residents")
+    return fills, Legend("ICS designation wave", items, note="Wave of most of its residents")
 
 
 def _as_set(codes: Any) -> set[str]:
@@ -405,7 +418,7 @@ def ics_map(icb_gdf: gpd.GeoDataFrame, color_by: str = "residents", selected: st
         styles[f["id"]] = {"fillColor": fill_of.get(f["properties"]["code"], NO_DATA),
                            "color": NHS_BLACK if on else "#ffffff", "weight": 3.5 if on else 0.8,
                            "fillOpacity": 0.85 if on or not sel else 0.55, "opacity": 1}
-    m = _new_map(_bounds(web), static_url)
+    m = _new_map(_bounds(web), static_url, right=LEGEND_WIDTH)
     folium.GeoJson(
         fc, name="ICSs", style_function=lambda f: styles[f["id"]],
         highlight_function=lambda f: {"weight": 3, "color": NHS_DARK_BLUE, "fillOpacity": 0.95},
@@ -503,10 +516,9 @@ def system_map(icb_row_or_gdf: gpd.GeoDataFrame | pd.Series, layers: Mapping[str
     """
     icb = _web(_row_gdf(icb_row_or_gdf, crs), "icb", tolerance_m)
     visible = None if show is None else set(show)
-    m = _new_map(_bounds(icb), static_url)
+    m = _new_map(_bounds(icb), static_url, right=LAYER_BOX_WIDTH)
     _outline(icb, "ICS boundary", NHS_BLACK, 3).add_to(m)
     pcn_colours: dict[str, str] = {}
-    legend_items: list[tuple[str, str, str]] = [(NHS_BLACK, "ICS boundary", "line")]
     for key, gdf in layers.items():
         if gdf is None or len(gdf) == 0:
             continue
@@ -515,24 +527,19 @@ def system_map(icb_row_or_gdf: gpd.GeoDataFrame | pd.Series, layers: Mapping[str
         if key == "pcn":
             pcn_colours = _categorical(web["code"])
             fills = pcn_colours
-        group = folium.FeatureGroup(name=_layer_label(key), show=visible is None or key in visible)
+        label = _control_label(_layer_label(key), TIER_COLOURS.get(key, NHS_BLUE))
+        group = folium.FeatureGroup(name=label, show=visible is None or key in visible)
         _tier_layer(web, key, fills=fills).add_to(group)
         group.add_to(m)
-        legend_items.append((TIER_COLOURS.get(key, NHS_BLUE), _layer_label(key), "line"))
-    note = None
     if practices is not None and len(practices):
         layer, n_missing = _practice_layer(practices, pcn_colours, tolerance_m)
-        if layer is not None:
-            group = folium.FeatureGroup(name="GP practices", show=show_practices)
-            layer.add_to(group)
+        if layer is not None or n_missing:
+            text = "GP practices" + (f" ({n_missing} without a known location, not drawn)" if n_missing else "")
+            group = folium.FeatureGroup(name=_control_label(
+                text, "#768692" if pcn_colours else TIER_COLOURS["practice"], "dot"), show=show_practices)
+            if layer is not None:
+                layer.add_to(group)
             group.add_to(m)
-            legend_items.append(("#768692" if pcn_colours else TIER_COLOURS["practice"],
-                                 "GP practice (size ∝ list" + (", colour = PCN)" if pcn_colours else ")"), "dot"))
-        if n_missing:
-            note = f"{n_missing} practice(s) without a known location are not drawn."
-    if any(k == "pcn" for k in layers):
-        note = ((note + " ") if note else "") + "PCN footprints are indicative: PCNs have no official boundary."
-    Legend("Layers", legend_items, note=note, position="bottomleft").add_to(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     return m
 
@@ -580,7 +587,7 @@ def highlight_map(units_gdf: gpd.GeoDataFrame, split_codes: Iterable[str] | None
                         "color": "#ffffff", "weight": 0.8, "fillOpacity": 0.8, "opacity": 1}
               for f in fc["features"]}
     bounds = _bounds(web)
-    m = _new_map(bounds, static_url)
+    m = _new_map(bounds, static_url, right=LEGEND_WIDTH)
     folium.GeoJson(fc, name=LABELS.get(tier, "Units") if tier else "Units", style_function=lambda f: styles[f["id"]],
                    highlight_function=lambda f: {"weight": 3, "color": NHS_BLACK},
                    tooltip=_tooltip(fields)).add_to(m)
@@ -608,28 +615,23 @@ def pcn_map(footprint_gdf: gpd.GeoDataFrame, practices_gdf: gpd.GeoDataFrame | N
     """
     web = _web(footprint_gdf, "pcn", tolerance_m)
     colours = _categorical(web["code"])
-    m = _new_map(_bounds(web) or (_bounds(boundary) if boundary is not None else None), static_url)
+    m = _new_map(_bounds(web) or (_bounds(boundary) if boundary is not None else None), static_url, right=40)
     if boundary is not None and len(boundary):
         _outline(_web(boundary, None, tolerance_m), "Boundary", NHS_BLACK, 3).add_to(m)
     if method is None and "method" in web.columns:
         method = ", ".join(sorted({str(v) for v in web["method"].dropna()})) or None
     label = "PCN footprints (indicative" + (f": {method})" if method else ")")
-    group = folium.FeatureGroup(name=label)
+    group = folium.FeatureGroup(name=_control_label(label, TIER_COLOURS["pcn"]))
     _tier_layer(web, "pcn", fills=colours, selected=_as_set(selected)).add_to(group)
     group.add_to(m)
-    items: list[tuple[str, str, str]] = [(TIER_COLOURS["pcn"], label, "line")]
-    note = ("A PCN has no official boundary: each footprint joins the LSOAs whose residents mostly "
-            "use that PCN's practices.")
     if practices_gdf is not None and len(practices_gdf):
         layer, n_missing = _practice_layer(practices_gdf, colours, tolerance_m)
-        if layer is not None:
-            pg = folium.FeatureGroup(name="GP practices")
-            layer.add_to(pg)
+        if layer is not None or n_missing:
+            text = "GP practices" + (f" ({n_missing} without a known location, not drawn)" if n_missing else "")
+            pg = folium.FeatureGroup(name=_control_label(text, "#768692", "dot"))
+            if layer is not None:
+                layer.add_to(pg)
             pg.add_to(m)
-            items.append(("#768692", "GP practice (size ∝ list, colour = PCN)", "dot"))
-        if n_missing:
-            note += f" {n_missing} practice(s) without a known location are not drawn."
-    Legend("PCNs", items, note=note, position="bottomleft").add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     return m
 

@@ -293,16 +293,23 @@ def test_system_map_layers_toggle_and_label_pcns(icbs, las, pcns, practices):
     m = maps.system_map(icbs.iloc[0], {"lad": las, "pcn": pcns}, practices, show=["lad"])
     page = m.get_root().render()
     assert_offline(page)
-    groups = {c.layer_name: c for c in m._children.values() if isinstance(c, folium.FeatureGroup)}
-    assert set(groups) == {"Lower-tier local authority (district)", "PCN footprints (indicative)", "GP practices"}
-    assert groups["PCN footprints (indicative)"].show is False and groups["GP practices"].show is True
+    # the layer box is the legend: each entry is a swatch in the layer's colour, then its name
+    groups = {re.sub(r"<[^>]+>", "", c.layer_name).strip(): c
+              for c in m._children.values() if isinstance(c, folium.FeatureGroup)}
+    assert set(groups) == {"Lower-tier local authority (district)", "PCN footprints (indicative)",
+                           "GP practices (1 without a known location, not drawn)"}
+    assert maps.TIER_COLOURS["lad"] in groups["Lower-tier local authority (district)"].layer_name
+    assert groups["PCN footprints (indicative)"].show is False
+    assert groups["GP practices (1 without a known location, not drawn)"].show is True
+    # the data is fitted left of the layer box, which would otherwise cover it
+    fit = next(c for c in m._children.values() if isinstance(c, folium.FitBounds))
+    assert fit.options["paddingBottomRight"][0] >= maps.LAYER_BOX_WIDTH
     hidden = maps.system_map(icbs.iloc[0], {"lad": las}, practices, show_practices=False)
     assert [c.show for c in hidden._children.values() if isinstance(c, folium.FeatureGroup)] == [True, False]
     assert any(isinstance(c, folium.LayerControl) for c in m._children.values())
     assert "L.control.layers" in page and "L.circleMarker" in page.replace("new L.CircleMarker", "L.circleMarker")
     pr = features(m, "practice")
     assert [f["properties"]["code"] for f in pr] == ["A81001", "A81002"]  # the practice with no location is skipped
-    assert "1 practice(s) without a known location" in page
     assert "&lt;script&gt;x&lt;/script&gt; &amp; Partners" in pr[1]["properties"]["name"]
     assert "<script>x</script>" not in page and "<b>Sea</b>" not in page and "<i>PCN</i>" not in page
     # practices take their PCN's colour

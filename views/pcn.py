@@ -73,8 +73,9 @@ with ui.page("Primary care network", "Search for a PCN by its name or code, or b
                             f"**{ui.text(pcn['name'])} has no drawn footprint**: it is not the main PCN of any LSOA "
                             f"(its {ui.fmt_int(pcn['residents'])} estimated residents are shares of LSOAs where "
                             "another PCN serves more people; see *Where its patients live*). ")
-                           + f"Other PCNs of {ui.text(sicbl_name)} for context. Dots: member practices (size by "
-                             "list).")
+                           + f"Other PCNs of {ui.text(sicbl_name)} for context, each in its own colour. Dots: "
+                             "member practices, sized by list. The layers button (top right) switches footprints "
+                             "and practices on and off.")
             with right:
                 st.markdown("**Member practices**")
                 ui.dataframe(members[["code", "name", "postcode", "list_size", "has_location"]].sort_values("name"),

@@ -54,7 +54,9 @@ with ui.page("System", "One integrated care system: the councils and sub-ICB loc
                                  "pcn": ui.layer(ctx, "pcn", pcns)},
                                 ui.practice_layer(ctx, practices["code"]), show=("lad", "pcn"))
             out = ui.show_map(m, key="system_map", height=560)
-            st.caption("Tick layers on and off in the map's layer box (no reload). PCN footprints are *indicative*: "
+            st.caption("Tick layers on and off in the map's layer box (no reload); the heavy black line is the "
+                       "system's boundary, dots are GP practices sized by list and coloured by PCN. PCN footprints "
+                       "are *indicative*: "
                        "derived from registrations or modelled (see About). Click a council or a PCN to open it."
                        + ui.derived_note(ctx, ("sicbl", "utla")))
             tier, clicked = ui.clicked(out)
