@@ -504,9 +504,19 @@ def dataframe(df: pd.DataFrame, config: dict | None = None, height: int | str = 
     """
     if isinstance(height, int):
         height = min(height, 38 + 35 * max(len(df), 1))
-    st.dataframe(df, column_config=config, hide_index=True, width="stretch", height=height, key=key)
+    st.dataframe(_rounded_for_display(df, config), column_config=config, hide_index=True, width="stretch",
+                 height=height, key=key)
     if download:
         download_csv(df, download, key=f"dl_{key or download}")
+
+
+def _rounded_for_display(df: pd.DataFrame, config: dict | None) -> pd.DataFrame:
+    """Fractional counts (a PCN's attributed residents) shown as whole numbers are rounded, not cut:
+    the table's "%,d" format truncates 68,846.7 to 68,846 where the page's figures say 68,847."""
+    cols = [c for c, cfg in (config or {}).items()
+            if isinstance(cfg, dict) and (cfg.get("type_config") or {}).get("format") == "%,d"
+            and c in df.columns and pd.api.types.is_float_dtype(df[c])]
+    return df.assign(**{c: df[c].round() for c in cols}) if cols else df
 
 
 def download_csv(df: pd.DataFrame, file_name: str, label: str = "Download CSV", key: str | None = None) -> None:

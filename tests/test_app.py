@@ -491,3 +491,15 @@ def test_html_in_names_is_shown_as_text(hostile_names):
     no_exception(at)
     assert any("&lt;img src=x onerror=alert(1)&gt;" in h for h in texts(at, "subheader"))
     assert not any("<img" in m for m in texts(at, "markdown") + texts(at, "subheader") + texts(at, "caption"))
+
+
+def test_fractional_counts_are_rounded_for_display_not_cut():
+    """A PCN's 68,846.7 attributed residents read 68,847 in every table, as in the page's figures."""
+    import pandas as pd
+
+    from ics_maps import ui
+
+    df = pd.DataFrame({"residents": [68_846.7, 10.2], "share": [0.5, 0.25], "name": ["a", "b"]})
+    shown = ui._rounded_for_display(df, {"residents": ui.number("Residents"), "share": ui.percent("Share")})
+    assert shown["residents"].tolist() == [68_847, 10] and shown["share"].tolist() == [0.5, 0.25]
+    assert df["residents"].tolist() == [68_846.7, 10.2]

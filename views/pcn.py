@@ -88,7 +88,12 @@ with ui.page("Primary care network", "Search for a PCN by its name or code, or b
                 st.markdown("**Where its patients live** (indicative)")
                 shares = ui.pcn_la_table(ctx.vintage).query("pcn == @code")
                 ui.dataframe(shares[["la_name", "patients", "share"]], {
-                    "la_name": st.column_config.TextColumn("District"), "patients": ui.number("Patients"),
+                    "la_name": st.column_config.TextColumn("District"),
+                    "patients": ui.number("Patients", help="Its registered patients estimated to live in each "
+                                                           "district (from registrations where published, modelled "
+                                                           "elsewhere). The headline 'Residents in footprint' "
+                                                           "counts Census 2021 residents attributed to the PCN "
+                                                           "instead, so the two totals differ."),
                     "share": ui.percent("Share of patients")}, height=180, key="pcn_la",
                     download=ui.file_slug("pcn_patients_by_district", code, ctx.vintage) + ".csv")
     if tab_sizes.open:
