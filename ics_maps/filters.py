@@ -433,3 +433,20 @@ def successor(old, new, tier: str, code: str) -> tuple[str, float] | None:
     to = atoms["code"].map(new.lsoa.set_index("code")[tier])
     by = atoms["residents"].groupby(to.to_numpy()).sum()
     return str(by.idxmax()), float(by.max() / by.sum())
+
+
+def council_counterpart(atlas, code: str | None, tier: str) -> str | None:
+    """The council of ``tier`` ("lad" or "utla") that stands for council ``code`` of the other tier.
+
+    Why: switching the Place page from counties to districts should stay in the same place (Kent's most
+    populous district, or a district's county) rather than jump to the first council in the list.
+    Unitaries are in both tiers and map to themselves; None if ``code`` is unknown.
+    """
+    lad = atlas.tier("lad")
+    if not code:
+        return None
+    if tier == "utla":
+        hit = lad.loc[lad["code"] == code, "utla"]
+        return str(hit.iloc[0]) if len(hit) else None
+    districts = lad[lad["utla"] == code]
+    return str(districts.sort_values("residents", ascending=False)["code"].iloc[0]) if len(districts) else None

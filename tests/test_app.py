@@ -358,6 +358,18 @@ def test_place_page_follows_filters(atlas):
     assert at.dataframe[0].value["parent_code"].nunique() == 2
 
 
+def test_place_stays_put_when_the_council_tier_changes(atlas):
+    at = open_page("place", then={"place": "E10000016"})  # Kent (county)
+    at.radio(key="w_la").set_value("lad").run()
+    no_exception(at)
+    lad = atlas.tier("lad")
+    kent = lad[lad["utla"] == "E10000016"]
+    assert at.selectbox(key="w_place").value == kent.loc[kent["residents"].idxmax(), "code"]  # not Adur
+    at.selectbox(key="w_place").set_value("E07000110").run()  # Maidstone
+    at.radio(key="w_la").set_value("utla").run()
+    assert at.selectbox(key="w_place").value == "E10000016"
+
+
 def test_pcn_search_follows_filters(atlas):
     at = open_page("pcn", {"q": "central"})
     n_all = len(at.selectbox(key="w_pcn").options)

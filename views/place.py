@@ -20,6 +20,11 @@ with ui.page("Place", "Pick a council to see which integrated care systems, sub-
                                   "districts and unitaries.")
     las = ctx.view.tier(tier).sort_values("name")
     names = dict(zip(las["code"], las["name"]))
+    current = ui.bound_value("place", lambda v: (v, None))
+    if current not in names:  # the council tier changed: stay in the same place
+        other = F.council_counterpart(ctx.atlas, current, tier)
+        if other in names:
+            ui.remember_params(place=other)
     with c2:
         code = ui.url_widget("place", st.selectbox,
                              lambda v: (lambda r: (r[0] or las["code"].iloc[0], r[1]))(
