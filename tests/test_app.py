@@ -412,12 +412,15 @@ def test_pcn_search_without_match_is_a_message():
     assert not any("ECCLES" in h for h in texts(at, "subheader"))
 
 
-def test_about_follows_the_vintage(atlas_2024):
+def test_about_follows_the_vintage_and_filters(atlas, atlas_2024):
     assert metrics(open_page("about"))["ICBs"] == "36"
     at = open_page("about", {"vintage": "2024"})
     no_exception(at)
     assert metrics(at)["ICBs"] == "42"
     assert any("Open Government Licence" in m for m in texts(at, "markdown"))
+    at = open_page("about", {"region": LONDON})
+    london = F.apply_filters(atlas, F.Filters(regions=(LONDON,)))
+    assert any(f"{len(london.icb_codes)} ICBs, {len(london.tier('pcn')):,} PCNs" in c for c in texts(at, "caption"))
 
 
 def test_first_build_shows_progress(atlas, monkeypatch):

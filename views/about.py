@@ -2,6 +2,7 @@
 import pandas as pd
 import streamlit as st
 
+from ics_maps import filters as F
 from ics_maps import ui
 from ics_maps.sources import CATALOGUE, VINTAGES
 from ics_maps.waves import WAVE_LABELS
@@ -39,6 +40,12 @@ with ui.page("About ics-maps",
     cols[1].metric(f"{ctx.term('sicbl')}s", ui.fmt_int(counts.get("sicbl")))
     cols[2].metric("PCNs", ui.fmt_int(counts.get("pcn")))
     cols[3].metric("GP practices", ui.fmt_int(counts.get("practice")))
+    if ctx.filters.active:
+        h = F.headline(ctx.view)
+        st.caption(f"With the sidebar filters ({ui.text(ctx.filters.describe(F.region_names(ctx.atlas)))}): "
+                   f"{ui.fmt_int(h['icb'])} {ctx.term('icb')}s, {ui.fmt_int(h['pcn'])} PCNs, "
+                   f"{ui.fmt_int(h['practice'])} GP practices, {ui.fmt_int(h['residents'])} residents. "
+                   "The sources, methods and licences below are the same for every view.")
     st.markdown(
         f"Vintage **{ui.text(ctx.vintage)}** — {ui.text(ctx.vintage_label)}. "
         f"Built {ui.text(meta.get('built_at', 'unknown'))}; primary care map extract "
