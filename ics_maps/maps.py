@@ -476,6 +476,22 @@ def _practice_layer(practices: gpd.GeoDataFrame, pcn_colours: Mapping[str, str] 
     return layer, n_missing
 
 
+def _add_practices(m: folium.Map, practices: gpd.GeoDataFrame | None, pcn_colours: Mapping[str, str],
+                   tolerance_m: float | None, show: bool = True) -> None:
+    """Practices as a layer-box entry of their own; the entry says how many have no location to draw."""
+    if practices is None or not len(practices):
+        return
+    layer, n_missing = _practice_layer(practices, pcn_colours, tolerance_m)
+    if layer is None and not n_missing:
+        return
+    text = "GP practices" + (f" ({n_missing} without a known location, not drawn)" if n_missing else "")
+    group = folium.FeatureGroup(name=_control_label(text, "#768692" if pcn_colours else TIER_COLOURS["practice"],
+                                                    "dot"), show=show)
+    if layer is not None:
+        layer.add_to(group)
+    group.add_to(m)
+
+
 def _tier_layer(web: gpd.GeoDataFrame, tier: str, *, fills: Mapping[str, str] | None = None,
                 selected: set[str] | None = None, fill_opacity: float = 0.06) -> folium.GeoJson:
     fields = _fields(web, _tier_fields(tier))
@@ -531,15 +547,7 @@ def system_map(icb_row_or_gdf: gpd.GeoDataFrame | pd.Series, layers: Mapping[str
         group = folium.FeatureGroup(name=label, show=visible is None or key in visible)
         _tier_layer(web, key, fills=fills).add_to(group)
         group.add_to(m)
-    if practices is not None and len(practices):
-        layer, n_missing = _practice_layer(practices, pcn_colours, tolerance_m)
-        if layer is not None or n_missing:
-            text = "GP practices" + (f" ({n_missing} without a known location, not drawn)" if n_missing else "")
-            group = folium.FeatureGroup(name=_control_label(
-                text, "#768692" if pcn_colours else TIER_COLOURS["practice"], "dot"), show=show_practices)
-            if layer is not None:
-                layer.add_to(group)
-            group.add_to(m)
+    _add_practices(m, practices, pcn_colours, tolerance_m, show_practices)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     return m
 
@@ -624,14 +632,7 @@ def pcn_map(footprint_gdf: gpd.GeoDataFrame, practices_gdf: gpd.GeoDataFrame | N
     group = folium.FeatureGroup(name=_control_label(label, TIER_COLOURS["pcn"]))
     _tier_layer(web, "pcn", fills=colours, selected=_as_set(selected)).add_to(group)
     group.add_to(m)
-    if practices_gdf is not None and len(practices_gdf):
-        layer, n_missing = _practice_layer(practices_gdf, colours, tolerance_m)
-        if layer is not None or n_missing:
-            text = "GP practices" + (f" ({n_missing} without a known location, not drawn)" if n_missing else "")
-            pg = folium.FeatureGroup(name=_control_label(text, "#768692", "dot"))
-            if layer is not None:
-                layer.add_to(pg)
-            pg.add_to(m)
+    _add_practices(m, practices_gdf, colours, tolerance_m)
     folium.LayerControl(collapsed=True).add_to(m)
     return m
 
