@@ -38,11 +38,14 @@ import shapely
 from branca.element import MacroElement
 from folium.template import Template
 
+from . import folium_render
 from .assets import offline_map
 from .classes import class_bins
 from .tiers import LABELS
 from .waves import WAVE_LABELS
 from .web import BNG, NATIONAL_TOLERANCE_M, TOLERANCE_M, WGS84, simplify_for_web  # noqa: F401 - re-exported
+
+folium_render.install()  # render map output once, never as a template again (speed, and names stay text)
 
 NATIONAL_BUDGET_BYTES = 2_000_000  # the national ICS map's HTML must stay under this
 
@@ -95,8 +98,9 @@ def _missing(v: Any) -> bool:
 
 
 def esc(v: Any) -> str | None:
-    """HTML-escaped text of a value (None when missing)."""
-    return None if _missing(v) else html.escape(str(v), quote=True)
+    """HTML-escaped text of a value (None when missing). ``{`` becomes ``&#123;`` too: shown the same in a
+    tooltip, but never read as template syntax (see :mod:`ics_maps.folium_render`)."""
+    return None if _missing(v) else html.escape(str(v), quote=True).replace("{", "&#123;")
 
 
 def fmt_int(v: Any) -> str | None:

@@ -666,7 +666,8 @@ def show_map(m, key: str, height: int = 560,
     panning, zooming and hovering do not. The key is stable so the map is not remounted needlessly."""
     from streamlit_folium import st_folium
 
-    return st_folium(m, key=key, height=height, use_container_width=True, returned_objects=list(returned))
+    return st_folium(m, key=key, height=height, use_container_width=True, returned_objects=list(returned),
+                     render=False)  # st_folium renders the map itself; its default renders it twice
 
 
 def clicked(out: dict | None) -> tuple[str | None, str | None]:
