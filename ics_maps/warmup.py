@@ -46,6 +46,7 @@ def start(vintage: str = DEFAULT_VINTAGE) -> Future:
 def warm(vintage: str = DEFAULT_VINTAGE):
     """Do the warm-up now: return the loaded atlas, or None when it must be built first."""
     import folium  # noqa: F401 - imported for its side effect: the first page finds it loaded
+    import folium.plugins  # noqa: F401 - streamlit_folium imports it (0.2 s); the component itself is left alone
     import geopandas  # noqa: F401
 
     from . import filters, maps  # noqa: F401
