@@ -141,7 +141,9 @@ _BACKGROUND_CSS = """<style>
 .leaflet-tooltip table { border-collapse: collapse; }
 .leaflet-tooltip th { text-align: left; padding: 0 .6em 0 0; font-weight: 600; color: #425563; }
 .leaflet-tooltip td { padding: 0; }
-.leaflet-tooltip { font-size: 12px; line-height: 1.3; padding: 4px 6px; max-width: 340px; white-space: normal; }
+.leaflet-tooltip { font-size: 12px; line-height: 1.3; padding: 4px 6px; width: max-content; max-width: 330px;
+                   white-space: normal; }
+.leaflet-tooltip th { white-space: nowrap; vertical-align: top; }
 .leaflet-interactive:focus { outline: none; }
 .leaflet-container .leaflet-control-layers, .leaflet-container .leaflet-control-layers label { font-size: 12px; line-height: 1.45; }
 </style>"""
@@ -176,6 +178,35 @@ class ClickWithoutScrolling(MacroElement):
         self._name = "ClickWithoutScrolling"
 
 
+class TooltipInView(MacroElement):
+    """Keep a hover tooltip inside the map: below the cursor near the top edge, above it near the bottom.
+
+    Why: Leaflet centres a sticky tooltip vertically on the cursor, so hovering a system near the top or
+    bottom of the map cut its tooltip in half (the map clips what overflows it).
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function (proto) {
+            if (proto._icsInView) { return; }
+            var place = proto._setPosition;
+            proto._setPosition = function (pos) {
+                if (this._map && this.options.sticky) {
+                    var h = this._map.getSize().y, y = this._map.layerPointToContainerPoint(pos).y;
+                    this.options.direction = y < h / 3 ? 'bottom' : (y > 2 * h / 3 ? 'top' : 'auto');
+                }
+                return place.call(this, pos);
+            };
+            proto._icsInView = true;
+        })(L.Tooltip.prototype);
+        {% endmacro %}
+    """)
+
+    def __init__(self):
+        super().__init__()
+        self._name = "TooltipInView"
+
+
 def offline_map(static_url: str | None = None, *, basemap: bool = False, background: str = "#eef2f5",
                 **kwargs) -> folium.Map:
     """A :class:`folium.Map` that needs nothing but the app's own ``/app/static/vendor/leaflet`` files.
@@ -193,6 +224,7 @@ def offline_map(static_url: str | None = None, *, basemap: bool = False, backgro
     m.default_css = css
     m.get_root().header.add_child(folium.Element(_BACKGROUND_CSS % background), name="ics_maps_css")
     m.add_child(ClickWithoutScrolling())
+    m.add_child(TooltipInView())
     if basemap:
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap (needs internet)", overlay=True, control=True,
                          show=False).add_to(m)
