@@ -215,6 +215,8 @@ def test_click_an_ics_to_open_it(app_url, offline_page):
     page.mouse.move(x, y)
     tip = frame.locator(".leaflet-tooltip").first
     tip.wait_for(state="visible", timeout=10_000)
+    tip_box = tip.bounding_box()  # the tooltip is drawn inside the map, not cut by its edges
+    assert frame_box["y"] <= tip_box["y"] and tip_box["y"] + tip_box["height"] <= frame_box["y"] + frame_box["height"]
     code = re.search(r"E54\d{6}", tip.inner_text()).group(0)
     name = tip.inner_text().split("\n")[0].split("\t")[-1].strip()
     page.mouse.click(x, y)
