@@ -490,8 +490,13 @@ def number(label: str, fmt: str = "%,d", help: str | None = None):
     return st.column_config.NumberColumn(label, format=fmt, help=help)
 
 
+PERCENT_FORMAT = "%.1f%%"  # shares (0–1) shown as percentages with one decimal, like the page's figures
+
+
 def percent(label: str, help: str | None = None):
-    return st.column_config.NumberColumn(label, format="percent", help=help)
+    """A share column: :func:`dataframe` shows 0.8913 as 89.1% (Streamlit's "percent" preset would show
+    89.13% beside 3.9%); the data and its CSV keep the fraction."""
+    return st.column_config.NumberColumn(label, format=PERCENT_FORMAT, help=help)
 
 
 def dataframe(df: pd.DataFrame, config: dict | None = None, height: int | str = "auto", key: str | None = None,
@@ -504,19 +509,26 @@ def dataframe(df: pd.DataFrame, config: dict | None = None, height: int | str = 
     """
     if isinstance(height, int):
         height = min(height, 38 + 35 * max(len(df), 1))
-    st.dataframe(_rounded_for_display(df, config), column_config=config, hide_index=True, width="stretch",
+    st.dataframe(_for_display(df, config), column_config=config, hide_index=True, width="stretch",
                  height=height, key=key)
     if download:
         download_csv(df, download, key=f"dl_{key or download}")
 
 
-def _rounded_for_display(df: pd.DataFrame, config: dict | None) -> pd.DataFrame:
-    """Fractional counts (a PCN's attributed residents) shown as whole numbers are rounded, not cut:
-    the table's "%,d" format truncates 68,846.7 to 68,846 where the page's figures say 68,847."""
-    cols = [c for c, cfg in (config or {}).items()
-            if isinstance(cfg, dict) and (cfg.get("type_config") or {}).get("format") == "%,d"
-            and c in df.columns and pd.api.types.is_float_dtype(df[c])]
-    return df.assign(**{c: df[c].round() for c in cols}) if cols else df
+def _for_display(df: pd.DataFrame, config: dict | None) -> pd.DataFrame:
+    """The numbers as the table shows them: fractional counts shown as whole numbers are rounded, not cut
+    (the "%,d" format truncates 68,846.7 to 68,846 where the page's figures say 68,847), and shares are
+    scaled to percentages for :data:`PERCENT_FORMAT`."""
+    out = {}
+    for c, cfg in (config or {}).items():
+        fmt = (cfg.get("type_config") or {}).get("format") if isinstance(cfg, dict) else None
+        if c not in df.columns or not pd.api.types.is_numeric_dtype(df[c]):
+            continue
+        if fmt == "%,d" and pd.api.types.is_float_dtype(df[c]):
+            out[c] = df[c].round()
+        elif fmt == PERCENT_FORMAT:
+            out[c] = df[c] * 100
+    return df.assign(**out) if out else df
 
 
 def download_csv(df: pd.DataFrame, file_name: str, label: str = "Download CSV", key: str | None = None) -> None:

@@ -508,13 +508,13 @@ def test_html_in_names_is_shown_as_text(hostile_names):
     assert not any("<img" in m for m in texts(at, "markdown") + texts(at, "subheader") + texts(at, "caption"))
 
 
-def test_fractional_counts_are_rounded_for_display_not_cut():
+def test_tables_round_counts_and_show_shares_as_percentages():
     """A PCN's 68,846.7 attributed residents read 68,847 in every table, as in the page's figures."""
     import pandas as pd
 
     from ics_maps import ui
 
     df = pd.DataFrame({"residents": [68_846.7, 10.2], "share": [0.5, 0.25], "name": ["a", "b"]})
-    shown = ui._rounded_for_display(df, {"residents": ui.number("Residents"), "share": ui.percent("Share")})
-    assert shown["residents"].tolist() == [68_847, 10] and shown["share"].tolist() == [0.5, 0.25]
+    shown = ui._for_display(df, {"residents": ui.number("Residents"), "share": ui.percent("Share")})
+    assert shown["residents"].tolist() == [68_847, 10] and shown["share"].tolist() == [50.0, 25.0]  # as "50.0%"
     assert df["residents"].tolist() == [68_846.7, 10.2]
