@@ -75,9 +75,18 @@ COLOR_BY = ("residents", "region", "wave")
 
 def _web(gdf: gpd.GeoDataFrame, tier: str | None, tolerance_m: float | None) -> gpd.GeoDataFrame:
     """Use ``gdf`` as is when it already came out of :func:`simplify_for_web`, else simplify it."""
-    if tolerance_m is None and "web" in gdf.attrs and gdf.crs is not None and gdf.crs.to_epsg() == 4326:
+    if tolerance_m is None and "web" in gdf.attrs and _is_wgs84(gdf.crs):
         return gdf
     return simplify_for_web(gdf, tolerance_m, tier=tier)
+
+
+def _is_wgs84(crs) -> bool:
+    """EPSG:4326? Read from the CRS's own text first: ``to_epsg()`` costs 30 ms in each new thread (pyproj
+    keeps its PROJ objects per thread), and every Streamlit session runs in a new one."""
+    if crs is None:
+        return False
+    srs = crs.srs
+    return srs.upper() == "EPSG:4326" or '"authority": "EPSG", "code": 4326}' in srs or crs.to_epsg() == 4326
 
 
 def payload_bytes(m: folium.Map) -> int:
