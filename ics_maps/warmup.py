@@ -48,8 +48,9 @@ def warm(vintage: str = DEFAULT_VINTAGE):
     import folium  # noqa: F401 - imported for its side effect: the first page finds it loaded
     import folium.plugins  # noqa: F401 - streamlit_folium imports it (0.2 s); the component itself is left alone
     import geopandas  # noqa: F401
+    import PIL.ImageDraw  # noqa: F401 - the favicon is drawn with it
 
-    from . import filters, maps  # noqa: F401
+    from . import filters, maps, ui  # noqa: F401 - the page's own modules
     from .atlas import atlas_exists, load_atlas, stored_fingerprint
     from .build import fingerprint, vintage as get_vintage
 
