@@ -292,8 +292,8 @@ def _correct_districts(lsoa: gpd.GeoDataFrame, lad: gpd.GeoDataFrame, report: di
     moved there. The moves are listed in the build report.
     """
     prefix = lsoa["name"].str.replace(r" \d{3}[A-Z]$", "", regex=True)
-    pairs = pd.DataFrame({"prefix": prefix, "lad": lsoa["lad"]}).value_counts().reset_index()
-    named = pairs.sort_values("count", ascending=False).drop_duplicates("prefix").set_index("prefix")["lad"]
+    pairs = pd.DataFrame({"prefix": prefix, "lad": lsoa["lad"]}).value_counts().rename("n").reset_index()
+    named = pairs.sort_values("n", ascending=False).drop_duplicates("prefix").set_index("prefix")["lad"]
     expected = prefix.map(named)
     odd = (lsoa["lad"] != expected).to_numpy()
     moves: list[dict] = []

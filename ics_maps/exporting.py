@@ -3,8 +3,9 @@
 CSV files are UTF-8 with one header row. Text cells that a spreadsheet would run as a formula
 (starting with ``=``, ``+``, ``-``, ``@``, TAB or CR) get a leading apostrophe; numbers, and text
 that is just a number such as ``-0.5``, are left alone. Columns of whole numbers (residents) are
-written as integers; shares keep 6 decimals, km² 3 and other fractions 2 (:func:`tidy_numbers`). Every file is written to a temporary file
-beside the target and swapped in with :func:`os.replace`, so a reader never sees half a file.
+written as integers; shares keep 6 decimals, km² 3 and other fractions 2 (:func:`tidy_numbers`).
+Every file is written to a temporary file beside the target and swapped in with :func:`os.replace`,
+so a reader never sees half a file.
 
 Commands::
 

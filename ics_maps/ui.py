@@ -581,12 +581,11 @@ def tier_help(tier: str) -> str:
 def parse_percent(lo: float, hi: float, what: str, default: float = 0.0):
     """A URL parser for a percentage widget: the URL holds the percentage the widget shows ("5" or "5%")."""
     def parse(v: str | None):
-        x, warning = F.parse_fraction(v.strip().removesuffix("%") + "%" if v else v, default / 100, lo / 100,
-                                      hi / 100, what)
+        x, warning = F.parse_fraction(v.strip().removesuffix("%") if v else v, default, lo, hi, what)
         if warning:
             warning = (f"Ignored {what} “{F.short(v)}” in the link: expected a percentage from {lo:g} to {hi:g} "
                        f"(e.g. {what[:3]}=5 for 5%).")
-        return round(100 * x, 4), warning
+        return x, warning
     return parse
 
 
