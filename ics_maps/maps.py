@@ -112,6 +112,13 @@ def esc(v: Any) -> str | None:
     return None if _missing(v) else html.escape(str(v), quote=True).replace("{", "&#123;")
 
 
+def esc_or_dash(v: Any) -> str:
+    """Like :func:`esc`, but a missing value reads "–" (the five ICBs new in April 2026 have no ODS code in
+    the source files): an empty tooltip row looks like a fault, a dash says "none"."""
+    text = esc(v)
+    return "–" if text is None or not text.strip() else text
+
+
 def fmt_int(v: Any) -> str | None:
     if _missing(v):
         return None
@@ -377,7 +384,7 @@ def _as_set(codes: Any) -> set[str]:
 # ---------------------------------------------------------------------------- tooltips per tier
 
 ICS_FIELDS: list[Field] = [
-    ("name", "name", "ICS / ICB", esc), ("code", "code", "ONS code", esc), ("ods", "ods_code", "ODS code", esc),
+    ("name", "name", "ICS / ICB", esc), ("code", "code", "ONS code", esc), ("ods", "ods_code", "ODS code", esc_or_dash),
     ("region", "region_name", "NHS region", esc), ("wave", "wave", "Wave (majority of residents)", _wave_text),
     ("waves", "waves", "Waves (share of residents)", esc),
     ("residents", "residents", "Residents (Census 2021)", fmt_int),
@@ -388,7 +395,7 @@ ICS_FIELDS: list[Field] = [
 def _tier_fields(tier: str) -> list[Field]:
     label = LABELS.get(tier, tier)
     base: list[Field] = [("name", "name", label, esc), ("code", "code", "Code", esc),
-                         ("ods", "ods_code", "ODS code", esc)]
+                         ("ods", "ods_code", "ODS code", esc_or_dash)]
     if tier == "pcn":
         base += [("sicbl", "sicbl", "Sub-ICB location", esc), ("n_practices", "n_practices", "Practices", fmt_int),
                  ("list_size", "list_size", "Registered patients", fmt_int),

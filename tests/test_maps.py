@@ -205,7 +205,7 @@ def test_ics_map_offline_classes_legend_and_ids(icbs):
     assert [f["id"] for f in feats] == list(icbs["code"])
     assert [f["properties"]["code"] for f in feats] == list(icbs["code"])
     assert feats[0]["properties"]["residents"] == "500,000"
-    assert feats[3]["properties"]["ods"] is None  # missing values are null (the tooltip shows nothing)
+    assert feats[3]["properties"]["ods"] == "–"  # no ODS code (new 2026 ICBs): a dash, not an empty row
 
 
 def test_ics_map_escapes_names(icbs):
