@@ -389,8 +389,7 @@ def page_header(ctx: Context, title: str, intro: str | None = None) -> None:
     """Title, the vintage line, the active filters and any warnings about the link."""
     st.title(title)
     names = F.region_names(ctx.atlas)
-    st.caption(f"Vintage {ctx.vintage} — {ctx.vintage_label} · {len(ctx.atlas.tier('icb'))} "
-               f"{ctx.term('icb')}s · showing {ctx.filters.describe(names)}")
+    st.caption(f"Vintage {ctx.vintage} — {ctx.vintage_label} · showing {ctx.filters.describe(names)}")
     for w in ctx.warnings:
         st.warning(w, icon=":material/warning:")
     if intro:
@@ -413,7 +412,8 @@ def footer() -> None:
 
 def text(value: Any) -> str:
     """A data value made safe for Markdown: HTML escaped and Markdown control characters neutralised."""
-    s = html.escape("" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value))
+    # quote=False: an escaped quote (&#x27;) would have its "#" escaped below and show as a raw entity
+    s = html.escape("" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value), quote=False)
     for ch in ("\\", "*", "_", "`", "[", "]", "#", "|", "~", "$"):
         s = s.replace(ch, "\\" + ch)
     return s
@@ -424,6 +424,15 @@ def fmt_int(x) -> str:
         return f"{int(round(float(x))):,}"
     except (TypeError, ValueError):
         return "–"
+
+
+def fmt_timestamp(value: Any) -> str:
+    """An ISO timestamp from the build report as people write it ("23 November 2026, 17:20")."""
+    try:
+        t = pd.Timestamp(str(value))
+    except (TypeError, ValueError):
+        return "unknown" if value in (None, "") else str(value)
+    return "unknown" if pd.isna(t) else f"{t.day} {t:%B %Y, %H:%M}"
 
 
 def fmt_pct(x, digits: int = 1) -> str:
@@ -518,8 +527,10 @@ def dataframe(df: pd.DataFrame, config: dict | None = None, height: int | str = 
 def _for_display(df: pd.DataFrame, config: dict | None) -> pd.DataFrame:
     """The numbers as the table shows them: fractional counts shown as whole numbers are rounded, not cut
     (the "%,d" format truncates 68,846.7 to 68,846 where the page's figures say 68,847), and shares are
-    scaled to percentages for :data:`PERCENT_FORMAT`."""
-    out = {}
+    scaled to percentages for :data:`PERCENT_FORMAT`. A missing text value (an ICB new in 2026 has no ODS
+    code in the sources) reads "–", not Streamlit's "None"; the CSV keeps it empty."""
+    out = {c: df[c].astype(object).where(df[c].notna(), "–") for c in df.columns
+           if (df[c].dtype == object or isinstance(df[c].dtype, pd.StringDtype)) and df[c].isna().any()}
     for c, cfg in (config or {}).items():
         fmt = (cfg.get("type_config") or {}).get("format") if isinstance(cfg, dict) else None
         if c not in df.columns or not pd.api.types.is_numeric_dtype(df[c]):

@@ -8,6 +8,7 @@ special characters are shown as text.
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 import pytest
@@ -418,6 +419,12 @@ def test_about_follows_the_vintage_and_filters(atlas, atlas_2024):
     no_exception(at)
     assert metrics(at)["ICBs"] == "42"
     assert any("Open Government Licence" in m for m in texts(at, "markdown"))
+    shown = texts(at, "markdown")
+    # the build report reads as prose: "ONS's" (not a raw "&#x27;"), labels (not keys), a readable date
+    assert any("ONS's best-fit ward" in m for m in shown), [m for m in shown if "ward" in m]
+    assert not any("&#x27;" in m or "&\\#" in m or "lad_lsoa" in m for m in shown)
+    assert any("*LSOA districts*" in m for m in shown)
+    assert any(re.search(r"Atlas built \d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d;", m) for m in shown)
     at = open_page("about", {"region": LONDON})
     london = F.apply_filters(atlas, F.Filters(regions=(LONDON,)))
     assert any(f"{len(london.icb_codes)} ICBs, {len(london.tier('pcn')):,} PCNs" in c for c in texts(at, "caption"))
@@ -514,7 +521,8 @@ def test_tables_round_counts_and_show_shares_as_percentages():
 
     from ics_maps import ui
 
-    df = pd.DataFrame({"residents": [68_846.7, 10.2], "share": [0.5, 0.25], "name": ["a", "b"]})
+    df = pd.DataFrame({"residents": [68_846.7, 10.2], "share": [0.5, 0.25], "name": ["a", "b"], "ods": ["QYG", None]})
     shown = ui._for_display(df, {"residents": ui.number("Residents"), "share": ui.percent("Share")})
     assert shown["residents"].tolist() == [68_847, 10] and shown["share"].tolist() == [50.0, 25.0]  # as "50.0%"
+    assert shown["ods"].tolist() == ["QYG", "–"] and df["ods"].isna().sum() == 1  # a dash on screen, empty in CSV
     assert df["residents"].tolist() == [68_846.7, 10.2]

@@ -7,6 +7,11 @@ from ics_maps import ui
 from ics_maps.sources import CATALOGUE, VINTAGES
 from ics_maps.waves import WAVE_LABELS
 
+# The build report's keys for its derived layers, as a reader would name them.
+DERIVED_LABELS = {"lsoa_assignment": "LSOAs in the NHS tiers", "utla": "Districts in counties",
+                  "lad_lsoa": "LSOA districts", "sicbl": "Sub-ICB location polygons",
+                  "practice_sicbl": "Practices in sub-ICB locations", "pcn": "PCN footprints"}
+
 METHODS = """
 **Population weighting.** Every figure is a sum over the 33,755 English LSOAs (2021), each with its Census 2021
 usual residents (England: 56,490,091) and its code in every tier. A council *split* between two ICSs is therefore
@@ -48,13 +53,13 @@ with ui.page("About ics-maps",
                    "The sources, methods and licences below are the same for every view.")
     st.markdown(
         f"Vintage **{ui.text(ctx.vintage)}** — {ui.text(ctx.vintage_label)}. "
-        f"Built {ui.text(meta.get('built_at', 'unknown'))}; primary care map extract "
+        f"Atlas built {ui.text(ui.fmt_timestamp(meta.get('built_at')))}; primary care map extract "
         f"{ui.text(meta.get('primary_care_extract', 'unknown'))}; list sizes "
         f"{ui.text(meta.get('list_size_extract', ''))}.")
     derived = meta.get("derived") or {}
     if derived:
         st.markdown("**Derived layers** (made by ics-maps, not published as such):")
-        st.markdown("\n".join(f"- *{ui.text(k)}*: {ui.text(v)}" for k, v in derived.items()))
+        st.markdown("\n".join(f"- *{ui.text(DERIVED_LABELS.get(k, k))}*: {ui.text(v)}" for k, v in derived.items()))
 
     st.subheader("Vintages")
     ui.dataframe(pd.DataFrame([{"vintage": v.id, "what it is": v.label, "ICS layer": v.icb_term,
