@@ -160,29 +160,48 @@ def external(key: str) -> str | None:
 
 
 def write_param(key: str, value: str | None) -> None:
-    """Record ``key`` (None or "" removes it) in the URL and in the session's memory."""
+    """Record ``key`` (None or "" removes it) for the URL and in the session's memory.
+
+    The URL itself changes once, at the end of the run (:func:`_flush_params`): the browser adds a
+    history entry for every change, so writing parameter by parameter made Back step through
+    half-written URLs (four Backs to leave the Coterminosity page).
+    """
     s = _state()
     if s["written"] is None:
         s["written"] = {}
     s.setdefault("this_run", set()).add(key)
+    pending = s.setdefault("pending", {})
     if value is None or value == "":
         s["remembered"][key] = None
         s["written"].pop(key, None)
-        if key in st.query_params:
-            del st.query_params[key]
+        pending[key] = None
     else:
         s["remembered"][key] = value
         s["written"][key] = value
-        if st.query_params.get_all(key) != [value]:
-            st.query_params[key] = value
+        pending[key] = value
 
 
 def _drop_other_params() -> None:
     """Remove parameters this page did not use in this run (another page's, after a page switch)."""
-    used = _state().get("this_run", set())
+    s = _state()
+    used = s.get("this_run", set())
     for k in list(_url()):
         if k not in FILTER_KEYS and k not in used:
-            del st.query_params[k]
+            s.setdefault("pending", {})[k] = None
+
+
+def _flush_params() -> None:
+    """Write this run's parameter changes to the URL in one go (one browser history entry at most)."""
+    pending = _state().pop("pending", None) or {}
+    url = _url()
+    target = dict(url)
+    for k, v in pending.items():
+        if v is None:
+            target.pop(k, None)
+        else:
+            target[k] = v
+    if target != url:
+        st.query_params.from_dict(target)
 
 
 def _remember(key: str, wkey: str, to_text: Callable[[Any], str | None]) -> None:
@@ -234,7 +253,7 @@ def unknown_params() -> list[str]:
                 out.append(f"Ignored unknown link parameter “{F.short(k)}” (the app understands: "
                            f"{', '.join(KNOWN_KEYS)}).")
                 s["warned"].add(k)
-            del st.query_params[k]
+            s.setdefault("pending", {})[k] = None
     return out
 
 
@@ -359,6 +378,7 @@ def page(title: str, intro: str | None = None):
     st.set_page_config(page_title=f"{title} · ics-maps", page_icon=favicon(), layout="wide")
     assets()
     _state()["this_run"] = set()
+    _state()["pending"] = {}  # URL changes of this run, written by _flush_params at its end
     ctx = sidebar()
     completed = False
     try:
@@ -370,6 +390,7 @@ def page(title: str, intro: str | None = None):
     finally:
         if completed:  # not after st.switch_page(), whose parameters are for the next page
             _drop_other_params()
+            _flush_params()
         footer()
 
 

@@ -16,16 +16,17 @@ with ui.page("Coterminosity",
     c1, c2, c3, c4 = st.columns([1.2, 1.2, 1, 1.2])
     with c1:
         child = ui.url_widget("child", st.selectbox, lambda v: F.parse_choice(v, CHILD_TIERS, "lad", "child tier"),
-                              lambda v: v, "Child tier (units classified)", CHILD_TIERS,
+                              lambda v: None if v == "lad" else v, "Child tier (units classified)", CHILD_TIERS,
                               format_func=lambda t: ui.tier_label(t, ctx.atlas))
     with c2:
         parent = ui.url_widget("parent", st.selectbox, lambda v: F.parse_choice(v, PARENT_TIERS, "icb", "parent tier"),
-                               lambda v: v, "Parent tier", PARENT_TIERS,
+                               lambda v: None if v == "icb" else v, "Parent tier", PARENT_TIERS,
                                format_func=lambda t: ui.tier_label(t, ctx.atlas))
     with c3:
         weight = ui.url_widget("weight", st.radio, lambda v: F.parse_choice(v, ("population", "area"), "population",
                                                                              "weighting"),
-                               lambda v: v, "Weighting", ("population", "area"), horizontal=True,
+                               lambda v: None if v == "population" else v, "Weighting", ("population", "area"),
+                               horizontal=True,
                                format_func=lambda w: {"population": "Residents", "area": "Area"}[w],
                                help="Residents: Census 2021 people summed over LSOAs (exact for ONS best-fit tiers). "
                                     "Area: a polygon overlay in km².")

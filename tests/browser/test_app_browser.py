@@ -231,6 +231,25 @@ def test_click_an_ics_to_open_it(app_url, offline_page):
     shoot(page, "app_clicked_system.png")
 
 
+def test_back_returns_to_the_previous_page(app_url, offline_page):
+    """Opening a page adds one history entry, so one Back returns to the page before. The app once wrote
+    the URL parameter by parameter: Coterminosity added four entries and Back stepped through them."""
+    page = offline_page.page
+    page.goto(app_url + "/about", wait_until="domcontentloaded", timeout=90_000)
+    page.get_by_role("heading", name="About ics-maps").wait_for(timeout=90_000)
+    wait_idle(page)
+    before = page.evaluate("history.length")
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("Coterminosity", exact=True).click()
+    wait_for_map(page)
+    wait_idle(page)
+    page.wait_for_timeout(500)
+    assert page.evaluate("history.length") == before + 1, page.url
+    page.go_back()
+    page.get_by_role("heading", name="About ics-maps").wait_for(timeout=30_000)
+    assert page.url.split("?")[0].endswith("/about")
+    no_error_on_page(offline_page)
+
+
 def test_csv_download_in_the_browser(app_url, offline_page, atlas_2026):
     """The Coterminosity CSV, made only when clicked, is the engine's table for the settings and filters shown."""
     from ics_maps.exporting import safe_csv
