@@ -447,6 +447,15 @@ def relationship_summary(table: pd.DataFrame) -> pd.DataFrame:
     return out.rename_axis("relationship").reset_index()
 
 
+def outside_main_parent(table: pd.DataFrame) -> pd.Series:
+    """Per child (indexed by code): the share of it outside its main parent, 1 − its largest share_of_child.
+
+    What the tolerance is compared with; small values under area weighting are slivers where two
+    differently generalised boundaries do not line up, not a real split.
+    """
+    return 1 - table.groupby("child_code")["share_of_child"].max()
+
+
 def split_units(table: pd.DataFrame) -> pd.DataFrame:
     """The rows of split children only, largest share first within each child: what users look for."""
     return table[table["relationship"] == "split"].reset_index(drop=True)

@@ -3,7 +3,7 @@ import streamlit as st
 
 from ics_maps import filters as F
 from ics_maps import ui
-from ics_maps.nesting import relationship_summary, split_units
+from ics_maps.nesting import outside_main_parent, relationship_summary, split_units
 
 with ui.page("Coterminosity",
              "Which units of one tier sit inside, across or exactly on the units of another. "
@@ -11,6 +11,7 @@ with ui.page("Coterminosity",
              "the same rows.") as ctx:
     ui.require_systems(ctx)
 
+    SLIVER = 0.01  # under area weighting, less than this outside the main parent is reported as a likely sliver
     CHILD_TIERS = ("lad", "utla", "sicbl", "pcn", "icb", "practice", "lsoa")
     PARENT_TIERS = ("icb", "sicbl", "utla", "lad", "pcn", "region")
     c1, c2, c3, c4 = st.columns([1.2, 1.2, 1, 1.2])
@@ -47,6 +48,15 @@ with ui.page("Coterminosity",
                 "counts as split; a tolerance of 5% shows which PCNs sit essentially inside one parent.",
                 icon=":material/info:")
     shown = F.filter_table(table, ctx.view, child)
+    if weight == "area" and tol < SLIVER:
+        outside = outside_main_parent(shown[shown["relationship"] == "split"])
+        slivers = int((outside < SLIVER).sum())
+        if slivers:
+            st.info(f"{slivers:,} of the {len(outside):,} split {ui.tier_plural(child, ctx.atlas)} have less than "
+                    f"{SLIVER:.0%} of their area outside their main {ui.tier_label(parent, ctx.atlas)}. Most are "
+                    "slivers: the two layers come from differently generalised ONS boundary files whose edges do not "
+                    f"line up. At a {SLIVER:.0%} tolerance {len(outside) - slivers:,} stay split; Residents weighting "
+                    "sums whole LSOAs and has no slivers.", icon=":material/info:")
     only_split = ui.url_widget("split", st.toggle, lambda v: (v in ("1", "true", "yes"), None),
                                lambda v: "1" if v else None, "Show split children only",
                                widget_key="cot_only_split",
