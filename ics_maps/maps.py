@@ -337,6 +337,11 @@ def _class_label(lo: float, hi: float) -> str:
     return f"{fmt_people(lo)} – {fmt_people(hi)}"
 
 
+# mapclassify's scheme names as a legend says them.
+SCHEME_NAMES = {"FisherJenks": "natural breaks (Fisher–Jenks)", "NaturalBreaks": "natural breaks",
+                "Quantiles": "quantiles", "EqualInterval": "equal intervals"}
+
+
 def _colour_by(gdf: pd.DataFrame, color_by: str, k: int, scheme: str,
                bins: list[float] | None = None) -> tuple[list[str], Legend]:
     """Fill colour per row and the legend for ``color_by`` (residents, region or wave)."""
@@ -350,8 +355,10 @@ def _colour_by(gdf: pd.DataFrame, color_by: str, k: int, scheme: str,
         items = [(cols[i], _class_label(edges[i], edges[i + 1])) for i in range(len(cols))]
         if (yb < 0).any():
             items.append((NO_DATA, "no data"))
+        how = SCHEME_NAMES.get(scheme, scheme)
         return fills, Legend("Residents (Census 2021)", items,
-                             note=(f"{'National ' if bins else ''}{scheme} classes" if len(cols) > 1 else None))
+                             note=(f"{how[0].upper()}{how[1:]}{', all England' if bins else ''}"
+                                   if len(cols) > 1 else None))
     if color_by == "region":
         col = "region_name" if "region_name" in gdf.columns else "region"
         if col not in gdf.columns:

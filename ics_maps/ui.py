@@ -112,6 +112,15 @@ def assets() -> None:
     ensure_static_assets()
 
 
+# Headline figures shrink with their column instead of being cut ("56,4…" in four columns at 900 px),
+# and their labels wrap instead of ending in "…".
+PAGE_CSS = """<style>
+[data-testid="stMetric"] { container-type: inline-size; }
+[data-testid="stMetricValue"] { font-size: clamp(1rem, 15cqi, 2.25rem); }
+[data-testid="stMetricLabel"] p { white-space: normal; overflow: visible; }
+</style>"""
+
+
 def _get_atlas(vintage: str):
     done = _loaded()
     if vintage not in done and _needs_build(vintage):
@@ -377,6 +386,7 @@ def page(title: str, intro: str | None = None):
     """
     st.set_page_config(page_title=f"{title} · ics-maps", page_icon=favicon(), layout="wide")
     assets()
+    st.html(PAGE_CSS)  # style only: Streamlit adds it to the page without taking space
     _state()["this_run"] = set()
     _state()["pending"] = {}  # URL changes of this run, written by _flush_params at its end
     ctx = sidebar()

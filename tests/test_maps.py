@@ -201,6 +201,7 @@ def test_ics_map_offline_classes_legend_and_ids(icbs):
     assert len(set(colours.values())) == 4  # four residents classes, four colours
     assert colours["E54000001"] != colours["E54000004"]
     assert "Residents (Census 2021)" in page and "ics-legend" in page  # the legend control
+    assert "Natural breaks (Fisher\\u2013Jenks)" in page  # how the classes were made, in words
     feats = features(m, "icb")
     assert [f["id"] for f in feats] == list(icbs["code"])
     assert [f["properties"]["code"] for f in feats] == list(icbs["code"])
