@@ -40,6 +40,9 @@ KNOWN_KEYS = FILTER_KEYS + PAGE_KEYS
 
 _BUILD_LOCK = threading.Lock()
 
+RESIDENTS_HELP = ("Census 2021 usual residents, summed over LSOAs. ONS perturbs small-area counts for "
+                  "confidentiality, so all England sums to 56,490,091, 43 more than the published 56,490,048.")
+
 CREDITS = (
     "Source: Office for National Statistics licensed under the Open Government Licence v.3.0. "
     "Contains OS data © Crown copyright and database right 2021–2026. "
