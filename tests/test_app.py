@@ -365,6 +365,10 @@ def test_place_page_follows_filters(atlas):
     at.session_state["place_tab"] = "Shares tables"
     at.run()
     assert at.dataframe[0].value["parent_code"].nunique() == 2
+    pcns = at.dataframe[2].value  # the PCN tab: every PCN with any share, and a note on the long tail
+    tail = pcns[pcns["share_of_child"] < 1.0]  # the table shows shares as percentages
+    assert len(tail) > 0 and any(f"{len(tail)} of these {len(pcns)} PCNs hold under 1%" in c
+                                 for c in texts(at, "caption"))
 
 
 def test_place_stays_put_when_the_council_tier_changes(atlas):

@@ -82,5 +82,11 @@ with ui.page("Place", "Pick a council to see which integrated care systems, sub-
                     st.caption("Share of child: share of the council's residents; share of parent: share of the "
                                f"{ui.tier_label(parent, ctx.atlas)}'s residents who live in the council."
                                + (" PCN figures use indicative catchments." if parent == "pcn" else ""))
+                    tail = t[t["share_of_child"] < 0.01] if parent == "pcn" else t.iloc[:0]
+                    if len(tail):
+                        st.caption(f"{len(tail)} of these {len(t)} PCNs hold under 1% of the council's residents each "
+                                   f"({ui.fmt_int(tail['overlap_residents'].sum())} in all): patients registered far "
+                                   "from home (students, people who have moved) and the thin edges of modelled "
+                                   "catchments.")
                     ui.coterminosity_dataframe(t, tier, parent, ctx.atlas, height=320, key=f"place_{parent}",
                                                download=ui.file_slug(tier, code, "in", parent, ctx.vintage) + ".csv")
