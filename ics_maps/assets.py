@@ -179,10 +179,12 @@ class ClickWithoutScrolling(MacroElement):
 
 
 class TooltipInView(MacroElement):
-    """Keep a hover tooltip inside the map: below the cursor near the top edge, above it near the bottom.
+    """Keep a hover tooltip inside the map and readable: below the cursor near the top edge, above it near
+    the bottom, and the legend / layer box fade while the tooltip lies over them.
 
     Why: Leaflet centres a sticky tooltip vertically on the cursor, so hovering a system near the top or
-    bottom of the map cut its tooltip in half (the map clips what overflows it).
+    bottom of the map cut its tooltip in half (the map clips what overflows it); and Leaflet draws its
+    controls above every pane, so the legend covered the name of a system hovered beside it.
     """
 
     _template = Template("""
@@ -195,7 +197,24 @@ class TooltipInView(MacroElement):
                     var h = this._map.getSize().y, y = this._map.layerPointToContainerPoint(pos).y;
                     this.options.direction = y < h / 3 ? 'bottom' : (y > 2 * h / 3 ? 'top' : 'auto');
                 }
-                return place.call(this, pos);
+                var out = place.call(this, pos), map = this._map, tip = this._container;
+                if (map && tip) {
+                    var controls = map.getContainer().querySelectorAll('.ics-legend, .leaflet-control-layers');
+                    var r = tip.getBoundingClientRect();
+                    controls.forEach(function (el) {
+                        var q = el.getBoundingClientRect();
+                        var over = r.left < q.right && r.right > q.left && r.top < q.bottom && r.bottom > q.top;
+                        el.style.opacity = over ? '0.15' : '';
+                    });
+                    if (!map._icsFadeReset) {
+                        map._icsFadeReset = true;
+                        map.on('tooltipclose', function () {
+                            map.getContainer().querySelectorAll('.ics-legend, .leaflet-control-layers')
+                                .forEach(function (el) { el.style.opacity = ''; });
+                        });
+                    }
+                }
+                return out;
             };
             proto._icsInView = true;
         })(L.Tooltip.prototype);

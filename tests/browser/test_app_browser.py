@@ -231,6 +231,38 @@ def test_click_an_ics_to_open_it(app_url, offline_page):
     shoot(page, "app_clicked_system.png")
 
 
+def test_legend_fades_under_a_tooltip(app_url, offline_page):
+    """Leaflet draws controls above every pane: a legend once covered the name of the system hovered
+    beside it. Now the legend fades while a tooltip lies over it, and comes back when the mouse leaves."""
+    page = offline_page.page
+    page.set_viewport_size({"width": 1280, "height": 1100})
+    page.goto(app_url + "/", wait_until="domcontentloaded", timeout=90_000)
+    wait_for_map(page, timeout=90_000)
+    wait_idle(page)
+    frame = map_frame(page)
+    legend = frame.locator(".ics-legend")
+    seen = {"over": 0, "clear": 0}
+    for path in frame.locator("path.leaflet-interactive").all():
+        box = path.bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.wait_for_timeout(120)
+        tip = frame.locator(".leaflet-tooltip")
+        if not tip.count():
+            continue
+        t, g = tip.first.bounding_box(), legend.bounding_box()
+        over = t["x"] < g["x"] + g["width"] and t["x"] + t["width"] > g["x"] and \
+            t["y"] < g["y"] + g["height"] and t["y"] + t["height"] > g["y"]
+        assert legend.evaluate("e => e.style.opacity") == ("0.15" if over else ""), (over, t, g)
+        seen["over" if over else "clear"] += 1
+        if seen["over"] and seen["clear"]:
+            break
+    assert seen["over"] and seen["clear"], seen
+    page.mouse.move(5, 5)
+    page.wait_for_timeout(300)
+    assert legend.evaluate("e => e.style.opacity") == ""
+    no_error_on_page(offline_page)
+
+
 def test_back_returns_to_the_previous_page(app_url, offline_page):
     """Opening a page adds one history entry, so one Back returns to the page before. The app once wrote
     the URL parameter by parameter: Coterminosity added four entries and Back stepped through them."""
