@@ -191,6 +191,11 @@ class TooltipInView(MacroElement):
         {% macro script(this, kwargs) %}
         (function (proto) {
             if (proto._icsInView) { return; }
+            function fadeControls(map, covered) {  // fade the legend / layer box where covered(its rect)
+                map.getContainer().querySelectorAll('.ics-legend, .leaflet-control-layers').forEach(function (el) {
+                    el.style.opacity = covered(el.getBoundingClientRect()) ? '0.15' : '';
+                });
+            }
             var place = proto._setPosition;
             proto._setPosition = function (pos) {
                 if (this._map && this.options.sticky) {
@@ -199,19 +204,13 @@ class TooltipInView(MacroElement):
                 }
                 var out = place.call(this, pos), map = this._map, tip = this._container;
                 if (map && tip) {
-                    var controls = map.getContainer().querySelectorAll('.ics-legend, .leaflet-control-layers');
                     var r = tip.getBoundingClientRect();
-                    controls.forEach(function (el) {
-                        var q = el.getBoundingClientRect();
-                        var over = r.left < q.right && r.right > q.left && r.top < q.bottom && r.bottom > q.top;
-                        el.style.opacity = over ? '0.15' : '';
+                    fadeControls(map, function (q) {
+                        return r.left < q.right && r.right > q.left && r.top < q.bottom && r.bottom > q.top;
                     });
                     if (!map._icsFadeReset) {
                         map._icsFadeReset = true;
-                        map.on('tooltipclose', function () {
-                            map.getContainer().querySelectorAll('.ics-legend, .leaflet-control-layers')
-                                .forEach(function (el) { el.style.opacity = ''; });
-                        });
+                        map.on('tooltipclose', function () { fadeControls(map, function () { return false; }); });
                     }
                 }
                 return out;

@@ -293,3 +293,7 @@ VINTAGES: dict[str, Vintage] = {v.id: v for v in [
 ]}
 
 DEFAULT_VINTAGE = "2026"
+
+# The published England total of Census 2021 usual residents (ONS TS001). The LSOA figures the atlas sums
+# are perturbed for confidentiality, so the atlas's own total differs by a few dozen; the app says so.
+CENSUS_2021_ENGLAND_RESIDENTS = 56_490_048

@@ -40,9 +40,6 @@ KNOWN_KEYS = FILTER_KEYS + PAGE_KEYS
 
 _BUILD_LOCK = threading.Lock()
 
-RESIDENTS_HELP = ("Census 2021 usual residents, summed over LSOAs. ONS perturbs small-area counts for "
-                  "confidentiality, so all England sums to 56,490,091, 43 more than the published 56,490,048.")
-
 CREDITS = (
     "Source: Office for National Statistics licensed under the Open Government Licence v.3.0. "
     "Contains OS data © Crown copyright and database right 2021–2026. "
@@ -182,7 +179,7 @@ def write_param(key: str, value: str | None) -> None:
     if s["written"] is None:
         s["written"] = {}
     s.setdefault("this_run", set()).add(key)
-    pending = s.setdefault("pending", {})
+    pending = _pending()
     if value is None or value == "":
         s["remembered"][key] = None
         s["written"].pop(key, None)
@@ -199,7 +196,12 @@ def _drop_other_params() -> None:
     used = s.get("this_run", set())
     for k in list(_url()):
         if k not in FILTER_KEYS and k not in used:
-            s.setdefault("pending", {})[k] = None
+            _pending()[k] = None
+
+
+def _pending() -> dict[str, str | None]:
+    """This run's URL changes (None removes a parameter), written by :func:`_flush_params` at its end."""
+    return _state().setdefault("pending", {})
 
 
 def _flush_params() -> None:
@@ -265,7 +267,7 @@ def unknown_params() -> list[str]:
                 out.append(f"Ignored unknown link parameter “{F.short(k)}” (the app understands: "
                            f"{', '.join(KNOWN_KEYS)}).")
                 s["warned"].add(k)
-            s.setdefault("pending", {})[k] = None
+            _pending()[k] = None
     return out
 
 
@@ -391,7 +393,7 @@ def page(title: str, intro: str | None = None):
     assets()
     st.html(PAGE_CSS)  # style only: Streamlit adds it to the page without taking space
     _state()["this_run"] = set()
-    _state()["pending"] = {}  # URL changes of this run, written by _flush_params at its end
+    _state()["pending"] = {}  # a fresh run: no URL changes yet
     ctx = sidebar()
     completed = False
     try:
@@ -458,6 +460,19 @@ def fmt_int(x) -> str:
         return f"{int(round(float(x))):,}"
     except (TypeError, ValueError):
         return "–"
+
+
+def residents_gap(atlas) -> str:
+    """Why the atlas's England total is not the published one, with both figures ("…56,490,091, 43 more than
+    the published 56,490,048."), from the atlas's own total rather than a number written into the text."""
+    from .sources import CENSUS_2021_ENGLAND_RESIDENTS as published
+
+    total = int((atlas.meta.get("residents") or {}).get("lsoa") or 0)
+    if not total or total == published:
+        return f"All England sums to {fmt_int(published)}, the published total."
+    return (f"ONS perturbs small-area counts for confidentiality, so all England sums to {fmt_int(total)}, "
+            f"{fmt_int(abs(total - published))} {'more' if total > published else 'fewer'} than the published "
+            f"{fmt_int(published)}.")
 
 
 def fmt_timestamp(value: Any) -> str:

@@ -14,8 +14,7 @@ DERIVED_LABELS = {"lsoa_assignment": "LSOAs in the NHS tiers", "utla": "District
 
 METHODS = """
 **Population weighting.** Every figure is a sum over the 33,755 English LSOAs (2021), each with its Census 2021
-usual residents and its code in every tier. England sums to 56,490,091: ONS perturbs small-area counts for
-confidentiality, so the sum is 43 above the published England total of 56,490,048. A council *split* between two ICSs is therefore
+usual residents and its code in every tier. {residents_gap} A council *split* between two ICSs is therefore
 measured in people, not square kilometres: the share of its residents in each system. ONS builds the NHS geographies
 from LSOAs ("best fit"), so these shares are exact for ICBs, sub-ICB locations and local authorities in the 2024 and
 2026 vintages. In 2022 and 2021 each LSOA is placed in the boundaries by a point inside it (the fit is reported in
@@ -67,7 +66,7 @@ with ui.page("About ics-maps",
                                 "sub-ICB layer": v.sicbl_term, "notes": v.notes} for v in VINTAGES.values()]))
 
     st.subheader("How the figures are made")
-    st.markdown(METHODS)
+    st.markdown(METHODS.format(residents_gap=ui.residents_gap(ctx.atlas)))
 
     methods = (meta.get("pcn") or {}).get("by_method") or {}
     if methods:
