@@ -59,7 +59,12 @@ with ui.page("About ics-maps",
     derived = meta.get("derived") or {}
     if derived:
         st.markdown("**Derived layers** (made by ics-maps, not published as such):")
-        st.markdown("\n".join(f"- *{ui.text(DERIVED_LABELS.get(k, k))}*: {ui.text(v)}" for k, v in derived.items()))
+        lines = []
+        for k, v in derived.items():
+            label = DERIVED_LABELS.get(k, k)
+            v = str(v).removeprefix(f"{label}: ")  # the PCN entry already names itself
+            lines.append(f"- *{ui.text(label)}*: {ui.text(v)}")
+        st.markdown("\n".join(lines))
 
     st.subheader("Vintages")
     ui.dataframe(pd.DataFrame([{"vintage": v.id, "what it is": v.label, "ICS layer": v.icb_term,
