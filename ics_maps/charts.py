@@ -22,7 +22,7 @@ NHS_LIGHT_BLUE = "#41B6E6"
 NHS_GREY = "#768692"
 NHS_WARM_YELLOW = "#FFB81C"
 FONT = dict(family="Arial, Helvetica, sans-serif", size=13, color="#212B32")
-RELATIONSHIP_COLOURS = {"coterminous": "#009639", "nested": "#41B6E6", "split": "#DA291C"}
+RELATIONSHIP_COLOURS = {"coterminous": "#009639", "nested": "#41B6E6", "combines": "#8C6BB1", "split": "#DA291C"}
 
 # Designation month of each wave (NHS England announcements); used when waves_df has no dates.
 WAVE_DATES = {1: "2017-06", 2: "2018-05", 3: "2019-06", 4: "2020-04", 5: "2020-12", 6: "2021-04"}
@@ -280,13 +280,13 @@ def tier_bar(df: pd.DataFrame, value: str = "residents", label: str = "name", *,
 
 
 def relationship_bar(summary: pd.DataFrame, *, title: str | None = None, by: str = "children") -> go.Figure:
-    """One stacked bar of children by relationship (coterminous, nested, split), from
+    """One stacked bar of children by relationship (coterminous, nested, combines, split), from
     :func:`ics_maps.nesting.relationship_summary` (``relationship``, ``children``, ``residents``)."""
     if "relationship" not in summary.columns or by not in summary.columns:
         raise KeyError(f"relationship_bar needs 'relationship' and {by!r} columns")
     fig = go.Figure()
     total = float(pd.to_numeric(summary[by], errors="coerce").fillna(0).sum()) or 1.0
-    for r in ("coterminous", "nested", "split"):
+    for r in RELATIONSHIP_COLOURS:
         row = summary[summary["relationship"] == r]
         v = float(pd.to_numeric(row[by], errors="coerce").fillna(0).sum()) if len(row) else 0.0
         fig.add_bar(x=[v], y=[by.replace("_", " ")], orientation="h", name=r, marker_color=RELATIONSHIP_COLOURS[r],

@@ -18,7 +18,7 @@ Columns of the coterminosity CSV (one row per overlapping child × parent pair):
 child_code, child_name, parent_code, parent_name; overlap_residents (Census 2021 residents in both;
 fractional where a PCN is involved; areal interpolation under ``--weight area``); child_residents,
 parent_residents; share_of_child, share_of_parent (0–1); overlap_km2; relationship (coterminous,
-nested or split, for the child, under the tolerance). See :mod:`ics_maps.nesting`.
+nested, combines or split, for the child, under the tolerance). See :mod:`ics_maps.nesting`.
 
 Columns of the summary CSVs (see :mod:`ics_maps.summaries`):
 

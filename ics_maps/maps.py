@@ -63,7 +63,7 @@ CATEGORICAL = ["#005EB8", "#ED8B00", "#00A499", "#AE2573", "#FFB81C", "#330072",
                "#78BE20", "#768692", "#003087", "#8A1538"]
 WAVE_COLOURS = {1: "#440154", 2: "#414487", 3: "#2A788E", 4: "#22A884", 5: "#7AD151", 6: "#FDE725"}
 SEQUENTIAL = ["#DEEBF7", "#C6DBEF", "#9ECAE1", "#6BAED6", "#4292C6", "#2171B5", "#08519C", "#08306B"]
-RELATIONSHIP_COLOURS = {"split": "#DA291C", "nested": "#41B6E6", "coterminous": "#009639"}
+RELATIONSHIP_COLOURS = {"split": "#DA291C", "nested": "#41B6E6", "combines": "#8C6BB1", "coterminous": "#009639"}
 TIER_COLOURS = {"region": "#330072", "icb": NHS_BLACK, "sicbl": "#00A499", "utla": "#AE2573",
                 "lad": "#ED8B00", "pcn": "#005EB8", "practice": "#DA291C"}
 TIER_DASH = {"lad": "6 4", "utla": "10 4", "sicbl": None, "pcn": "2 3"}
@@ -584,7 +584,7 @@ def highlight_map(units_gdf: gpd.GeoDataFrame, split_codes: Iterable[str] | None
                   parents: gpd.GeoDataFrame | None = None, tier: str | None = None,
                   parent_label: str = "Parent boundary", tolerance_m: float | None = None,
                   static_url: str | None = None) -> folium.Map:
-    """Units coloured by their relationship to a parent tier: split, nested or coterminous.
+    """Units coloured by their relationship to a parent tier: split, nested, combines or coterminous.
 
     The relationship of each unit comes from ``relationships`` (code → label, or the
     :func:`ics_maps.nesting.children` table: ``child_code``, ``relationship``, ``main_parent_name``,
@@ -628,7 +628,7 @@ def highlight_map(units_gdf: gpd.GeoDataFrame, split_codes: Iterable[str] | None
                    tooltip=_tooltip(fields)).add_to(m)
     items: list[tuple[str, str, str]] = []
     counts = web["relationship"].value_counts()
-    for r in ("split", "nested", "coterminous"):
+    for r in ("split", "nested", "combines", "coterminous"):
         items.append((RELATIONSHIP_COLOURS[r], f"{r} ({int(counts.get(r, 0))})", "fill"))
     if parents is not None and len(parents):
         pweb = _web(parents, None, tolerance_m)

@@ -26,7 +26,11 @@ Relationship rule (per child, with tolerance ``t``, compared with a 1e-9 allowan
 -------------------------------------------------------------------------------------------------
 * ``coterminous``: some parent P has share_of_child ≥ 1 − t *and* share_of_parent ≥ 1 − t;
 * ``nested``: otherwise, the largest share_of_child ≥ 1 − t (or the child touches one parent only);
-* ``split``: otherwise (more than t of the child lies outside its main parent).
+* ``combines``: otherwise, the child is made of whole parents: the parents with share_of_parent ≥ 1 − t
+  hold together ≥ 1 − t of the child (a sub-ICB location that is exactly three districts; an ICB
+  that is four whole upper-tier councils). Coterminous is the one-parent case of this;
+* ``split``: otherwise (more than t of the child lies outside its main parent, and its parents are
+  not all whole inside it: it cuts across a parent's boundary).
 
 Slivers: every overlapping pair keeps its row (nothing is hidden from the table); a sliver below the
 tolerance only stops counting towards the child's relationship, because the rule looks at the
@@ -60,7 +64,7 @@ COLUMNS: tuple[str, ...] = (
 CORE_COLUMNS: tuple[str, ...] = ("child_code", "parent_code", "overlap", "child_total", "parent_total",
                                  "share_of_child", "share_of_parent", "overlap_area")
 WEIGHTS: tuple[str, ...] = ("population", "area")
-RELATIONSHIPS: tuple[str, ...] = ("coterminous", "nested", "split")
+RELATIONSHIPS: tuple[str, ...] = ("coterminous", "nested", "combines", "split")
 EPS = 1e-9  # float noise allowance when comparing shares with 1 − t
 DENSE_LIMIT = 20_000_000  # child × parent bins summed densely below this; sorted unique keys above
 
@@ -183,9 +187,13 @@ def relationships(child: np.ndarray, n_child: int, share_of_child: np.ndarray, s
     sop = np.nan_to_num(np.asarray(share_of_parent, dtype=float), nan=-np.inf)
     largest = np.full(n_child, -np.inf)
     np.maximum.at(largest, child, soc)
-    cot = np.bincount(child, weights=((soc >= floor) & (sop >= floor)).astype(float), minlength=n_child) > 0
+    whole_parent = sop >= floor
+    cot = np.bincount(child, weights=((soc >= floor) & whole_parent).astype(float), minlength=n_child) > 0
     one_parent = np.bincount(child, minlength=n_child) == 1
-    per_child = np.where(cot, "coterminous", np.where((largest >= floor) | one_parent, "nested", "split"))
+    in_whole_parents = np.bincount(child, weights=np.where(whole_parent, np.maximum(soc, 0.0), 0.0),
+                                   minlength=n_child)
+    per_child = np.select([cot, (largest >= floor) | one_parent, in_whole_parents >= floor],
+                          ["coterminous", "nested", "combines"], "split")
     return per_child[child].astype(object)
 
 
@@ -437,7 +445,7 @@ def children(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def relationship_summary(table: pd.DataFrame) -> pd.DataFrame:
-    """Children per relationship (coterminous, nested, split) with their residents: the headline."""
+    """Children per relationship (coterminous, nested, combines, split) with their residents: the headline."""
     per = children(table)
     g = per.groupby("relationship")
     out = pd.DataFrame({"children": g.size(), "residents": g["child_residents"].sum(min_count=1)})

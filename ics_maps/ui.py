@@ -711,7 +711,8 @@ def coterminosity_config(child: str, parent: str, atlas=None) -> dict:
         "share_of_child": percent("Share of child", help="Overlap as a share of the child's residents (or area)"),
         "share_of_parent": percent("Share of parent", help="Overlap as a share of the parent's residents (or area)"),
         "overlap_km2": st.column_config.NumberColumn("Overlap km²", format="%.2f"),
-        "relationship": st.column_config.TextColumn("Relationship", help="coterminous, nested or split"),
+        "relationship": st.column_config.TextColumn("Relationship", help="coterminous: the same as one parent; nested: inside one parent; combines: made of whole "
+                                                     "parents; split: cuts across a parent's boundary"),
     }
 
 
@@ -776,8 +777,9 @@ def coterminosity_map(ctx: Context, table: pd.DataFrame, child: str, parent: str
                            parent_label=f"{tier_label(parent, ctx.atlas)} boundary")
     note = (" Footprints of PCNs are indicative." if "pcn" in (child, parent) else "") + derived_note(ctx,
                                                                                                     (child, parent))
-    st.caption(f"Red: split across two or more {tier_plural(parent, ctx.atlas)}; blue: nested; green: "
-               f"coterminous. Hover for the main parent and its share.{note}")
+    st.caption(f"Red: split, cutting across {tier_plural(parent, ctx.atlas)}; blue: nested in one; purple: made of "
+               f"whole {tier_plural(parent, ctx.atlas)} (combines); green: coterminous. Hover for the main parent "
+               f"and its share.{note}")
     show_map(m, key="coterminosity_map", height=520, returned=())
 
 

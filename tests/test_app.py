@@ -171,6 +171,15 @@ def test_coterminosity_filters_change_figures():
     assert number(london["Split"]) < number(national["Split"])
 
 
+def test_coterminosity_counts_systems_made_of_whole_councils(atlas):
+    at = open_page("coterminosity", then={"child": "icb", "parent": "utla"})
+    no_exception(at)
+    got = metrics(at)
+    kids = coterminosity(atlas, "icb", "utla").drop_duplicates("child_code")["relationship"].value_counts()
+    assert number(got["Combines"]) == kids["combines"] == 26
+    assert number(got["Split"]) == kids["split"] == 7 and number(got["Coterminous"]) == kids["coterminous"] == 3
+
+
 def test_coterminosity_same_tier_is_a_message():
     at = open_page("coterminosity", then={"child": "icb", "parent": "icb"})
     no_exception(at)

@@ -106,10 +106,10 @@ def test_tier_bar_sorted_highlighted_and_grouped():
 
 def test_relationship_bar_shares():
     summary = pd.DataFrame({"relationship": ["coterminous", "nested", "split"], "children": [2, 6, 2]})
-    fig = charts.relationship_bar(summary)
-    assert [t.name for t in fig.data] == ["coterminous", "nested", "split"]
-    assert [t.x[0] for t in fig.data] == [2, 6, 2]
-    assert fig.data[2].text[0] == "split: 2 (20%)"
+    fig = charts.relationship_bar(summary)  # a relationship missing from the summary draws an empty segment
+    assert [t.name for t in fig.data] == ["coterminous", "nested", "combines", "split"]
+    assert [t.x[0] for t in fig.data] == [2, 6, 0, 2]
+    assert fig.data[3].text[0] == "split: 2 (20%)" and fig.data[2].text is None
 
 
 def test_charts_serialise_without_a_cdn(waves):

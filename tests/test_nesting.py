@@ -85,6 +85,35 @@ def test_tolerance_must_be_a_fraction(plain):
         N.label_relationships(plain, -0.1)
 
 
+WHOLE = pd.DataFrame([  # child, parent, residents: children bigger than their parents
+    ("A", "P1", 300), ("A", "P2", 200),   # A is exactly P1 + P2
+    ("B", "P3", 400), ("B", "P4", 100),   # B is all of P3 and a quarter of P4 ...
+    ("C", "P4", 300),                     # ... whose other three quarters are C
+    ("D", "P5", 600), ("D", "P6", 390),   # D: whole P5, P6 but for 10 residents in E
+    ("E", "P6", 10), ("E", "P7", 900),
+], columns=["child", "parent", "residents"])
+
+
+@pytest.mark.parametrize("tolerance, expected", [
+    (0.0, {"A": "combines", "B": "split", "C": "nested", "D": "split", "E": "split"}),
+    # 10 of P6's 400 residents (2.5 %) are in E: within 3 %, P6 counts as whole inside D; E's 1.1 % in P6 is a
+    # sliver, and E is then all of P7: coterminous
+    (0.03, {"A": "combines", "B": "split", "C": "nested", "D": "combines", "E": "coterminous"}),
+    # at 20 % B (80 % in P3, all of P3) is coterminous with P3 before "combines" is asked
+    (0.20, {"A": "combines", "B": "coterminous", "C": "nested", "D": "combines", "E": "coterminous"}),
+])
+def test_children_made_of_whole_parents_combine_them(tolerance, expected):
+    t = N.weights_table(WHOLE, "child", "parent", "residents")
+    assert dict(zip(t["child_code"], N.label_relationships(t, tolerance))) == expected
+
+
+def test_combines_needs_every_part_whole():
+    # a child over two parents that are each only half inside it is split, not combined
+    t = N.weights_table(pd.DataFrame([("K", "P", 50), ("K", "Q", 50), ("L", "P", 50), ("M", "Q", 50)],
+                                     columns=["child", "parent", "residents"]), "child", "parent", "residents")
+    assert dict(zip(t["child_code"], N.label_relationships(t))) == {"K": "split", "L": "nested", "M": "nested"}
+
+
 def test_weights_table_names_missing_column():
     with pytest.raises(KeyError, match="nope"):
         N.weights_table(ATOMS, "child", "nope", "residents")
@@ -179,7 +208,7 @@ def test_other_tiers(atlas):
     assert set(reg["relationship"]) == {"nested"}
     assert row(reg, "I2", "R1")["share_of_parent"] == pytest.approx(2200 / 3600)
     rev = N.coterminosity(atlas, "region", "icb")
-    assert rel(rev, "R1") == "split" and len(rev) == 2
+    assert rel(rev, "R1") == "combines" and len(rev) == 2  # the region is its two ICBs, whole
     lsoa = N.coterminosity(atlas, "lsoa", "icb")
     assert len(lsoa) == 8 and set(lsoa["relationship"]) == {"nested"}
     assert row(lsoa, "L3", "I2")["overlap_km2"] == pytest.approx(1.0)
@@ -276,7 +305,7 @@ def test_weight_and_tolerance_errors(atlas):
 def test_summary_helpers(atlas):
     t = N.coterminosity(atlas, "lad", "sicbl")
     s = N.relationship_summary(t).set_index("relationship")
-    assert s["children"].to_dict() == {"coterminous": 1, "nested": 1, "split": 1}
+    assert s["children"].to_dict() == {"coterminous": 1, "nested": 1, "combines": 0, "split": 1}
     assert s.loc["split", "residents"] == 1800
     assert s["share_of_children"].sum() == pytest.approx(1.0)
     sp = N.split_units(t)
@@ -285,7 +314,7 @@ def test_summary_helpers(atlas):
     assert kids.loc["B", "main_parent"] == "S2" and kids.loc["B", "n_parents"] == 2
     assert kids.loc["B", "main_share"] == pytest.approx(1000 / 1800)
     empty = N.relationship_summary(t.iloc[0:0])
-    assert empty["children"].tolist() == [0, 0, 0]
+    assert empty["children"].tolist() == [0, 0, 0, 0]
 
 
 # ---------------------------------------------------------------------------- the atom index

@@ -124,3 +124,24 @@ def test_population_tables_are_fast(atlas_2026):
     for child, parent in [("lad", "icb"), ("pcn", "lad"), ("icb", "pcn")]:
         N.coterminosity(atlas_2026, child, parent)
     assert time.perf_counter() - t0 < 0.6  # target 0.2 s a table; measured ~0.002–0.015 s
+
+
+@pytest.mark.parametrize("vintage, whole", [("2024", 27), ("2026", 29)])
+def test_systems_made_of_whole_councils(request, vintage, whole):
+    """An ICS "combines" whole councils exactly when no council it touches is split between systems:
+    the reverse table (councils in systems), worked out independently, must agree with the labels."""
+    atlas = request.getfixturevalue(f"atlas_{vintage}")
+    icb = N.children(N.coterminosity(atlas, "icb", "utla")).set_index("child_code")["relationship"]
+    utla = N.coterminosity(atlas, "utla", "icb")
+    cut = set(utla.loc[utla["relationship"] == "split", "parent_code"])  # systems holding part of a split council
+    inside_one = {"2024": {"E54000063"}, "2026": set()}[vintage]  # Surrey Heartlands: part of Surrey (with Frimley)
+    assert set(icb[icb == "nested"].index) == inside_one
+    assert set(icb[icb == "split"].index) == cut - inside_one
+    assert int(icb.isin(["coterminous", "combines"]).sum()) == whole
+    sic = N.coterminosity(atlas, "sicbl", "lad")
+    assert set(sic.loc[sic["child_code"] == "E38000221", "parent_name"]) == {"Reading", "Wokingham", "West Berkshire"}
+    assert rel_of(sic, "E38000221") == "combines"
+
+
+def rel_of(table, code: str) -> str:
+    return table.loc[table["child_code"] == code, "relationship"].iloc[0]

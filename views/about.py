@@ -21,8 +21,10 @@ from LSOAs ("best fit"), so these shares are exact for ICBs, sub-ICB locations a
 the build facts). *Limits:* residents are Census 2021; later boundary changes within an LSOA are not seen.
 
 **Coterminosity.** For a child tier against a parent tier, each child is *coterminous* (the same area and people as
-a parent), *nested* (inside one parent) or *split* (across several). The tolerance lets a sliver of up to that share
-of a child's residents lie outside its main parent and still count as nested. Area weighting is also offered (a
+a parent), *nested* (inside one parent), *combines* whole parents (bigger than its parents and made of them whole:
+a system that is four whole county and unitary councils) or *split* (it cuts across a parent's boundary). The
+tolerance lets a sliver of up to that share of a child's residents lie outside its main parent (or of a parent's
+outside the child) and still count. Area weighting is also offered (a
 polygon overlay in EPSG:27700); it is sensitive to generalised coastlines, so population is the default.
 
 **PCN catchments (indicative).** A PCN has no official boundary: it is its member practices' registered patients.

@@ -3,7 +3,7 @@ import streamlit as st
 
 from ics_maps import filters as F
 from ics_maps import ui
-from ics_maps.nesting import outside_main_parent, relationship_summary, split_units
+from ics_maps.nesting import RELATIONSHIPS, outside_main_parent, relationship_summary, split_units
 
 with ui.page("Coterminosity",
              "Which units of one tier sit inside, across or exactly on the units of another. "
@@ -60,7 +60,7 @@ with ui.page("Coterminosity",
     only_split = ui.url_widget("split", st.toggle, lambda v: (v in ("1", "true", "yes"), None),
                                lambda v: "1" if v else None, "Show split children only",
                                widget_key="cot_only_split",
-                               help="Keep the rows of children that straddle two or more parents.")
+                               help="Keep the rows of children that cut across a parent's boundary (not those made of whole parents).")
     if only_split:
         shown = split_units(shown)
 
@@ -71,11 +71,11 @@ with ui.page("Coterminosity",
         ui.stop()
 
     summary = relationship_summary(shown)
-    m = st.columns(4)
+    m = st.columns(5)
     n_children = int(summary["children"].sum())
     m[0].metric(ui.sentence(ui.tier_plural(child, ctx.atlas)), ui.fmt_int(n_children),
                 help=f"{ui.tier_help(child)} units in the table")
-    for i, rel in enumerate(("coterminous", "nested", "split"), start=1):
+    for i, rel in enumerate(RELATIONSHIPS, start=1):
         row = summary[summary["relationship"] == rel].iloc[0]
         m[i].metric(rel.capitalize(), ui.fmt_int(row["children"]),
                     help=f"{ui.fmt_pct(row['share_of_children'])} of the children; "
