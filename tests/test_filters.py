@@ -133,6 +133,14 @@ def test_parse_choice_and_fraction():
         assert v == 0.0 and "expected a number" in w
 
 
+def test_parse_flag():
+    assert [F.parse_flag(v, "switch")[0] for v in ("1", "true", "Yes", " on ", "0", "no", "", None)] == \
+        [True] * 4 + [False] * 4
+    assert all(F.parse_flag(v, "switch")[1] is None for v in ("1", "0", "", None))
+    v, w = F.parse_flag("banana", "switch")
+    assert v is False and w == "Ignored switch “banana” in the link: expected 1 (on) or 0 (off)."
+
+
 def test_parse_code():
     codes = ["E54000057", "E54000008"]
     assert F.parse_code("E54000057", codes, "ICS") == ("E54000057", None)
@@ -162,3 +170,98 @@ def test_search_pcns_by_practice_code_and_postcode(atlas_2026):
         assert F.search_pcns(pcn, prac, q)["code"].iloc[0] == eccles, q
     assert F.search_pcns(pcn, prac, "M30 8AR")["code"].tolist() == [eccles]  # one practice has that postcode
     assert F.search_pcns(pcn, prac, "ZZ99 9ZZ").empty
+
+
+# ---------------------------------------------------------------------------- search: ranking and match reasons
+
+
+def _search_frames():
+    """Hand-built PCNs and practices with known answers (names as the real data spells them)."""
+    pcn = pd.DataFrame({"code": ["U1", "U2", "U3", "U4", "U5", "U6"],
+                        "name": ["EDMONTON PCN", "ECCLES & IRLAM PCN", "SALFORD SOUTH PCN", "LEYLAND PCN",
+                                 "STONE & ECCLESHALL PCN", "NORTH (MONTON) PCN"]})
+    practices = pd.DataFrame({
+        "code": ["P1", "P2", "P3", "P4", "P5", "P6", "P7"],
+        "name": ["1/MONTON MEDICAL PRACTICE", "ECCLES HEALTH CENTRE", "THE VILLAGE SURGERIES CROSTON&ECCLESTON",
+                 "ECCLESTON MEDICAL CENTRE", "LEMONTON SURGERY", "SEA-MONTON HC", "PARK SURGERY"],
+        "postcode": ["M30 8AR", "M30 0NB", "PR7 5LN", "PR7 5PU", "AB1 2CD", "XY9 9YX", None],
+        "pcn": ["U2", "U3", "U4", "U4", "U3", "U5", None]})
+    return pcn, practices
+
+
+def test_search_word_start_beats_mid_word():
+    pcn, prac = _search_frames()
+    hits = F.search_pcns(pcn, prac, "monton")
+    # a PCN name at a word start (after a bracket); practices at a word start (after a slash, a hyphen),
+    # by PCN name; a PCN name mid-word (EDMONTON); a practice mid-word (LEMONTON)
+    assert hits["code"].tolist() == ["U6", "U2", "U5", "U1", "U3"]
+    assert hits["matched"].tolist() == ["PCN name", "practice P1: 1/MONTON MEDICAL PRACTICE",
+                                        "practice P6: SEA-MONTON HC", "PCN name", "practice P5: LEMONTON SURGERY"]
+    assert hits["code"].iloc[0] != "U1"  # EDMONTON is not first
+
+
+@pytest.mark.parametrize("sep", [" ", "-", "(", "/", "["])
+def test_search_word_start_separators(sep):
+    pcn = pd.DataFrame({"code": ["U1", "U2"], "name": ["AAMONTON PCN", f"ZZ{sep}MONTON PCN"]})
+    empty = pd.DataFrame({"code": [], "name": [], "postcode": [], "pcn": []})
+    assert F.search_pcns(pcn, empty, "monton")["code"].tolist() == ["U2", "U1"]
+
+
+def test_search_order_codes_then_names_then_practices():
+    pcn, prac = _search_frames()
+    # an exact PCN code; the code is the reason
+    assert F.search_pcns(pcn, prac, "u4")["code"].tolist() == ["U4"]
+    assert F.search_pcns(pcn, prac, "u4")["matched"].tolist() == ["PCN code"]
+    # an exact practice code ranks with exact PCN codes
+    hits = F.search_pcns(pcn, prac, "p5")
+    assert hits["code"].tolist() == ["U3"] and hits["matched"].tolist() == ["practice P5: LEMONTON SURGERY"]
+    # "eccles": PCN names at a word start (alphabetically), then PCNs through practices' word starts
+    hits = F.search_pcns(pcn, prac, "eccles")
+    assert hits["code"].tolist() == ["U2", "U5", "U4", "U3"]
+    assert hits["matched"].tolist()[:2] == ["PCN name", "PCN name"]  # ECCLESHALL: the name wins over a practice
+    # LEYLAND has two matching practices: the first by name is the reason, with a count of the others
+    assert hits["matched"].tolist()[2:] == ["practice P4: ECCLESTON MEDICAL CENTRE +1 more practice",
+                                            "practice P2: ECCLES HEALTH CENTRE"]
+
+
+def test_search_reason_for_postcode_and_unaligned_practices():
+    pcn, prac = _search_frames()
+    for q in ("M30 0NB", "m300nb", " m30   0nb "):
+        hits = F.search_pcns(pcn, prac, q)
+        assert hits["code"].tolist() == ["U3"], q
+        assert hits["matched"].tolist() == ["practice postcode M30 0NB: ECCLES HEALTH CENTRE"], q
+    hits = F.search_pcns(pcn, prac, "m30")  # two PCNs with a practice in M30, each says which
+    assert dict(zip(hits["code"], hits["matched"])) == {
+        "U2": "practice postcode M30 8AR: 1/MONTON MEDICAL PRACTICE",
+        "U3": "practice postcode M30 0NB: ECCLES HEALTH CENTRE"}
+    assert F.search_pcns(pcn, prac, "park surgery").empty  # a practice in no PCN finds nothing
+    assert F.search_pcns(pcn, prac, "zz99").empty
+    assert list(F.search_pcns(pcn, prac, "").columns) == ["code", "name", "matched"]
+
+
+def test_search_names_are_plain_text():
+    pcn = pd.DataFrame({"code": ["U1", "U2"], "name": ["A.B PCN", "A*B [X] PCN"]})
+    prac = pd.DataFrame({"code": ["P1"], "name": ["<b>*DR* [X](y)</b>"], "postcode": ["E1 1AA"], "pcn": ["U1"]})
+    assert F.search_pcns(pcn, prac, "a.b")["code"].tolist() == ["U1"]  # "." is not "any character"
+    assert F.search_pcns(pcn, prac, "[x]")["code"].tolist() == ["U2", "U1"]
+    assert F.search_pcns(pcn, prac, "dr*")["matched"].tolist() == ["practice P1: <b>*DR* [X](y)</b>"]  # as is
+
+
+def test_search_real_atlas_monton_and_eccles(atlas_2026):
+    """On the real data, "monton" puts the PCN of 1/MONTON MEDICAL PRACTICE before EDMONTON PCN, and PCNs
+    found for "eccles" through a member practice name that practice."""
+    pcn, prac = atlas_2026.tier("pcn"), atlas_2026.practices
+    hits = F.search_pcns(pcn, prac, "monton")
+    assert "EDMONTON" not in hits["name"].iloc[0]
+    assert hits["code"].iloc[0] == "U00203" and "P87620" in hits["matched"].iloc[0]
+    hits = F.search_pcns(pcn, prac, "eccles")
+    assert hits["code"].iloc[0] == "U00203" and hits["matched"].iloc[0] == "PCN name"
+    own = hits["name"].str.casefold().str.contains("eccles", regex=False)
+    via = hits[~own & ~hits["code"].str.casefold().str.contains("eccles")]
+    assert len(via) > 0 and via["matched"].str.startswith("practice ").all()
+    members = prac.set_index("code")
+    for pcn_code, reason in zip(via["code"], via["matched"]):
+        p_code = reason.removeprefix("practice ").split(":", 1)[0]
+        assert members.loc[p_code, "pcn"] == pcn_code and "eccles" in members.loc[p_code, "name"].casefold()
+    rank_of = {c: i for i, c in enumerate(hits["code"])}
+    assert max(rank_of[c] for c in hits.loc[own, "code"]) < min(rank_of[c] for c in via["code"])

@@ -13,23 +13,27 @@ METHODS = {
 }
 
 with ui.page("Primary care network", "Search for a PCN by its name or code, or by a member practice's name, "
-                                     "ODS code or postcode.") as ctx:
+                                     "ODS code or postcode (practices' own postcodes: there is no full postcode "
+                                     "directory). A PCN found through a practice says which one.") as ctx:
     ui.require_systems(ctx)
     pcns = ctx.view.tier("pcn")
     practices = ctx.view.tier("practice")
     query = ui.url_widget("q", st.text_input, lambda v: ((v or "")[:80], None), lambda v: (v or "").strip() or None,
                           "Search PCNs", placeholder="e.g. Eccles, U00203, a practice code such as P87620, or a "
-                                                    "postcode such as M30 8AR", max_chars=80)
+                                                    "practice postcode such as M30 8AR", max_chars=80)
     hits = F.search_pcns(pcns, practices, query, limit=50)
     valid = set(pcns["code"])
     names = dict(zip(pcns["code"], pcns["name"]))
+    # why a PCN is listed, when not for its own name or code (a member practice's name, code or postcode); the
+    # label still ends in "(PCN code)", like every other option
+    why = {c: m for c, m in zip(hits["code"], hits["matched"]) if not str(m).startswith("PCN ")}
     options = list(hits["code"])
     current = ui.bound_value("pcn", lambda v: F.parse_code(v, valid, "PCN"))
     if current and current not in options and not query:  # opened from a link or another page: keep it
         options.insert(0, current)
     if query and hits.empty:
         st.info(f"No PCN in view matches “{ui.text(query)}”. Try part of a name, a PCN code (U…), a practice "
-                "code or a postcode; or widen the sidebar filters.", icon=":material/search:")
+                "code or a practice's postcode; or widen the sidebar filters.", icon=":material/search:")
     if not options:
         st.caption(f"{len(pcns):,} PCNs in view. Type in the search box to find one.")
         ui.write_param("pcn", None)
@@ -38,7 +42,7 @@ with ui.page("Primary care network", "Search for a PCN by its name or code, or b
     code = ui.url_widget("pcn", st.selectbox, lambda v: (lambda r: (r[0] if r[0] in options else options[0], None))(
                              F.parse_code(v, valid, "PCN")), lambda v: v,
                          f"Matching PCNs ({len(hits)}{'+' if len(hits) == 50 else ''})", options,
-                         format_func=lambda c: f"{names.get(c, c)} ({c})")
+                         format_func=lambda c: f"{names.get(c, c)}{' — ' + why[c] if c in why else ''} ({c})")
     pcn = pcns[pcns["code"] == code].iloc[0]
     members = ctx.atlas.practices.query("pcn == @code")
 
@@ -87,8 +91,9 @@ with ui.page("Primary care network", "Search for a PCN by its name or code, or b
                              key="pcn_members", download=ui.file_slug("pcn_practices", code, ctx.vintage) + ".csv")
                 st.markdown("**Where its patients live** (indicative)")
                 shares = ui.pcn_la_table(ctx.vintage).query("pcn == @code")
-                ui.dataframe(shares[["la_name", "patients", "share"]], {
-                    "la_name": st.column_config.TextColumn("District"),
+                ui.dataframe(shares[["la", "la_name", "patients", "share"]], {
+                    "la": st.column_config.TextColumn("Code"),
+                    "la_name": st.column_config.TextColumn("District or unitary"),
                     "patients": ui.number("Patients", help="Its registered patients estimated to live in each "
                                                            "district (from registrations where published, modelled "
                                                            "elsewhere). The headline 'Residents in footprint' "
@@ -96,6 +101,7 @@ with ui.page("Primary care network", "Search for a PCN by its name or code, or b
                                                            "instead, so the two totals differ."),
                     "share": ui.percent("Share of patients")}, height=180, key="pcn_la",
                     download=ui.file_slug("pcn_patients_by_district", code, ctx.vintage) + ".csv")
+                st.caption(ui.patients_note(shares["patients"].sum(), pcn["list_size"], method))
     if tab_sizes.open:
         with tab_sizes:
             ui.list_size_chart(ctx, pcns, pcn)
