@@ -92,7 +92,9 @@ def wave_timeline(waves_df: pd.DataFrame, *, show_statutory: bool = True, title:
                 if r.names else "") for r in s.itertuples()]
     fig = go.Figure()
     fig.add_bar(x=s["date"], y=s["n"], name="Designated in the wave", marker_color=NHS_BLUE,
-                text=[f"Wave {w}: {n}" for w, n in zip(s["wave"], s["n"])], textposition="outside",
+                text=[str(n) for n in s["n"]], textposition="auto", insidetextanchor="end",
+                insidetextfont=dict(color="white", size=12), outsidetextfont=dict(color=NHS_BLUE, size=12),
+                constraintext="none", textangle=0,
                 hovertext=hover, hoverinfo="text", width=1000 * 3600 * 24 * 60)  # bars 60 days wide
     fig.add_scatter(x=s["date"], y=s["cumulative"], name="ICSs in total", mode="lines+markers+text",
                     line=dict(color=NHS_DARK_BLUE, width=3, shape="hv"), marker=dict(size=8),
@@ -103,8 +105,19 @@ def wave_timeline(waves_df: pd.DataFrame, *, show_statutory: bool = True, title:
         fig.add_annotation(x=pd.Timestamp(STATUTORY_ICBS), y=1, yref="paper", text="ICBs statutory<br>1 July 2022",
                            showarrow=False, xanchor="right", yanchor="top", font=dict(size=11, color=NHS_GREY))
     ymax = int(s["cumulative"].max()) if len(s) else 1
+    # each wave is named under its bar (a label on a 60-day bar is too small to read); two waves a few
+    # months apart (Dec 2020, Apr 2021) lean away from each other instead of overlapping
+    dates = list(s["date"])
+    for i, (w, d) in enumerate(zip(s["wave"], dates)):
+        close_next = i + 1 < len(dates) and (dates[i + 1] - d).days < 200
+        close_prev = i > 0 and (d - dates[i - 1]).days < 200
+        fig.add_annotation(x=d, y=0, yref="paper", yanchor="top", yshift=-4, showarrow=False,
+                           text=f"<b>Wave {w}</b><br>{d:%b %Y}", font=dict(size=12, color=NHS_DARK_BLUE),
+                           xanchor="right" if close_next else ("left" if close_prev else "center"),
+                           xshift=10 if close_next else (-10 if close_prev else 0))
     _layout(fig, title, yaxis=dict(title="Integrated care systems", range=[0, ymax * 1.15], rangemode="tozero"),
-            xaxis=dict(title=None, dtick="M6", tickformat="%b %Y"), bargap=0.1,
+            xaxis=dict(title=None, showticklabels=False, showgrid=False), bargap=0.1,
+            margin=dict(l=10, r=10, t=60 if title else 20, b=50),
             legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
     fig.layout.meta = {"waves": s[["wave", "n", "cumulative"]].to_dict("list")}
     return fig
@@ -200,36 +213,49 @@ def list_size_histogram(pcn_df: pd.DataFrame, band: tuple[float, float] | None =
     """Histogram of PCN list sizes with the policy band (30–50k patients) shaded and the share inside it.
 
     The share counts PCNs with a known list size and ``band[0] <= size <= band[1]``; it is written
-    on the chart and kept in ``fig.layout.meta["share_in_band"]``.
+    in the legend beside the band's swatch and kept in ``fig.layout.meta["share_in_band"]``. The
+    median is a dashed line named in the legend too: a label on the plot would sit on bars or on a
+    marked PCN's line (:func:`mark_value` adds one the same way).
     """
     if column not in pcn_df.columns:
         raise KeyError(f"list_size_histogram needs a {column!r} column")
     x = pd.to_numeric(pcn_df[column], errors="coerce").dropna()
     x = x[x > 0]
+    end = (np.ceil(x.max() / bin_size) + 1) * bin_size if len(x) else bin_size
+    tallest = int(np.histogram(x, bins=np.arange(0, end + bin_size, bin_size))[0].max()) if len(x) else 1
+    top = tallest * 1.15
     fig = go.Figure(go.Histogram(
-        x=x, xbins=dict(start=0, end=(np.ceil(x.max() / bin_size) + 1) * bin_size if len(x) else bin_size,
-                        size=bin_size),
-        marker=dict(color=NHS_BLUE, line=dict(color="white", width=1)), name="PCNs",
+        x=x, xbins=dict(start=0, end=end, size=bin_size),
+        marker=dict(color=NHS_BLUE, line=dict(color="white", width=1)), name="PCNs", showlegend=False,
         hovertemplate="%{x} patients: %{y} PCNs<extra></extra>"))
-    meta = {"n": int(len(x)), "median": float(x.median()) if len(x) else None}
+    meta = {"n": int(len(x)), "median": float(x.median()) if len(x) else None, "y_top": top}
     if band is not None:
         lo, hi = band
         inside = int(((x >= lo) & (x <= hi)).sum())
         share = inside / len(x) if len(x) else float("nan")
         fig.add_vrect(x0=lo, x1=hi, fillcolor=NHS_WARM_YELLOW, opacity=0.22, line_width=0, layer="below")
-        text = (f"{share:.0%} of PCNs ({inside:,} of {len(x):,})<br>have {lo / 1000:,.0f}–{hi / 1000:,.0f}k patients"
+        text = (f"{lo / 1000:,.0f}–{hi / 1000:,.0f}k band: {share:.0%} of PCNs ({inside:,} of {len(x):,})"
                 if len(x) else "no PCNs with a list size")
-        fig.add_annotation(x=(lo + hi) / 2, y=1, yref="paper", text=text, showarrow=False, yanchor="top",
-                           bgcolor="rgba(255,255,255,.85)", font=dict(size=12))
+        fig.add_scatter(x=[None], y=[None], mode="markers", name=text, hoverinfo="skip",
+                        marker=dict(symbol="square", size=14, color=NHS_WARM_YELLOW, opacity=0.5))
         meta.update(band=[lo, hi], in_band=inside, share_in_band=share)
-    if len(x):
-        fig.add_vline(x=float(x.median()), line_dash="dash", line_color=NHS_DARK_BLUE)
-        fig.add_annotation(x=float(x.median()), y=0.82, yref="paper", text=f"median {x.median():,.0f}",
-                           showarrow=False, xanchor="left", font=dict(size=11, color=NHS_DARK_BLUE))
-    _layout(fig, title, xaxis=dict(title="Registered patients", tickformat=",.0f"), yaxis=dict(title="PCNs"),
-            bargap=0.02, showlegend=False)
     fig.layout.meta = meta
+    if len(x):
+        mark_value(fig, float(x.median()), f"Median {x.median():,.0f} patients", "#212B32", dash="dash")
+    _layout(fig, title, xaxis=dict(title="Registered patients", tickformat=",.0f"),
+            yaxis=dict(title="PCNs", range=[0, top]), bargap=0.02, showlegend=True,
+            legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
     return fig
+
+
+def mark_value(fig: go.Figure, x: float, name: str, color: str, *, dash: str | None = None, width: float = 2) -> None:
+    """A vertical line at ``x`` across a histogram, named in the legend (a label on the plot would cover bars).
+
+    The name is escaped (a PCN name is data). Reads the y extent from ``fig.layout.meta["y_top"]``.
+    """
+    top = (fig.layout.meta or {}).get("y_top", 1) if isinstance(fig.layout.meta, dict) else 1
+    fig.add_scatter(x=[x, x], y=[0, top], mode="lines", name=_esc(name), line=dict(color=color, width=width, dash=dash),
+                    hovertemplate=_esc(name) + "<extra></extra>")
 
 
 # ---------------------------------------------------------------------------- bars
@@ -297,4 +323,4 @@ def relationship_bar(summary: pd.DataFrame, *, title: str | None = None, by: str
 
 
 __all__ = ["wave_timeline", "wave_summary", "population_treemap", "residents_sankey", "list_size_histogram",
-           "tier_bar", "relationship_bar", "WAVE_DATES"]
+           "tier_bar", "relationship_bar", "mark_value", "WAVE_DATES"]

@@ -204,10 +204,22 @@ def _bounds(gdf: gpd.GeoDataFrame) -> list[list[float]] | None:
     return [[float(miny), float(minx)], [float(maxy), float(maxx)]]
 
 
+def _union(*bounds: list[list[float]] | None) -> list[list[float]] | None:
+    got = [b for b in bounds if b]
+    if not got:
+        return None
+    return [[min(b[0][0] for b in got), min(b[0][1] for b in got)], [max(b[1][0] for b in got),
+                                                                      max(b[1][1] for b in got)]]
+
+
+SCALE_HEIGHT = 44  # px of the scale bar (bottom left), kept free of data like the legend strip
+
+
 def _new_map(bounds: list[list[float]] | None, static_url: str | None = None, *, right: int = 0,
              **kwargs) -> folium.Map:
     """A map fitted to ``bounds``, keeping a strip ``right`` pixels wide free of data at first view:
-    the legend or layer box sits there (top right) instead of covering a system or a PCN."""
+    the legend or layer box sits there (top right) instead of covering a system or a PCN; the scale
+    bar's strip at the bottom is kept free the same way."""
     if bounds:
         (s, w), (n, e) = bounds
         kwargs.setdefault("location", [(s + n) / 2, (w + e) / 2])
@@ -216,7 +228,7 @@ def _new_map(bounds: list[list[float]] | None, static_url: str | None = None, *,
     kwargs.setdefault("zoom_start", 6)
     m = offline_map(static_url, **kwargs)
     if bounds:
-        m.fit_bounds(bounds, padding_top_left=(8, 8), padding_bottom_right=(8 + right, 8))
+        m.fit_bounds(bounds, padding_top_left=(8, 8), padding_bottom_right=(8 + right, SCALE_HEIGHT))
     return m
 
 
@@ -621,8 +633,9 @@ def highlight_map(units_gdf: gpd.GeoDataFrame, split_codes: Iterable[str] | None
     styles = {f["id"]: {"fillColor": RELATIONSHIP_COLOURS.get(rel_of.get(f["properties"]["code"]), NO_DATA),
                         "color": "#ffffff", "weight": 0.8, "fillOpacity": 0.8, "opacity": 1}
               for f in fc["features"]}
-    bounds = _bounds(web)
-    m = _new_map(bounds, static_url, right=LEGEND_WIDTH)
+    # the parents drawn for context are framed too (a split unit's systems), not cut at the map's edge
+    pweb = _web(parents, None, tolerance_m) if parents is not None and len(parents) else None
+    m = _new_map(_union(_bounds(web), _bounds(pweb) if pweb is not None else None), static_url, right=LEGEND_WIDTH)
     folium.GeoJson(fc, name=LABELS.get(tier, "Units") if tier else "Units", style_function=lambda f: styles[f["id"]],
                    highlight_function=lambda f: {"weight": 3, "color": NHS_BLACK},
                    tooltip=_tooltip(fields)).add_to(m)
@@ -630,8 +643,7 @@ def highlight_map(units_gdf: gpd.GeoDataFrame, split_codes: Iterable[str] | None
     counts = web["relationship"].value_counts()
     for r in ("split", "nested", "combines", "coterminous"):
         items.append((RELATIONSHIP_COLOURS[r], f"{r} ({int(counts.get(r, 0))})", "fill"))
-    if parents is not None and len(parents):
-        pweb = _web(parents, None, tolerance_m)
+    if pweb is not None:
         _outline(pweb, parent_label, NHS_BLACK, 2.5).add_to(m)
         items.append((NHS_BLACK, parent_label, "line"))
     Legend("Relationship to parent", items).add_to(m)

@@ -359,6 +359,9 @@ def sidebar() -> Context:
         if filters.active:
             st.caption(f"Showing {len(view.icb_codes)} of {len(atlas.tier('icb'))} {atlas.term('icb')}s: "
                        f"{filters.describe(names)}.")
+            left_out = waves_left_out(atlas, filters, view)
+            if left_out:
+                st.caption(text(left_out))
             st.button("Clear filters", on_click=remember_params, kwargs={"region": None, "wave": None},
                       width="stretch")
     return Context(atlas, filters, view, warnings, last if last not in (None, vintage) else None)
@@ -519,6 +522,32 @@ def waves_table():
     return read_waves()
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def wave_share_table(vintage: str) -> pd.DataFrame:
+    """Each system's residents by the 2022 ICS (and so the wave) they lived in (:func:`waves.wave_shares`)."""
+    from .waves import wave_shares
+
+    return wave_shares(get_atlas(vintage).lsoa, waves_table())
+
+
+def waves_left_out(atlas, filters: F.Filters, view) -> str | None:
+    """A note naming systems the wave filter leaves out though some of their residents were in those waves."""
+    from .waves import partly_in_waves
+
+    if not filters.waves:
+        return None
+    icb = atlas.tier("icb")
+    in_regions = icb.loc[F.icb_mask(icb, F.Filters(filters.vintage, filters.regions, ())), "code"]
+    part = partly_in_waves(wave_share_table(filters.vintage), filters.waves, view.icb_codes)
+    part = part[part.index.isin(set(in_regions))]
+    if part.empty:
+        return None
+    names = icb.set_index("code")["name"].map(short_name)
+    listed = "; ".join(f"{names.get(c, c)} ({s:.0%})" for c, s in part.items())
+    return (f"Also partly in {'this wave' if len(filters.waves) == 1 else 'these waves'}, but not shown: {listed}. "
+            "A merged system counts under the wave covering most of its residents.")
+
+
 @st.cache_resource(show_spinner="Computing the overlap table…", max_entries=64)
 def coterminosity_table(vintage: str, child: str, parent: str, weight: str, tolerance: float) -> pd.DataFrame:
     """The nesting engine's table (shared by every session; callers must not modify it)."""
@@ -612,10 +641,11 @@ def file_slug(*parts: Any) -> str:
     return "_".join(re.sub(r"[^A-Za-z0-9.-]+", "-", str(p)).strip("-") for p in parts if p not in (None, ""))
 
 
-TIER_SHORT = {"region": "NHS region", "icb": "ICS", "sicbl": "Sub-ICB location", "utla": "Upper-tier council",
-              "lad": "District council", "pcn": "PCN", "practice": "GP practice", "lsoa": "LSOA"}
-TIER_PLURAL = {"region": "NHS regions", "icb": "ICSs", "sicbl": "sub-ICB locations", "utla": "upper-tier councils",
-               "lad": "district councils", "pcn": "PCNs", "practice": "GP practices", "lsoa": "LSOAs"}
+# One name per council tier on every page: unitaries sit in both tiers, so each name says so.
+TIER_SHORT = {"region": "NHS region", "icb": "ICS", "sicbl": "Sub-ICB location", "utla": "County or unitary",
+              "lad": "District or unitary", "pcn": "PCN", "practice": "GP practice", "lsoa": "LSOA"}
+TIER_PLURAL = {"region": "NHS regions", "icb": "ICSs", "sicbl": "sub-ICB locations", "utla": "counties and unitaries",
+               "lad": "districts and unitaries", "pcn": "PCNs", "practice": "GP practices", "lsoa": "LSOAs"}
 
 
 def tier_label(tier: str, atlas=None) -> str:
@@ -879,16 +909,31 @@ def wave_chart(waves: pd.DataFrame) -> None:
     st.plotly_chart(fig, key="wave_timeline")
 
 
+def patients_note(placed: float, list_size: Any, method: str) -> str:
+    """Why a PCN's patients by district do not add up to its list: the reader sees both numbers."""
+    if pd.isna(list_size) or not list_size:
+        return f"These rows hold {fmt_int(placed)} patients; the PCN's list size is not known."
+    gap = float(list_size) - float(placed)
+    head = f"These rows hold {fmt_int(placed)} of its {fmt_int(list_size)} registered patients"
+    if abs(gap) < 0.5:
+        return head + "."
+    if method == "registrations":
+        why = ("the rest live outside England or at an address with no LSOA in the published file" if gap > 0 else
+               "the published file counts more than the April 2025 list")
+    else:
+        why = ("the model balances each practice only roughly to its list, and flows under 0.1% of an LSOA are "
+               "dropped (see About: PCN catchments)")
+    return f"{head} ({fmt_int(abs(gap))} {'fewer' if gap > 0 else 'more'}): {why}."
+
+
 def list_size_chart(ctx: Context, pcns: pd.DataFrame, selected=None) -> None:
     """PCN list sizes in the view with the 30–50k band; the selected PCN marked."""
     from . import charts
 
     fig = charts.list_size_histogram(pcns, title=f"PCNs by registered patients ({len(pcns):,} in view)")
     if selected is not None and not pd.isna(selected["list_size"]):
-        fig.add_vline(x=float(selected["list_size"]), line_color="#DA291C", line_width=3)
-        fig.add_annotation(x=float(selected["list_size"]), y=0.65, yref="paper",
-                           text=html.escape(str(selected["name"])),
-                           showarrow=True, arrowhead=2, ax=40, ay=-30, font=dict(color="#DA291C"))
+        charts.mark_value(fig, float(selected["list_size"]),
+                          f"{selected['name']}: {float(selected['list_size']):,.0f} patients", "#DA291C", width=3)
     st.plotly_chart(fig, key="list_size_histogram")
     st.caption("List sizes: NHS England, April 2025, summed over member practices. The shaded band is the "
                "30,000–50,000 patients the PCN policy aimed for.")

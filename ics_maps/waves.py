@@ -51,6 +51,20 @@ def attach_waves(icb: gpd.GeoDataFrame, lsoa: pd.DataFrame, waves: pd.DataFrame)
     return out
 
 
+def partly_in_waves(shares: pd.DataFrame, waves, shown) -> pd.Series:
+    """Systems left out by a wave filter that still hold residents of those waves: code → that share.
+
+    Why: a wave filter keeps a system by the wave covering most of its residents, so in 2026 "wave 1"
+    drops Central East although a third of its people (BLMK) were wave 1; the page names such systems
+    rather than let them vanish silently. ``shares`` is :func:`wave_shares`; ``shown`` the codes kept.
+    """
+    chosen = set(waves)
+    if not chosen:
+        return pd.Series(dtype=float)
+    part = shares[shares["wave"].isin(chosen) & ~shares["icb"].isin(set(shown))]
+    return part.groupby("icb")["share"].sum().sort_values(ascending=False)
+
+
 WAVE_LABELS = {
     1: "Wave 1 (June 2017)", 2: "Wave 2 (May 2018)", 3: "Wave 3 (June 2019)", 4: "Wave 4 (spring 2020)",
     5: "Wave 5 (December 2020)", 6: "Wave 6 (April 2021)",

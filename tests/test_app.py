@@ -167,7 +167,7 @@ def test_coterminosity_filters_change_figures():
     national = metrics(open_page("coterminosity"))
     london = metrics(open_page("coterminosity", {"region": LONDON}))
     assert national != london
-    assert number(london["District councils"]) < number(national["District councils"]) == 296
+    assert number(london["Districts and unitaries"]) < number(national["Districts and unitaries"]) == 296
     assert number(london["Split"]) < number(national["Split"])
 
 
@@ -253,7 +253,7 @@ def test_coterminosity_link_keeps_what_the_page_shows(atlas):
     at.slider(key="w_tol").set_value(2.5).run()
     at.toggle(key="cot_only_split").set_value(False).run()
     assert at.query_params["tol"] == "2.5" and "split" not in at.query_params
-    assert metrics(at)["District councils"] == "296"  # labels keep their capitals (not "Icss", "Pcns")
+    assert metrics(at)["Districts and unitaries"] == "296"  # labels keep their capitals (not "Icss", "Pcns")
     at = open_page("coterminosity", then={"child": "icb", "parent": "region"})
     assert "ICSs" in metrics(at)
 
@@ -271,7 +271,7 @@ def test_coterminosity_says_which_children_have_no_row(atlas):
     area = coterminosity(atlas, "lad", "icb", weight="area")
     outside = outside_main_parent(area[area["relationship"] == "split"])
     assert len(outside) == 203 and (outside < 0.01).sum() == 147  # 56 of 296 districts split by > 1 % of area
-    assert any("147 of the 203 split district councils have less than 1% of their area outside their main ICS" in i
+    assert any("147 of the 203 split districts and unitaries have less than 1% of their area outside their main ICS" in i
                and "At a 1% tolerance 56 stay split" in i for i in texts(at, "info")), texts(at, "info")
     at = open_page("coterminosity", then={"child": "pcn", "parent": "lad", "weight": "area"})
     pcn = atlas.tier("pcn")
@@ -285,6 +285,7 @@ def test_coterminosity_says_which_children_have_no_row(atlas):
     ("coterminosity", {"child": "nonsense"}, "Unknown child tier"),
     ("coterminosity", {"tol": "NaN"}, "Ignored tolerance"),
     ("coterminosity", {"weight": "<b>bold</b>"}, "Unknown weighting"),
+    ("coterminosity", {"split": "banana"}, "Ignored split-only switch “banana” in the link: expected 1 (on) or 0"),
 ])
 def test_bad_page_params(page, params, needle):
     at = open_page(page, then=params)
@@ -302,8 +303,13 @@ def test_overview_headline_follows_filters(atlas):
     view = F.apply_filters(atlas, F.Filters(regions=(LONDON,)))
     assert number(london["ICBs"]) == len(view.icb_codes) == 4
     assert number(london["Residents"]) == int(view.tier("icb")["residents"].sum())
-    wave1 = metrics(open_page("overview", {"wave": "1"}))
-    assert number(wave1["ICBs"]) == int((atlas.tier("icb")["wave"] == 1).sum())
+    at = open_page("overview", {"wave": "1"})
+    wave1 = metrics(at)
+    assert number(wave1["ICBs"]) == int((atlas.tier("icb")["wave"] == 1).sum()) == 6
+    # the merged systems with a wave-1 minority are named in the sidebar, not silently dropped
+    assert any(c.startswith("Also partly in this wave, but not shown: Surrey and Sussex (41%); Central East (32%); "
+                            "Hampshire and Isle of Wight (9%).") for c in texts(at.sidebar, "caption")), \
+        texts(at.sidebar, "caption")
     both = metrics(open_page("overview", {"region": NORTH_WEST, "wave": "1"}))
     assert number(both["ICBs"]) == 2  # Lancashire and South Cumbria, Greater Manchester
     # the systems table (second tab) lists exactly the systems in view; the waves tab draws its chart
@@ -547,3 +553,30 @@ def test_tables_round_counts_and_show_shares_as_percentages():
     assert shown["residents"].tolist() == [68_847, 10] and shown["share"].tolist() == [50.0, 25.0]  # as "50.0%"
     assert shown["ods"].tolist() == ["QYG", "–"] and df["ods"].isna().sum() == 1  # a dash on screen, empty in CSV
     assert df["residents"].tolist() == [68_846.7, 10.2]
+
+
+def test_pcn_search_says_why_a_pcn_matched(atlas):
+    """PCNs found through a member practice say which one in the list; those matched by name do not."""
+    at = open_page("pcn", {"q": "eccles"})
+    no_exception(at)
+    options = at.selectbox(key="w_pcn").options
+    assert options[0] == "ECCLES & IRLAM PCN (U00203)"  # its own name: no reason shown
+    via = [o for o in options if " — practice " in o]
+    assert via and all("ECCLES" in o.split(" — ", 1)[1].upper() and re.search(r" \(U\d+\)$", o) for o in via), options
+    assert "practice postcode such as M30 8AR" in at.text_input(key="w_q").placeholder
+    at = open_page("pcn", {"q": "monton"})
+    assert at.selectbox(key="w_pcn").options[0] == \
+        "ECCLES & IRLAM PCN — practice P87620: 1/MONTON MEDICAL PRACTICE (U00203)"  # not EDMONTON PCN
+    assert at.selectbox(key="w_pcn").value == "U00203"
+
+
+def test_pcn_patients_by_district_carry_codes_and_add_up(atlas):
+    from ics_maps.summaries import pcn_la_shares
+
+    at = open_page("pcn", {"pcn": "U00203"})
+    no_exception(at)
+    table = next(d.value for d in at.dataframe if "Share of patients" in d.value.columns or "share" in d.value.columns)
+    expected = pcn_la_shares(atlas).query("pcn == 'U00203'")
+    assert list(table["la"]) == list(expected["la"]) and set(table["la"]) >= {"E08000006"}  # Salford
+    placed, listed = expected["patients"].sum(), atlas.tier("pcn").set_index("code").loc["U00203", "list_size"]
+    assert f"These rows hold {placed:,.0f} of its {listed:,.0f} registered patients" in " ".join(texts(at, "caption"))

@@ -135,3 +135,23 @@ def test_cli_build_reuses_unchanged_atlas(atlas_2026):
     out = subprocess.run([sys.executable, "-m", "ics_maps.cli", "build", "--vintage", "2026"],
                          capture_output=True, text=True, timeout=300, check=True)
     assert "up to date" in out.stdout
+
+
+def test_wave_filter_names_merged_systems_it_leaves_out(atlas_2026, atlas_2024):
+    """2026 "wave 1" keeps 6 systems by majority; the 3 merged systems with a wave-1 minority are named, and
+    together they hold exactly the residents of the 9 wave-1 systems of 2024."""
+    from ics_maps import filters as F
+    from ics_maps.readers import read_waves
+    from ics_maps.waves import partly_in_waves, wave_shares
+
+    shares = wave_shares(atlas_2026.lsoa, read_waves())
+    shown = F.apply_filters(atlas_2026, F.Filters("2026", (), (1,))).icb_codes
+    part = partly_in_waves(shares, (1,), shown)
+    assert len(shown) == 6 and set(part.index) == {"E54000065", "E54000067", "E54000069"}  # CE, HIOW, Surrey+Sussex
+    assert part["E54000065"] == pytest.approx(0.32, abs=0.005)  # BLMK's share of Central East
+    wave1 = shares[shares["wave"] == 1]
+    assert set(wave1["icb"]) == set(shown) | set(part.index) and \
+        wave1[wave1["icb"].isin(shown)].groupby("icb")["share"].sum().tolist() == pytest.approx([1] * 6)
+    w24 = atlas_2024.tier("icb")
+    assert wave1["residents"].sum() == w24.loc[w24["wave"] == 1, "residents"].sum()
+    assert partly_in_waves(shares, (), shown).empty

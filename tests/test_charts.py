@@ -27,6 +27,7 @@ def test_wave_timeline_counts_and_cumulative(waves):
     assert "Greater Manchester" in hover[1] and "Devon" in hover[6]
     assert "Wave 1 (June 2017)" in hover[1]
     assert any("statutory" in (a.text or "") for a in fig.layout.annotations)
+    assert "<b>Wave 1</b><br>Jun 2017" in [a.text for a in fig.layout.annotations]  # each wave named under its bar
 
 
 def test_wave_summary_falls_back_to_known_dates():
@@ -36,7 +37,7 @@ def test_wave_summary_falls_back_to_known_dates():
     assert s["date"].dt.strftime("%Y-%m").tolist() == ["2017-06", "2019-06"]
     fig = charts.wave_timeline(df, show_statutory=False)
     assert "A &amp; B" in fig.data[0].hovertext[0]
-    assert not fig.layout.annotations
+    assert [a.text for a in fig.layout.annotations] == ["<b>Wave 1</b><br>Jun 2017", "<b>Wave 3</b><br>Jun 2019"]
 
 
 def test_population_treemap_sums_by_level():
@@ -84,9 +85,15 @@ def test_list_size_histogram_band_share():
     h = fig.data[0]
     assert h.type == "histogram" and h.xbins.size == 5000 and len(h.x) == 8  # missing and zero dropped
     assert fig.layout.meta["in_band"] == 5 and fig.layout.meta["share_in_band"] == pytest.approx(5 / 8)
-    assert any("62% of PCNs (5 of 8)" in (a.text or "") for a in fig.layout.annotations)
+    assert fig.data[1].name == "30–50k band: 62% of PCNs (5 of 8)" and not fig.layout.annotations
     shapes = [s for s in fig.layout.shapes if s.type == "rect"]
     assert len(shapes) == 1 and (shapes[0].x0, shapes[0].x1) == (30000, 50000)
+    # the band and the median are named in the legend, so no label sits on the bars (tallest: 2 PCNs in 50–55k)
+    median = fig.data[2]
+    assert median.name == "Median 44,500 patients" and list(median.x) == [44_500, 44_500]
+    assert fig.layout.yaxis.range[1] == pytest.approx(2 * 1.15) and list(median.y) == [0, pytest.approx(2.3)]
+    charts.mark_value(fig, 52_000, "A & <b>B</b> PCN", "#DA291C")
+    assert fig.data[3].name == "A &amp; &lt;b&gt;B&lt;/b&gt; PCN" and max(fig.data[3].y) == pytest.approx(2.3)
     other = charts.list_size_histogram(pd.DataFrame({"list_size": sizes}), band=(10_000, 20_000))
     assert other.layout.meta["in_band"] == 1
     assert "share_in_band" not in charts.list_size_histogram(pd.DataFrame({"list_size": sizes}), band=None).layout.meta

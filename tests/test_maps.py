@@ -343,6 +343,12 @@ def test_highlight_map_colours_relationships(las, icbs):
     assert "split (1)" in page and "coterminous (1)" in page and "nested (0)" in page
     props = {f["properties"]["code"]: f["properties"] for f in features(m, "lad")}
     assert props["E06000001"]["main_share"] == "100.0%" and props["E06000001"]["relationship"] == "coterminous"
+    # the view frames the parents drawn for context as well as the units, clear of the scale bar
+    fit = [c for c in m._children.values() if isinstance(c, folium.FitBounds)][0]
+    (s, w), (n, e) = fit.bounds
+    both = pd.concat([maps.simplify_for_web(las, 0).geometry, maps.simplify_for_web(icbs, 0).geometry]).total_bounds
+    assert (w, s, e, n) == pytest.approx(tuple(both), abs=1e-4)
+    assert tuple(fit.options["paddingBottomRight"]) == (8 + maps.LEGEND_WIDTH, maps.SCALE_HEIGHT)
     plain = fills(maps.highlight_map(las, {"E06000001"}), "unit")
     assert plain == {"E06000001": maps.RELATIONSHIP_COLOURS["split"], "E06000002": maps.RELATIONSHIP_COLOURS["nested"]}
 

@@ -57,7 +57,7 @@ with ui.page("Coterminosity",
                     "slivers: the two layers come from differently generalised ONS boundary files whose edges do not "
                     f"line up. At a {SLIVER:.0%} tolerance {len(outside) - slivers:,} stay split; Residents weighting "
                     "sums whole LSOAs and has no slivers.", icon=":material/info:")
-    only_split = ui.url_widget("split", st.toggle, lambda v: (v in ("1", "true", "yes"), None),
+    only_split = ui.url_widget("split", st.toggle, lambda v: F.parse_flag(v, "split-only switch"),
                                lambda v: "1" if v else None, "Show split children only",
                                widget_key="cot_only_split",
                                help="Keep the rows of children that cut across a parent's boundary (not those made of whole parents).")

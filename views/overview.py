@@ -21,10 +21,12 @@ with ui.page("England's integrated care systems",
                                                       "registered patients")
     cols = st.columns(4)
     cols[0].metric(f"{ctx.term('sicbl')}s", ui.fmt_int(h["sicbl"]))
-    cols[1].metric("Upper-tier councils", ui.fmt_int(h["utla"]),
-                   help="Counties and unitaries with residents in these systems (a split council counts once)")
-    cols[2].metric("District councils", ui.fmt_int(h["lad"]),
-                   help="Lower-tier councils with residents in these systems (a split council counts once)")
+    cols[1].metric(ui.sentence(ui.TIER_PLURAL["utla"]), ui.fmt_int(h["utla"]),
+                   help="Upper-tier councils (counties, unitaries, London and metropolitan boroughs) with residents "
+                        "in these systems; a split council counts once")
+    cols[2].metric(ui.sentence(ui.TIER_PLURAL["lad"]), ui.fmt_int(h["lad"]),
+                   help="Lower-tier councils (districts, unitaries, London and metropolitan boroughs) with residents "
+                        "in these systems; a split council counts once")
     cols[3].metric("GP practices", ui.fmt_int(h["practice"]))
     st.caption(f"Smallest system {ui.fmt_int(h['icb_min'])} residents · median {ui.fmt_int(h['icb_median'])} · "
                f"largest {ui.fmt_int(h['icb_max'])}. {ui.fmt_pct(h['pcn_in_band'], 0)} of PCNs have 30–50k "

@@ -5,7 +5,7 @@ from ics_maps import charts, maps
 from ics_maps import filters as F
 from ics_maps import ui
 
-LA_TIERS = {"utla": "Counties and unitaries", "lad": "Districts and unitaries"}
+LA_TIERS = {"utla": ui.sentence(ui.TIER_PLURAL["utla"]), "lad": ui.sentence(ui.TIER_PLURAL["lad"])}
 LA_SINGULAR = {"utla": "county or unitary council (upper tier)", "lad": "district or unitary council (lower tier)"}
 
 with ui.page("Place", "Pick a council to see which integrated care systems, sub-ICB locations and primary care "

@@ -6,7 +6,7 @@ from ics_maps import charts, maps
 from ics_maps import filters as F
 from ics_maps import ui
 
-PLACE_TIERS = {"lad": "Districts (lower-tier LAs)", "utla": "Counties and unitaries (upper-tier LAs)",
+PLACE_TIERS = {"lad": "Districts and unitaries (lower tier)", "utla": "Counties and unitaries (upper tier)",
                "sicbl": "Sub-ICB locations"}
 
 with ui.page("System", "One integrated care system: the councils and sub-ICB locations it covers, its primary care "
@@ -83,7 +83,7 @@ with ui.page("System", "One integrated care system: the councils and sub-ICB loc
 
     if tab_tables.open:
         with tab_tables:
-            tabs = st.tabs(["Districts × systems", "Upper-tier councils × systems",
+            tabs = st.tabs(["Districts and unitaries × systems", "Counties and unitaries × systems",
                             f"{ctx.term('sicbl')}s × districts", "PCNs × districts"])
             sic_t = ui.coterminosity_table(ctx.vintage, "sicbl", "lad", "population", 0.0)
             pcn_t = ui.coterminosity_table(ctx.vintage, "pcn", "lad", "population", 0.0)

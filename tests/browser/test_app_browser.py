@@ -186,7 +186,7 @@ def test_region_and_wave_filters_change_what_is_shown(app_url, offline_page, atl
     wait_idle(page)
     assert f"region={NORTH_WEST}" in page.url and "wave=1" in page.url
     lads = len(both.tier("lad"))
-    assert metrics(page)["District councils"] == f"{lads:,}"
+    assert metrics(page)["Districts and unitaries"] == f"{lads:,}"
     no_error_on_page(offline_page)
 
 
