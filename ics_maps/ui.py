@@ -587,17 +587,21 @@ def percent(label: str, help: str | None = None):
 
 
 def dataframe(df: pd.DataFrame, config: dict | None = None, height: int | str = "auto", key: str | None = None,
-              download: str | None = None):
+              download: str | None = None, order: list[str] | None = None):
     """A table with formatted columns; a fixed ``height`` shrinks to fit short tables.
 
     ``download`` (a file name) adds a button that saves exactly these rows and columns as CSV,
     written by :func:`ics_maps.exporting.safe_csv` (formula injection neutralised). Streamlit's own
     table export is switched off (``client.disableDataExport``): it writes cells as they are.
+    ``order`` rearranges the columns on screen only (every column is still shown, and the CSV keeps
+    the table's own, documented column order).
     """
     if isinstance(height, int):
         height = min(height, 38 + 35 * max(len(df), 1))
+    if order is not None:
+        order = [c for c in order if c in df.columns] + [c for c in df.columns if c not in order]
     st.dataframe(_for_display(df, config), column_config=config, hide_index=True, width="stretch",
-                 height=height, key=key)
+                 height=height, key=key, column_order=order)
     if download:
         download_csv(df, download, key=f"dl_{key or download}")
 
@@ -727,13 +731,16 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
     return safe_csv(df)
 
 
+LONG_NAMES = ("icb", "sicbl", "pcn")  # "NHS … Integrated Care Board": capped so the shares stay in sight
+
+
 def coterminosity_config(child: str, parent: str, atlas=None) -> dict:
     cl, pl = tier_label(child, atlas), tier_label(parent, atlas)
     return {
         "child_code": st.column_config.TextColumn(f"{cl} code"),
-        "child_name": st.column_config.TextColumn(cl),
+        "child_name": st.column_config.TextColumn(cl, pinned=True, width=300 if child in LONG_NAMES else None),
         "parent_code": st.column_config.TextColumn(f"{pl} code"),
-        "parent_name": st.column_config.TextColumn(pl),
+        "parent_name": st.column_config.TextColumn(pl, width=300 if parent in LONG_NAMES else None),
         "overlap_residents": number("Residents in both",
                                     help="Census 2021 usual residents in the child and the parent"),
         "child_residents": number(f"{cl} residents"),
@@ -746,9 +753,17 @@ def coterminosity_config(child: str, parent: str, atlas=None) -> dict:
     }
 
 
+# On screen the names, shares and relationship come first: at 1280 px the codes and totals would
+# otherwise push the shares out of sight behind long "NHS … Integrated Care Board" names.
+COTERMINOSITY_ORDER = ["child_name", "parent_name", "share_of_child", "share_of_parent", "relationship",
+                       "overlap_residents", "child_code", "parent_code", "child_residents", "parent_residents",
+                       "overlap_km2"]
+
+
 def coterminosity_dataframe(df: pd.DataFrame, child: str, parent: str, atlas=None, height: int | str = 480,
                             key: str | None = None, download: str | None = None) -> None:
-    dataframe(df, coterminosity_config(child, parent, atlas), height=height, key=key, download=download)
+    dataframe(df, coterminosity_config(child, parent, atlas), height=height, key=key, download=download,
+              order=COTERMINOSITY_ORDER)
 
 
 
