@@ -24,7 +24,8 @@ Columns of the summary CSVs (see :mod:`ics_maps.summaries`):
 
 * ``icb``: code, name, ods_code, residents, registered (patients of its practices, April 2025),
   n_sicbl, n_lad_whole / n_lad_part and n_utla_whole / n_utla_part (councils with all / some of
-  their residents in the ICS), n_pcn, n_practices, share_residents_in_split_lads (share of the
+  their residents in the ICS), relationship_to_utla (coterminous, combines, nested or split against
+  counties and unitaries), n_pcn, n_practices, share_residents_in_split_lads (share of the
   ICS's residents living in districts split with another ICS), wave, waves, region, region_name.
 * ``lad`` / ``utla``: code, name, ods_code, [utla,] residents, n_icb, n_sicbl, n_pcn (PCNs holding
   ≥ 1 % of its residents), n_pcn_based (PCNs whose largest share of patients lives there), n_pcn_any

@@ -64,10 +64,11 @@ CATEGORICAL = ["#005EB8", "#ED8B00", "#00A499", "#AE2573", "#FFB81C", "#330072",
 WAVE_COLOURS = {1: "#440154", 2: "#414487", 3: "#2A788E", 4: "#22A884", 5: "#7AD151", 6: "#FDE725"}
 SEQUENTIAL = ["#DEEBF7", "#C6DBEF", "#9ECAE1", "#6BAED6", "#4292C6", "#2171B5", "#08519C", "#08306B"]
 RELATIONSHIP_COLOURS = {"split": "#DA291C", "nested": "#41B6E6", "combines": "#8C6BB1", "coterminous": "#009639"}
+RELATIONSHIP_ORDER = ("coterminous", "combines", "nested", "split")
 TIER_COLOURS = {"region": "#330072", "icb": NHS_BLACK, "sicbl": "#00A499", "utla": "#AE2573",
                 "lad": "#ED8B00", "pcn": "#005EB8", "practice": "#DA291C"}
 TIER_DASH = {"lad": "6 4", "utla": "10 4", "sicbl": None, "pcn": "2 3"}
-COLOR_BY = ("residents", "region", "wave")
+COLOR_BY = ("residents", "region", "wave", "councils")
 
 
 # ---------------------------------------------------------------------------- geometry for the web
@@ -356,7 +357,8 @@ SCHEME_NAMES = {"FisherJenks": "natural breaks (Fisher–Jenks)", "NaturalBreaks
 
 def _colour_by(gdf: pd.DataFrame, color_by: str, k: int, scheme: str,
                bins: list[float] | None = None) -> tuple[list[str], Legend]:
-    """Fill colour per row and the legend for ``color_by`` (residents, region or wave)."""
+    """Fill colour per row and the legend for ``color_by`` (residents, region, wave or councils: the
+    ``council_lines`` column, a system's relationship to the county and unitary councils)."""
     if color_by not in COLOR_BY:
         raise ValueError(f"color_by must be one of {', '.join(COLOR_BY)}, not {color_by!r}")
     if color_by == "residents":
@@ -381,6 +383,19 @@ def _colour_by(gdf: pd.DataFrame, color_by: str, k: int, scheme: str,
         fills = [NO_DATA if _missing(v) else palette[str(v)] for v in gdf[col]]
         items = [(palette[c], c) for c in cats] + ([(NO_DATA, "no region")] if NO_DATA in fills else [])
         return fills, Legend("NHS England region", items)
+    if color_by == "councils":
+        if "council_lines" not in gdf.columns:
+            raise ValueError("color_by='councils' needs a 'council_lines' column (coterminous, combines, nested, split)")
+        rel = gdf["council_lines"]
+        fills = [RELATIONSHIP_COLOURS.get(str(r), NO_DATA) for r in rel]
+        counts = rel.value_counts()
+        words = {"coterminous": "the same as one council", "combines": "whole councils only",
+                 "nested": "inside one council", "split": "shares a council with another system"}
+        items = [(RELATIONSHIP_COLOURS[r], f"{words[r]} ({int(counts[r])})") for r in RELATIONSHIP_ORDER
+                 if counts.get(r, 0)]
+        if NO_DATA in fills:
+            items.append((NO_DATA, "not known"))
+        return fills, Legend("Against county and unitary councils", items, note="By Census 2021 residents")
     if "wave" not in gdf.columns:
         raise ValueError("color_by='wave' needs a 'wave' column")
     waves = pd.to_numeric(gdf["wave"], errors="coerce")
@@ -406,6 +421,7 @@ ICS_FIELDS: list[Field] = [
     ("name", "name", "ICS / ICB", esc), ("code", "code", "ONS code", esc), ("ods", "ods_code", "ODS code", esc_or_dash),
     ("region", "region_name", "NHS region", esc), ("wave", "wave", "Wave (majority of residents)", _wave_text),
     ("waves", "waves", "Waves (share of residents)", esc),
+    ("councils", "council_lines", "Against councils", esc),
     ("residents", "residents", "Residents (Census 2021)", fmt_int),
     ("n_pcn", "n_pcn", "PCNs", fmt_int),
 ]
@@ -437,7 +453,7 @@ def _tier_fields(tier: str) -> list[Field]:
 def ics_map(icb_gdf: gpd.GeoDataFrame, color_by: str = "residents", selected: str | Iterable[str] | None = None, *,
             k: int = 5, scheme: str = "FisherJenks", tolerance_m: float | None = None,
             static_url: str | None = None, bins: list[float] | None = None) -> folium.Map:
-    """National choropleth of ICSs coloured by ``residents`` (classed), ``region`` or ``wave``.
+    """National choropleth of ICSs coloured by ``residents`` (classed), ``region``, ``wave`` or ``councils``.
 
     ``bins``: class upper bounds to use instead of classifying these rows (the atlas stores national
     FisherJenks breaks, so a filtered map keeps the national colours and skips importing mapclassify).

@@ -15,8 +15,8 @@ SUMMARY_TIERS: tuple[str, ...] = ("region", "icb", "sicbl", "utla", "lad", "pcn"
 
 ICB_COLUMNS: tuple[str, ...] = (
     "code", "name", "ods_code", "residents", "registered", "n_sicbl", "n_lad_whole", "n_lad_part",
-    "n_utla_whole", "n_utla_part", "n_pcn", "n_practices", "share_residents_in_split_lads", "wave", "waves",
-    "region", "region_name",
+    "n_utla_whole", "n_utla_part", "relationship_to_utla", "n_pcn", "n_practices", "share_residents_in_split_lads",
+    "wave", "waves", "region", "region_name",
 )
 
 
@@ -65,6 +65,9 @@ def icb_summary(atlas) -> pd.DataFrame:
     utla_whole, utla_part, _ = _whole_part(atlas, "utla", "icb")
     out["n_utla_whole"] = codes.map(utla_whole).fillna(0).astype("int64")
     out["n_utla_part"] = codes.map(utla_part).fillna(0).astype("int64")
+    # does the system follow council lines? coterminous / combines whole councils / nested in one / split
+    by_council = coterminosity(atlas, "icb", "utla")
+    out["relationship_to_utla"] = codes.map(by_council.groupby("child_code")["relationship"].first())
     out["n_pcn"] = _count(atlas.tier("pcn")["icb"], codes)
     out["n_practices"] = _count(atlas.practices["icb"], codes)
     in_split = lad[lad["relationship"] == "split"].groupby("parent_code")["overlap_residents"].sum()
@@ -74,6 +77,24 @@ def icb_summary(atlas) -> pd.DataFrame:
         if col not in out:
             out[col] = pd.NA
     return out[list(ICB_COLUMNS)]
+
+
+def shared_councils(utla_icb: pd.DataFrame, icb_code: str) -> pd.DataFrame:
+    """The councils that one system shares with other systems, from a (council × ICS) coterminosity table.
+
+    One row per council partly in ``icb_code``: ``code, name, share_here`` (of the council's residents)
+    and ``others`` (the other systems with their shares, largest first). Empty when the system follows
+    council lines. Why: "is any council split between this ICS and another?" is the first question
+    a place-based planner asks of a system.
+    """
+    here = utla_icb[(utla_icb["parent_code"] == icb_code) & (utla_icb["share_of_child"] < 1 - 1e-9)]
+    rows = []
+    for r in here.sort_values("share_of_child", ascending=False).itertuples():
+        other = utla_icb[(utla_icb["child_code"] == r.child_code) & (utla_icb["parent_code"] != icb_code)]
+        other = other.sort_values("share_of_child", ascending=False)
+        rows.append({"code": r.child_code, "name": r.child_name, "share_here": float(r.share_of_child),
+                     "others": list(zip(other["parent_name"], other["share_of_child"].astype(float)))})
+    return pd.DataFrame(rows, columns=["code", "name", "share_here", "others"])
 
 
 def region_summary(atlas) -> pd.DataFrame:

@@ -836,8 +836,8 @@ def icb_summary_table(ctx: Context) -> None:
     s = summary_table(ctx.vintage, "icb")
     s = s[s["code"].isin(ctx.view.icb_codes)].sort_values("name")
     cols = ["name", "code", "ods_code", "region_name", "wave", "waves", "residents", "registered", "n_sicbl",
-            "n_lad_whole", "n_lad_part", "n_utla_whole", "n_utla_part", "n_pcn", "n_practices",
-            "share_residents_in_split_lads"]
+            "relationship_to_utla", "n_lad_whole", "n_lad_part", "n_utla_whole", "n_utla_part", "n_pcn",
+            "n_practices", "share_residents_in_split_lads"]
     dataframe(s[cols], {
         "name": st.column_config.TextColumn(ctx.term("icb"), width="large"),
         "code": st.column_config.TextColumn("ONS code"),
@@ -848,16 +848,51 @@ def icb_summary_table(ctx: Context) -> None:
         "residents": number("Residents", help="Census 2021 usual residents"),
         "registered": number("Registered patients", help="GP list sizes, April 2025"),
         "n_sicbl": number(ctx.term("sicbl") + "s"),
-        "n_lad_whole": number("Districts wholly in"),
-        "n_lad_part": number("Districts partly in"),
-        "n_utla_whole": number("Upper-tier LAs wholly in"),
-        "n_utla_part": number("Upper-tier LAs partly in"),
+        "relationship_to_utla": st.column_config.TextColumn(
+            "Council lines", help="The system against counties and unitaries: coterminous (one council), combines "
+                                  "(whole councils only), nested (inside one council) or split (shares a council "
+                                  "with another system)"),
+        "n_lad_whole": number("Districts and unitaries wholly in"),
+        "n_lad_part": number("Districts and unitaries partly in"),
+        "n_utla_whole": number("Counties and unitaries wholly in"),
+        "n_utla_part": number("Counties and unitaries partly in"),
         "n_pcn": number("PCNs"),
         "n_practices": number("Practices"),
         "share_residents_in_split_lads": percent("Residents in split districts",
                                                  help="Share of the system's residents living in districts that "
                                                       "are split between systems"),
     }, key="icb_summary", download=file_slug("ics_summary", ctx.vintage, *ctx.filters.slug_parts()) + ".csv")
+
+
+def council_relationships(vintage: str, codes: pd.Series) -> pd.Series:
+    """Each system's relationship to the county and unitary councils (coterminous, combines, nested, split)."""
+    t = coterminosity_table(vintage, "icb", "utla", "population", 0.0)
+    return codes.map(t.groupby("child_code")["relationship"].first())
+
+
+def council_lines(utla_icb: pd.DataFrame, code: str, relationship: Any, n_whole: int) -> str:
+    """One sentence (Markdown, names escaped): does this system follow county and unitary lines, and if not,
+    which councils it shares with which systems."""
+    from .summaries import shared_councils
+
+    shared = shared_councils(utla_icb, code)
+    if shared.empty:
+        if relationship == "coterminous":
+            whole = utla_icb.loc[(utla_icb["parent_code"] == code), "child_name"]
+            return f"**Follows council lines:** the same area as {text(whole.iloc[0])} council." if len(whole) else ""
+        if relationship == "nested":
+            return "**Inside one council:** the system lies within a single county or unitary council."
+        return (f"**Follows council lines:** made of {fmt_int(n_whole)} whole counties and unitaries; none is "
+                "shared with another system.")
+    def pct(x: float) -> str:
+        return fmt_pct(x, 0 if 0.095 <= x < 0.985 else 1)
+
+    parts = []
+    for r in shared.itertuples():
+        others = ", ".join(f"{pct(s)} in {text(short_name(n))}" for n, s in r.others)
+        parts.append(f"{text(r.name)} ({pct(r.share_here)} of its residents in this system, {others})")
+    lead = f"**Shares {len(shared)} council{'s' if len(shared) > 1 else ''} with other systems:** "
+    return lead + "; ".join(parts) + "."
 
 
 def practice_layer(ctx: Context, codes):

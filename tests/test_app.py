@@ -296,6 +296,17 @@ def test_bad_page_params(page, params, needle):
 # ---------------------------------------------------------------------------- filters change every page
 
 
+def test_overview_colours_systems_by_council_lines(atlas):
+    at = open_page("overview", {"color": "councils"})
+    no_exception(at)
+    assert not at.warning
+    (map_html,) = [str(c.proto) for c in at.get("component_instance")]
+    kids = coterminosity(atlas, "icb", "utla").drop_duplicates("child_code")["relationship"].value_counts()
+    assert f"whole councils only ({kids['combines']})" in map_html and kids["combines"] == 26
+    assert f"shares a council with another system ({kids['split']})" in map_html and kids["split"] == 7
+    assert "Against county and unitary councils" not in str(open_page("overview").get("component_instance")[0].proto)
+
+
 def test_overview_headline_follows_filters(atlas):
     national = metrics(open_page("overview"))
     assert number(national["ICBs"]) == 36 and number(national["Residents"]) == 56_490_091
@@ -337,6 +348,11 @@ def test_system_page_choices_and_figures_follow_filters(atlas):
     assert number(gm["Residents"]) == int(row["residents"])
     assert number(gm["PCNs"]) == int((atlas.tier("pcn")["icb"] == GREATER_MANCHESTER).sum())
     assert any("Greater Manchester" in m for m in texts(at, "subheader"))
+    assert "**Follows council lines:** made of 10 whole counties and unitaries" in " ".join(texts(at, "markdown"))
+    at = open_page("system", {"icb": "E54000051"})  # Humber and North Yorkshire shares North Yorkshire
+    assert any(m.startswith("**Shares 1 council with other systems:** North Yorkshire (91% of its residents in this "
+                            "system, 8.3% in West Yorkshire, 1.0% in Lancashire and South Cumbria)")
+               for m in texts(at, "markdown")), texts(at, "markdown")
 
 
 def test_system_from_link_and_stale_code(atlas):

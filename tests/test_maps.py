@@ -228,6 +228,16 @@ def test_ics_map_region_and_wave_are_categorical(icbs):
     assert by_wave["E54000004"] == maps.NO_DATA
     page = m.get_root().render()
     assert "Wave 1 (June 2017)" in page and "no wave" in page
+    lines = icbs.assign(council_lines=["combines", "split", "combines", None])
+    m = maps.ics_map(lines, color_by="councils")
+    assert fills(m) == {"E54000001": maps.RELATIONSHIP_COLOURS["combines"], "E54000002": maps.RELATIONSHIP_COLOURS["split"],
+                        "E54000003": maps.RELATIONSHIP_COLOURS["combines"], "E54000004": maps.NO_DATA}
+    page = m.get_root().render()
+    assert "whole councils only (2)" in page and "shares a council with another system (1)" in page
+    assert "not known" in page and "coterminous" not in page  # only the relationships present are listed
+    assert features(m)[1]["properties"]["councils"] == "split"
+    with pytest.raises(ValueError, match="council_lines"):
+        maps.ics_map(icbs, color_by="councils")
 
 
 def test_ics_map_tolerates_missing_optional_columns(icbs):
@@ -297,9 +307,9 @@ def test_system_map_layers_toggle_and_label_pcns(icbs, las, pcns, practices):
     # the layer box is the legend: each entry is a swatch in the layer's colour, then its name
     groups = {re.sub(r"<[^>]+>", "", c.layer_name).strip(): c
               for c in m._children.values() if isinstance(c, folium.FeatureGroup)}
-    assert set(groups) == {"Lower-tier local authority (district)", "PCN footprints (indicative)",
+    assert set(groups) == {"District or unitary (lower tier)", "PCN footprints (indicative)",
                            "GP practices (1 without a known location, not drawn)"}
-    assert maps.TIER_COLOURS["lad"] in groups["Lower-tier local authority (district)"].layer_name
+    assert maps.TIER_COLOURS["lad"] in groups["District or unitary (lower tier)"].layer_name
     assert groups["PCN footprints (indicative)"].show is False
     assert groups["GP practices (1 without a known location, not drawn)"].show is True
     # the data is fitted left of the layer box, which would otherwise cover it

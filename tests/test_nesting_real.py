@@ -108,6 +108,12 @@ def test_icb_summary_2026(atlas_2026):
     assert tv["n_lad_part"] == 2
     assert tv["share_residents_in_split_lads"] == pytest.approx((546_081 + 132_600) / tv["residents"])
     assert s.loc["E54000038", "share_residents_in_split_lads"] == 0  # Somerset
+    assert s["relationship_to_utla"].value_counts().to_dict() == {"combines": 26, "split": 7, "coterminous": 3}
+    shared = S.shared_councils(N.coterminosity(atlas_2026, "utla", "icb"), "E54000070")
+    assert list(shared["name"]) == ["Oxfordshire", "Buckinghamshire"]  # Thames Valley's two shared councils
+    assert [name for name, _ in shared.loc[1, "others"]] == ["NHS Central East Integrated Care Board"]
+    assert shared.loc[1, "share_here"] + shared.loc[1, "others"][0][1] == pytest.approx(1)
+    assert S.shared_councils(N.coterminosity(atlas_2026, "utla", "icb"), "E54000057").empty  # Greater Manchester
 
 
 def test_pcn_la_shares_sum_to_one(atlas_2026):

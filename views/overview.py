@@ -5,7 +5,7 @@ from ics_maps import maps
 from ics_maps import filters as F
 from ics_maps import ui
 
-COLOR_BY = {"residents": "Population", "region": "NHS region", "wave": "ICS wave"}
+COLOR_BY = {"residents": "Population", "region": "NHS region", "wave": "ICS wave", "councils": "Council lines"}
 
 with ui.page("England's integrated care systems",
              "Every ICS (integrated care system) in England with its people, places and primary care networks. "
@@ -40,10 +40,16 @@ with ui.page("England's integrated care systems",
                                      lambda v: F.parse_choice(v, COLOR_BY, "residents", "colouring"),
                                      lambda v: None if v in (None, "residents") else v, "Colour systems by",
                                      list(COLOR_BY), format_func=COLOR_BY.get, required=True)
-            m = maps.ics_map(ui.layer(ctx, "icb"), color_by=color_by, bins=ctx.atlas.meta.get("icb_residents_bins"))
+            icbs = ui.layer(ctx, "icb")
+            if color_by == "councils":  # worked out only when asked for: the first map stays quick
+                icbs = icbs.assign(council_lines=ui.council_relationships(ctx.vintage, icbs["code"]))
+            m = maps.ics_map(icbs, color_by=color_by, bins=ctx.atlas.meta.get("icb_residents_bins"))
             out = ui.show_map(m, key="overview_map", height=540)
             st.caption("Boundaries: ONS, simplified for the web. Hover for names, ONS and ODS codes, wave, residents "
-                       "and PCN count; click a system to open it on the System page.")
+                       "and PCN count; click a system to open it on the System page."
+                       + (" Council lines: a red system shares at least one county or unitary council with another "
+                          "system (its System page says which, and how many residents each side holds)."
+                          if color_by == "councils" else ""))
             tier, code = ui.on_new_click(out, "overview_map")
             if tier == "icb" and code in ctx.view.icb_codes:
                 ui.switch_to("views/system.py", icb=code)

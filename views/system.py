@@ -34,12 +34,13 @@ with ui.page("System", "One integrated care system: the councils and sub-ICB loc
     cols[2].metric(f"{ctx.term('sicbl')}s", ui.fmt_int(s["n_sicbl"]))
     cols = st.columns(3)
     cols[0].metric("Districts wholly / partly in", f"{ui.fmt_int(s['n_lad_whole'])} / {ui.fmt_int(s['n_lad_part'])}",
-                   help="District (lower-tier) councils wholly / partly inside the system, by residents")
+                   help="District and unitary (lower-tier) councils wholly / partly inside the system, by residents")
     cols[1].metric("PCNs", ui.fmt_int(s["n_pcn"]))
     cols[2].metric("GP practices", ui.fmt_int(s["n_practices"]))
 
     lad_t = F.children_of(ui.coterminosity_table(ctx.vintage, "lad", "icb", "population", 0.0), code)
     utla_t = F.children_of(ui.coterminosity_table(ctx.vintage, "utla", "icb", "population", 0.0), code)
+    st.markdown(ui.council_lines(utla_t, code, s["relationship_to_utla"], s["n_utla_whole"]))
     sicbls = ctx.atlas.tier("sicbl").query("icb == @code")["code"]
     pcns = ctx.atlas.tier("pcn").query("icb == @code")["code"]
     practices = ctx.atlas.practices.query("icb == @code")

@@ -100,7 +100,7 @@ def test_system_map_layers_and_practices_without_internet(app_url, offline_page)
     assert paths.count() == 8
     control = frame.locator(".leaflet-control-layers")
     labels = control.inner_text()
-    for name in ("Lower-tier local authority (district)", "PCN footprints (indicative)", "GP practices"):
+    for name in ("District or unitary (lower tier)", "PCN footprints (indicative)", "GP practices"):
         assert name in labels
     assert "GP practices (1 without a known location, not drawn)" in labels
 
@@ -111,7 +111,7 @@ def test_system_map_layers_and_practices_without_internet(app_url, offline_page)
     page.get_by_text(re.compile(r"Clicked practice: A8100\d")).wait_for(timeout=30_000)
 
     # switching a layer off removes its paths
-    frame.locator(".leaflet-control-layers label", has_text="Lower-tier local authority").locator(
+    frame.locator(".leaflet-control-layers label", has_text="District or unitary (lower tier)").locator(
         "input").uncheck()
     page.wait_for_timeout(300)
     assert paths.count() == 6
