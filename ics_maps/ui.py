@@ -748,8 +748,9 @@ def coterminosity_config(child: str, parent: str, atlas=None) -> dict:
         "share_of_child": percent("Share of child", help="Overlap as a share of the child's residents (or area)"),
         "share_of_parent": percent("Share of parent", help="Overlap as a share of the parent's residents (or area)"),
         "overlap_km2": st.column_config.NumberColumn("Overlap km²", format="%.2f"),
-        "relationship": st.column_config.TextColumn("Relationship", help="coterminous: the same as one parent; nested: inside one parent; combines: made of whole "
-                                                     "parents; split: cuts across a parent's boundary"),
+        "relationship": st.column_config.TextColumn(
+            "Relationship", help="coterminous: the same as one parent; nested: inside one parent; combines: made of "
+                                 "whole parents; split: cuts across a parent's boundary"),
     }
 
 

@@ -230,8 +230,9 @@ def test_ics_map_region_and_wave_are_categorical(icbs):
     assert "Wave 1 (June 2017)" in page and "no wave" in page
     lines = icbs.assign(council_lines=["combines", "split", "combines", None])
     m = maps.ics_map(lines, color_by="councils")
-    assert fills(m) == {"E54000001": maps.RELATIONSHIP_COLOURS["combines"], "E54000002": maps.RELATIONSHIP_COLOURS["split"],
-                        "E54000003": maps.RELATIONSHIP_COLOURS["combines"], "E54000004": maps.NO_DATA}
+    c = maps.RELATIONSHIP_COLOURS
+    assert fills(m) == {"E54000001": c["combines"], "E54000002": c["split"], "E54000003": c["combines"],
+                        "E54000004": maps.NO_DATA}
     page = m.get_root().render()
     assert "whole councils only (2)" in page and "shares a council with another system (1)" in page
     assert "not known" in page and "coterminous" not in page  # only the relationships present are listed

@@ -60,7 +60,8 @@ with ui.page("Coterminosity",
     only_split = ui.url_widget("split", st.toggle, lambda v: F.parse_flag(v, "split-only switch"),
                                lambda v: "1" if v else None, "Show split children only",
                                widget_key="cot_only_split",
-                               help="Keep the rows of children that cut across a parent's boundary (not those made of whole parents).")
+                               help="Keep the rows of children that cut across a parent's boundary (not those made "
+                                    "of whole parents).")
     if only_split:
         shown = split_units(shown)
 
