@@ -78,6 +78,9 @@ def wave_summary(waves_df: pd.DataFrame) -> pd.DataFrame:
     return out[["wave", "label", "date", "n", "cumulative", "names"]]
 
 
+CLOSE_WAVE_DAYS = 330  # a wave nearer than this to the last one takes the second label row (readable at 900 px)
+
+
 def wave_timeline(waves_df: pd.DataFrame, *, show_statutory: bool = True, title: str | None =
                   "ICS designation waves, June 2017 – April 2021") -> go.Figure:
     """ICSs designated per wave (bars) and the running total (line), on a time axis.
@@ -105,19 +108,16 @@ def wave_timeline(waves_df: pd.DataFrame, *, show_statutory: bool = True, title:
         fig.add_annotation(x=pd.Timestamp(STATUTORY_ICBS), y=1, yref="paper", text="ICBs statutory<br>1 July 2022",
                            showarrow=False, xanchor="right", yanchor="top", font=dict(size=11, color=NHS_GREY))
     ymax = int(s["cumulative"].max()) if len(s) else 1
-    # each wave is named under its bar (a label on a 60-day bar is too small to read); two waves a few
-    # months apart (Dec 2020, Apr 2021) lean away from each other instead of overlapping
-    dates = list(s["date"])
+    # each wave is named under its bar (a label on a 60-day bar is too small to read); a wave close to
+    # the one before (Dec 2020, Apr 2021) drops its label to a second row instead of overlapping it
+    dates, lowered = list(s["date"]), False
     for i, (w, d) in enumerate(zip(s["wave"], dates)):
-        close_next = i + 1 < len(dates) and (dates[i + 1] - d).days < 200
-        close_prev = i > 0 and (d - dates[i - 1]).days < 200
-        fig.add_annotation(x=d, y=0, yref="paper", yanchor="top", yshift=-4, showarrow=False,
-                           text=f"<b>Wave {w}</b><br>{d:%b %Y}", font=dict(size=12, color=NHS_DARK_BLUE),
-                           xanchor="right" if close_next else ("left" if close_prev else "center"),
-                           xshift=10 if close_next else (-10 if close_prev else 0))
+        lowered = i > 0 and (d - dates[i - 1]).days < CLOSE_WAVE_DAYS and not lowered
+        fig.add_annotation(x=d, y=0, yref="paper", yanchor="top", yshift=-36 if lowered else -4, showarrow=False,
+                           text=f"<b>Wave {w}</b><br>{d:%b %Y}", font=dict(size=12, color=NHS_DARK_BLUE))
     _layout(fig, title, yaxis=dict(title="Integrated care systems", range=[0, ymax * 1.15], rangemode="tozero"),
             xaxis=dict(title=None, showticklabels=False, showgrid=False), bargap=0.1,
-            margin=dict(l=10, r=10, t=60 if title else 20, b=50),
+            margin=dict(l=10, r=10, t=60 if title else 20, b=80),
             legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
     fig.layout.meta = {"waves": s[["wave", "n", "cumulative"]].to_dict("list")}
     return fig
@@ -244,7 +244,8 @@ def list_size_histogram(pcn_df: pd.DataFrame, band: tuple[float, float] | None =
         mark_value(fig, float(x.median()), f"Median {x.median():,.0f} patients", "#212B32", dash="dash")
     _layout(fig, title, xaxis=dict(title="Registered patients", tickformat=",.0f"),
             yaxis=dict(title="PCNs", range=[0, top]), bargap=0.02, showlegend=True,
-            legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
+            # under the axis: in a narrow column a legend above the plot wraps into the title
+            legend=dict(orientation="h", yanchor="top", y=-0.2, x=0))
     return fig
 
 

@@ -65,6 +65,9 @@ WAVE_COLOURS = {1: "#440154", 2: "#414487", 3: "#2A788E", 4: "#22A884", 5: "#7AD
 SEQUENTIAL = ["#DEEBF7", "#C6DBEF", "#9ECAE1", "#6BAED6", "#4292C6", "#2171B5", "#08519C", "#08306B"]
 RELATIONSHIP_COLOURS = {"split": "#DA291C", "nested": "#41B6E6", "combines": "#8C6BB1", "coterminous": "#009639"}
 RELATIONSHIP_ORDER = ("coterminous", "combines", "nested", "split")
+# A system's relationship to the county and unitary councils, in the words of the map's legend and tooltip.
+COUNCIL_WORDS = {"coterminous": "the same as one council", "combines": "whole councils only",
+                 "nested": "inside one council", "split": "shares a council with another system"}
 TIER_COLOURS = {"region": "#330072", "icb": NHS_BLACK, "sicbl": "#00A499", "utla": "#AE2573",
                 "lad": "#ED8B00", "pcn": "#005EB8", "practice": "#DA291C"}
 TIER_DASH = {"lad": "6 4", "utla": "10 4", "sicbl": None, "pcn": "2 3"}
@@ -389,9 +392,7 @@ def _colour_by(gdf: pd.DataFrame, color_by: str, k: int, scheme: str,
         rel = gdf["council_lines"]
         fills = [RELATIONSHIP_COLOURS.get(str(r), NO_DATA) for r in rel]
         counts = rel.value_counts()
-        words = {"coterminous": "the same as one council", "combines": "whole councils only",
-                 "nested": "inside one council", "split": "shares a council with another system"}
-        items = [(RELATIONSHIP_COLOURS[r], f"{words[r]} ({int(counts[r])})") for r in RELATIONSHIP_ORDER
+        items = [(RELATIONSHIP_COLOURS[r], f"{COUNCIL_WORDS[r]} ({int(counts[r])})") for r in RELATIONSHIP_ORDER
                  if counts.get(r, 0)]
         if NO_DATA in fills:
             items.append((NO_DATA, "not known"))
@@ -421,7 +422,7 @@ ICS_FIELDS: list[Field] = [
     ("name", "name", "ICS / ICB", esc), ("code", "code", "ONS code", esc), ("ods", "ods_code", "ODS code", esc_or_dash),
     ("region", "region_name", "NHS region", esc), ("wave", "wave", "Wave (majority of residents)", _wave_text),
     ("waves", "waves", "Waves (share of residents)", esc),
-    ("councils", "council_lines", "Against councils", esc),
+    ("councils", "council_lines", "Council lines", lambda v: esc(COUNCIL_WORDS.get(str(v), v))),
     ("residents", "residents", "Residents (Census 2021)", fmt_int),
     ("n_pcn", "n_pcn", "PCNs", fmt_int),
 ]
@@ -493,12 +494,14 @@ def _row_gdf(icb: gpd.GeoDataFrame | pd.Series, crs: str) -> gpd.GeoDataFrame:
     raise TypeError("icb must be a GeoDataFrame or one row of it (a Series with a geometry)")
 
 
-def _outline(web: gpd.GeoDataFrame, name: str, colour: str, weight: float = 2.5) -> folium.GeoJson:
-    """Non-interactive outline (clicks and hovers go to the layers beneath)."""
+def _outline(web: gpd.GeoDataFrame, name: str, colour: str, weight: float = 2.5,
+             dash: str | None = None) -> folium.GeoJson:
+    """Non-interactive outline (clicks and hovers go to the layers beneath); ``dash`` a SVG dash pattern."""
     fc = _feature_collection(web, "outline", [])
-    return folium.GeoJson(fc, name=name, interactive=False, control=False,
-                          style_function=lambda f: {"color": colour, "weight": weight, "fill": False,
-                                                    "opacity": 0.9})
+    style = {"color": colour, "weight": weight, "fill": False, "opacity": 0.9}
+    if dash:
+        style["dashArray"] = dash
+    return folium.GeoJson(fc, name=name, interactive=False, control=False, style_function=lambda f: style)
 
 
 def _categorical(codes: Iterable[Any]) -> dict[str, str]:
@@ -646,11 +649,12 @@ def highlight_map(units_gdf: gpd.GeoDataFrame, split_codes: Iterable[str] | None
                            ("residents", "residents", "Residents (Census 2021)", fmt_int)])
     fc = _feature_collection(web, tier or "unit", fields)
     rel_of = dict(zip(codes, web["relationship"]))
-    styles = {f["id"]: {"fillColor": RELATIONSHIP_COLOURS.get(rel_of.get(f["properties"]["code"]), NO_DATA),
-                        "color": "#ffffff", "weight": 0.8, "fillOpacity": 0.8, "opacity": 1}
-              for f in fc["features"]}
     # the parents drawn for context are framed too (a split unit's systems), not cut at the map's edge
     pweb = _web(parents, None, tolerance_m) if parents is not None and len(parents) else None
+    styles = {f["id"]: {"fillColor": RELATIONSHIP_COLOURS.get(rel_of.get(f["properties"]["code"]), NO_DATA),
+                        "color": "#ffffff", "weight": 0.8 if pweb is None else 2.5, "fillOpacity": 0.8,
+                        "opacity": 1}
+              for f in fc["features"]}
     m = _new_map(_union(_bounds(web), _bounds(pweb) if pweb is not None else None), static_url, right=LEGEND_WIDTH)
     folium.GeoJson(fc, name=LABELS.get(tier, "Units") if tier else "Units", style_function=lambda f: styles[f["id"]],
                    highlight_function=lambda f: {"weight": 3, "color": NHS_BLACK},
@@ -660,7 +664,9 @@ def highlight_map(units_gdf: gpd.GeoDataFrame, split_codes: Iterable[str] | None
     for r in ("split", "nested", "combines", "coterminous"):
         items.append((RELATIONSHIP_COLOURS[r], f"{r} ({int(counts.get(r, 0))})", "fill"))
     if pweb is not None:
-        _outline(pweb, parent_label, NHS_BLACK, 2.5).add_to(m)
+        # thin, over the units' wide white edges: a unit's own edge keeps a white halo, so a system made of
+        # whole councils still shows where it ends; a parent line inside a unit has none
+        _outline(pweb, parent_label, NHS_BLACK, 1.2).add_to(m)
         items.append((NHS_BLACK, parent_label, "line"))
     Legend("Relationship to parent", items).add_to(m)
     return m

@@ -82,9 +82,9 @@ def icb_summary(atlas) -> pd.DataFrame:
 def shared_councils(utla_icb: pd.DataFrame, icb_code: str) -> pd.DataFrame:
     """The councils that one system shares with other systems, from a (council × ICS) coterminosity table.
 
-    One row per council partly in ``icb_code``: ``code, name, share_here`` (of the council's residents)
-    and ``others`` (the other systems with their shares, largest first). Empty when the system follows
-    council lines. Why: "is any council split between this ICS and another?" is the first question
+    One row per council partly in ``icb_code``: ``code, name, residents`` (the council's), ``here`` and
+    ``share_here`` (its residents in this system), and ``others``: (system name, residents, share) of the
+    other systems, largest first. Empty when the system follows council lines. Why: "is any council split between this ICS and another?" is the first question
     a place-based planner asks of a system.
     """
     here = utla_icb[(utla_icb["parent_code"] == icb_code) & (utla_icb["share_of_child"] < 1 - 1e-9)]
@@ -92,9 +92,11 @@ def shared_councils(utla_icb: pd.DataFrame, icb_code: str) -> pd.DataFrame:
     for r in here.sort_values("share_of_child", ascending=False).itertuples():
         other = utla_icb[(utla_icb["child_code"] == r.child_code) & (utla_icb["parent_code"] != icb_code)]
         other = other.sort_values("share_of_child", ascending=False)
-        rows.append({"code": r.child_code, "name": r.child_name, "share_here": float(r.share_of_child),
-                     "others": list(zip(other["parent_name"], other["share_of_child"].astype(float)))})
-    return pd.DataFrame(rows, columns=["code", "name", "share_here", "others"])
+        rows.append({"code": r.child_code, "name": r.child_name, "residents": float(r.child_residents),
+                     "here": float(r.overlap_residents), "share_here": float(r.share_of_child),
+                     "others": list(zip(other["parent_name"], other["overlap_residents"].astype(float),
+                                        other["share_of_child"].astype(float)))})
+    return pd.DataFrame(rows, columns=["code", "name", "residents", "here", "share_here", "others"])
 
 
 def region_summary(atlas) -> pd.DataFrame:

@@ -885,14 +885,13 @@ def council_lines(utla_icb: pd.DataFrame, code: str, relationship: Any, n_whole:
             return "**Inside one council:** the system lies within a single county or unitary council."
         return (f"**Follows council lines:** made of {fmt_int(n_whole)} whole counties and unitaries; none is "
                 "shared with another system.")
-    def pct(x: float) -> str:
-        return fmt_pct(x, 0 if 0.095 <= x < 0.985 else 1)
-
     parts = []
     for r in shared.itertuples():
-        others = ", ".join(f"{pct(s)} in {text(short_name(n))}" for n, s in r.others)
-        parts.append(f"{text(r.name)} ({pct(r.share_here)} of its residents in this system, {others})")
-    lead = f"**Shares {len(shared)} council{'s' if len(shared) > 1 else ''} with other systems:** "
+        others = [f"{fmt_int(n)} ({fmt_pct(s)}) in {text(short_name(name))}" for name, n, s in r.others]
+        parts.append(f"{text(r.name)}: {fmt_int(r.here)} of the council's {fmt_int(r.residents)} residents "
+                     f"({fmt_pct(r.share_here)}) live in this system, "
+                     + (", ".join(others[:-1]) + " and " + others[-1] if len(others) > 1 else others[0]))
+    lead = f"**Shares {len(shared)} council{'s' if len(shared) > 1 else ''} with other systems.** "
     return lead + "; ".join(parts) + "."
 
 

@@ -236,7 +236,7 @@ def test_ics_map_region_and_wave_are_categorical(icbs):
     page = m.get_root().render()
     assert "whole councils only (2)" in page and "shares a council with another system (1)" in page
     assert "not known" in page and "coterminous" not in page  # only the relationships present are listed
-    assert features(m)[1]["properties"]["councils"] == "split"
+    assert features(m)[1]["properties"]["councils"] == "shares a council with another system"  # the legend's words
     with pytest.raises(ValueError, match="council_lines"):
         maps.ics_map(icbs, color_by="councils")
 

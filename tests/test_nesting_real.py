@@ -111,8 +111,9 @@ def test_icb_summary_2026(atlas_2026):
     assert s["relationship_to_utla"].value_counts().to_dict() == {"combines": 26, "split": 7, "coterminous": 3}
     shared = S.shared_councils(N.coterminosity(atlas_2026, "utla", "icb"), "E54000070")
     assert list(shared["name"]) == ["Oxfordshire", "Buckinghamshire"]  # Thames Valley's two shared councils
-    assert [name for name, _ in shared.loc[1, "others"]] == ["NHS Central East Integrated Care Board"]
-    assert shared.loc[1, "share_here"] + shared.loc[1, "others"][0][1] == pytest.approx(1)
+    assert [name for name, _, _ in shared.loc[1, "others"]] == ["NHS Central East Integrated Care Board"]
+    assert shared.loc[1, "share_here"] + shared.loc[1, "others"][0][2] == pytest.approx(1)
+    assert shared.loc[1, "here"] + shared.loc[1, "others"][0][1] == shared.loc[1, "residents"]
     assert S.shared_councils(N.coterminosity(atlas_2026, "utla", "icb"), "E54000057").empty  # Greater Manchester
 
 

@@ -3,7 +3,7 @@ import streamlit as st
 
 from ics_maps import filters as F
 from ics_maps import ui
-from ics_maps.nesting import RELATIONSHIPS, outside_main_parent, relationship_summary, split_units
+from ics_maps.nesting import RELATIONSHIPS, label_relationships, relationship_summary, split_units
 
 with ui.page("Coterminosity",
              "Which units of one tier sit inside, across or exactly on the units of another. "
@@ -14,29 +14,33 @@ with ui.page("Coterminosity",
     SLIVER = 0.01  # under area weighting, less than this outside the main parent is reported as a likely sliver
     CHILD_TIERS = ("lad", "utla", "sicbl", "pcn", "icb", "practice", "lsoa")
     PARENT_TIERS = ("icb", "sicbl", "utla", "lad", "pcn", "region")
+    link_warnings: list[str] = []  # bad link values: shown under the controls, not squeezed into a column
     c1, c2, c3, c4 = st.columns([1.2, 1.2, 1, 1.2])
     with c1:
         child = ui.url_widget("child", st.selectbox, lambda v: F.parse_choice(v, CHILD_TIERS, "lad", "child tier"),
-                              lambda v: None if v == "lad" else v, "Child tier (units classified)", CHILD_TIERS,
+                              lambda v: None if v == "lad" else v, "Child tier (units classified)", CHILD_TIERS, warnings=link_warnings,
                               format_func=lambda t: ui.tier_label(t, ctx.atlas))
     with c2:
         parent = ui.url_widget("parent", st.selectbox, lambda v: F.parse_choice(v, PARENT_TIERS, "icb", "parent tier"),
-                               lambda v: None if v == "icb" else v, "Parent tier", PARENT_TIERS,
+                               lambda v: None if v == "icb" else v, "Parent tier", PARENT_TIERS, warnings=link_warnings,
                                format_func=lambda t: ui.tier_label(t, ctx.atlas))
     with c3:
         weight = ui.url_widget("weight", st.radio, lambda v: F.parse_choice(v, ("population", "area"), "population",
                                                                              "weighting"),
                                lambda v: None if v == "population" else v, "Weighting", ("population", "area"),
+                               warnings=link_warnings,
                                horizontal=True,
                                format_func=lambda w: {"population": "Residents", "area": "Area"}[w],
                                help="Residents: Census 2021 people summed over LSOAs (exact for ONS best-fit tiers). "
                                     "Area: a polygon overlay in km².")
     with c4:
         pct = ui.url_widget("tol", st.slider, ui.parse_percent(0.0, 20.0, "tolerance"), ui.percent_text,
-                            "Tolerance (%)", 0.0, 20.0, step=0.5, format="%.1f%%",
+                            "Tolerance (%)", 0.0, 20.0, step=0.5, format="%.1f%%", warnings=link_warnings,
                             help="A child with at most this share of its residents (or area) outside its main parent "
                                  "still counts as nested.")
         tol = round(float(pct) / 100, 6)
+    for w in link_warnings:
+        st.warning(w, icon=":material/warning:")
 
     table, error = ui.coterminosity_or_error(ctx.vintage, child, parent, weight, float(tol))
     if error:
@@ -49,14 +53,15 @@ with ui.page("Coterminosity",
                 icon=":material/info:")
     shown = F.filter_table(table, ctx.view, child)
     if weight == "area" and tol < SLIVER:
-        outside = outside_main_parent(shown[shown["relationship"] == "split"])
-        slivers = int((outside < SLIVER).sum())
-        if slivers:
-            st.info(f"{slivers:,} of the {len(outside):,} split {ui.tier_plural(child, ctx.atlas)} have less than "
-                    f"{SLIVER:.0%} of their area outside their main {ui.tier_label(parent, ctx.atlas)}. Most are "
-                    "slivers: the two layers come from differently generalised ONS boundary files whose edges do not "
-                    f"line up. At a {SLIVER:.0%} tolerance {len(outside) - slivers:,} stay split; Residents weighting "
-                    "sums whole LSOAs and has no slivers.", icon=":material/info:")
+        split_now = set(shown.loc[shown["relationship"] == "split", "child_code"])
+        at_sliver = shown.loc[label_relationships(shown, SLIVER) == "split", "child_code"]
+        stay = len(split_now & set(at_sliver))
+        if split_now and stay < len(split_now):
+            st.info(f"At a {SLIVER:.0%} tolerance {len(split_now) - stay:,} of these {len(split_now):,} split "
+                    f"{ui.tier_plural(child, ctx.atlas)} are no longer split and {stay:,} stay split. Most area "
+                    "splits are slivers: the two layers come from differently generalised ONS boundary files whose "
+                    "edges do not line up. Residents weighting sums whole LSOAs and has no slivers.",
+                    icon=":material/info:")
     only_split = ui.url_widget("split", st.toggle, lambda v: F.parse_flag(v, "split-only switch"),
                                lambda v: "1" if v else None, "Show split children only",
                                widget_key="cot_only_split",

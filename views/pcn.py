@@ -99,7 +99,8 @@ with ui.page("Primary care network", "Search for a PCN by its name or code, or b
                                                            "elsewhere). The headline 'Residents in footprint' "
                                                            "counts Census 2021 residents attributed to the PCN "
                                                            "instead, so the two totals differ."),
-                    "share": ui.percent("Share of patients")}, height=180, key="pcn_la",
+                    "share": ui.percent("Share of patients")}, height=215, key="pcn_la",
+                    order=["la_name", "patients", "share", "la"],
                     download=ui.file_slug("pcn_patients_by_district", code, ctx.vintage) + ".csv")
                 st.caption(ui.patients_note(shares["patients"].sum(), pcn["list_size"], method))
     if tab_sizes.open:
