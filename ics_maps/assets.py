@@ -145,7 +145,8 @@ _BACKGROUND_CSS = """<style>
                    white-space: normal; }
 .leaflet-tooltip th { white-space: nowrap; vertical-align: top; }
 .leaflet-interactive:focus { outline: none; }
-.leaflet-container .leaflet-control-layers, .leaflet-container .leaflet-control-layers label { font-size: 12px; line-height: 1.45; }
+.leaflet-container .leaflet-control-layers,
+.leaflet-container .leaflet-control-layers label { font-size: 12px; line-height: 1.45; }
 </style>"""
 
 

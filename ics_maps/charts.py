@@ -254,7 +254,8 @@ def mark_value(fig: go.Figure, x: float, name: str, color: str, *, dash: str | N
 
     The name is escaped (a PCN name is data). Reads the y extent from ``fig.layout.meta["y_top"]``.
     """
-    top = (fig.layout.meta or {}).get("y_top", 1) if isinstance(fig.layout.meta, dict) else 1
+    meta = fig.layout.meta
+    top = meta.get("y_top", 1) if isinstance(meta, dict) else 1
     fig.add_scatter(x=[x, x], y=[0, top], mode="lines", name=_esc(name), line=dict(color=color, width=width, dash=dash),
                     hovertemplate=_esc(name) + "<extra></extra>")
 

@@ -388,7 +388,8 @@ def _colour_by(gdf: pd.DataFrame, color_by: str, k: int, scheme: str,
         return fills, Legend("NHS England region", items)
     if color_by == "councils":
         if "council_lines" not in gdf.columns:
-            raise ValueError("color_by='councils' needs a 'council_lines' column (coterminous, combines, nested, split)")
+            raise ValueError("color_by='councils' needs a 'council_lines' column "
+                             "(coterminous, combines, nested, split)")
         rel = gdf["council_lines"]
         fills = [RELATIONSHIP_COLOURS.get(str(r), NO_DATA) for r in rel]
         counts = rel.value_counts()
@@ -494,13 +495,10 @@ def _row_gdf(icb: gpd.GeoDataFrame | pd.Series, crs: str) -> gpd.GeoDataFrame:
     raise TypeError("icb must be a GeoDataFrame or one row of it (a Series with a geometry)")
 
 
-def _outline(web: gpd.GeoDataFrame, name: str, colour: str, weight: float = 2.5,
-             dash: str | None = None) -> folium.GeoJson:
-    """Non-interactive outline (clicks and hovers go to the layers beneath); ``dash`` a SVG dash pattern."""
+def _outline(web: gpd.GeoDataFrame, name: str, colour: str, weight: float = 2.5) -> folium.GeoJson:
+    """Non-interactive outline (clicks and hovers go to the layers beneath)."""
     fc = _feature_collection(web, "outline", [])
     style = {"color": colour, "weight": weight, "fill": False, "opacity": 0.9}
-    if dash:
-        style["dashArray"] = dash
     return folium.GeoJson(fc, name=name, interactive=False, control=False, style_function=lambda f: style)
 
 
@@ -661,7 +659,7 @@ def highlight_map(units_gdf: gpd.GeoDataFrame, split_codes: Iterable[str] | None
                    tooltip=_tooltip(fields)).add_to(m)
     items: list[tuple[str, str, str]] = []
     counts = web["relationship"].value_counts()
-    for r in ("split", "nested", "combines", "coterminous"):
+    for r in RELATIONSHIP_COLOURS:
         items.append((RELATIONSHIP_COLOURS[r], f"{r} ({int(counts.get(r, 0))})", "fill"))
     if pweb is not None:
         # thin, over the units' wide white edges: a unit's own edge keeps a white halo, so a system made of

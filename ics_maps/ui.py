@@ -866,9 +866,8 @@ def icb_summary_table(ctx: Context) -> None:
 
 
 def council_relationships(vintage: str, codes: pd.Series) -> pd.Series:
-    """Each system's relationship to the county and unitary councils (coterminous, combines, nested, split)."""
-    t = coterminosity_table(vintage, "icb", "utla", "population", 0.0)
-    return codes.map(t.groupby("child_code")["relationship"].first())
+    """Each system's relationship to the county and unitary councils: the ICB summary's column."""
+    return codes.map(summary_table(vintage, "icb").set_index("code")["relationship_to_utla"])
 
 
 def council_lines(utla_icb: pd.DataFrame, code: str, relationship: Any, n_whole: int) -> str:

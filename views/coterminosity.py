@@ -11,18 +11,20 @@ with ui.page("Coterminosity",
              "the same rows.") as ctx:
     ui.require_systems(ctx)
 
-    SLIVER = 0.01  # under area weighting, less than this outside the main parent is reported as a likely sliver
+    SLIVER = 0.01  # under area weighting, splits that vanish at this tolerance are reported as likely slivers
     CHILD_TIERS = ("lad", "utla", "sicbl", "pcn", "icb", "practice", "lsoa")
     PARENT_TIERS = ("icb", "sicbl", "utla", "lad", "pcn", "region")
     link_warnings: list[str] = []  # bad link values: shown under the controls, not squeezed into a column
     c1, c2, c3, c4 = st.columns([1.2, 1.2, 1, 1.2])
     with c1:
         child = ui.url_widget("child", st.selectbox, lambda v: F.parse_choice(v, CHILD_TIERS, "lad", "child tier"),
-                              lambda v: None if v == "lad" else v, "Child tier (units classified)", CHILD_TIERS, warnings=link_warnings,
+                              lambda v: None if v == "lad" else v, "Child tier (units classified)", CHILD_TIERS,
+                              warnings=link_warnings,
                               format_func=lambda t: ui.tier_label(t, ctx.atlas))
     with c2:
         parent = ui.url_widget("parent", st.selectbox, lambda v: F.parse_choice(v, PARENT_TIERS, "icb", "parent tier"),
-                               lambda v: None if v == "icb" else v, "Parent tier", PARENT_TIERS, warnings=link_warnings,
+                               lambda v: None if v == "icb" else v, "Parent tier", PARENT_TIERS,
+                               warnings=link_warnings,
                                format_func=lambda t: ui.tier_label(t, ctx.atlas))
     with c3:
         weight = ui.url_widget("weight", st.radio, lambda v: F.parse_choice(v, ("population", "area"), "population",

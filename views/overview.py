@@ -15,7 +15,8 @@ with ui.page("England's integrated care systems",
     h = F.headline(ctx.view)
     cols = st.columns(4)
     cols[0].metric(f"{ctx.term('icb')}s", ui.fmt_int(h["icb"]))
-    cols[1].metric("Residents", ui.fmt_int(h["residents"]), help="Census 2021 usual residents, summed over LSOAs. " + ui.residents_gap(ctx.atlas))
+    cols[1].metric("Residents", ui.fmt_int(h["residents"]),
+                   help="Census 2021 usual residents, summed over LSOAs. " + ui.residents_gap(ctx.atlas))
     cols[2].metric("Registered patients", ui.fmt_int(h["registered"]), help="GP list sizes, April 2025")
     cols[3].metric("PCNs", ui.fmt_int(h["pcn"]), help=f"{ui.fmt_pct(h['pcn_in_band'], 0)} of them have 30–50k "
                                                       "registered patients")
