@@ -1,16 +1,17 @@
-"""ics-maps: ``streamlit run app.py`` serves the dashboard (pages and navigation in ``dashboard.py``).
+"""ics-maps: ``streamlit run app.py`` serves the dashboard (navigation in ``ics_maps/app/navigation.py``,
+pages in ``pages/``).
 
 Why a wrapper: Streamlit runs a script only when the first browser connects, so the first visitor
 would wait for Python to import pandas, GeoPandas and folium and for the atlas to load. ``st.App``
 (Streamlit's ASGI entry point, still ``streamlit run app.py``) lets the server start that work
-(:mod:`ics_maps.warmup`) in a background thread as soon as it starts, while the browser is still
+(:mod:`ics_maps.app.warmup`) in a background thread as soon as it starts, while the browser is still
 loading Streamlit's JavaScript; the first session then finds it done.
 """
 from contextlib import asynccontextmanager
 
 import streamlit as st
 
-from ics_maps import warmup
+from ics_maps.app import warmup
 
 
 @asynccontextmanager
@@ -19,4 +20,4 @@ async def _lifespan(_app):
     yield
 
 
-app = st.App("dashboard.py", lifespan=_lifespan)
+app = st.App("ics_maps/app/navigation.py", lifespan=_lifespan)

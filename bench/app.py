@@ -221,7 +221,7 @@ def main() -> int:
     if not os.access(CHROMIUM, os.X_OK):
         print(f"no Chromium at {CHROMIUM}: apt-get install chromium", file=sys.stderr)
         return 2
-    from ics_maps.build import ensure_atlas
+    from ics_maps.atlas import ensure_atlas
 
     ensure_atlas("2026")  # the benchmark is "with a built atlas"
     from playwright.sync_api import sync_playwright

@@ -17,8 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 SNIPPET = {
-    "cold build": "from ics_maps.build import ensure_atlas; ensure_atlas({v!r})",
-    "warm (inputs unchanged: reuse)": "from ics_maps.build import ensure_atlas; ensure_atlas({v!r})",
+    "cold build": "from ics_maps.atlas import ensure_atlas; ensure_atlas({v!r})",
+    "warm (inputs unchanged: reuse)": "from ics_maps.atlas import ensure_atlas; ensure_atlas({v!r})",
     "load built atlas": "from ics_maps.atlas import load_atlas; load_atlas({v!r})",
 }
 TIMED = ("import time, sys; t = time.perf_counter(); {code}; "

@@ -36,7 +36,9 @@ sys.path.insert(0, str(ROOT))
 
 from ics_maps.atlas import load_atlas  # noqa: E402
 from ics_maps import nesting  # noqa: E402
-from ics_maps.nesting import atom_index, coterminosity, label_relationships  # noqa: E402
+from ics_maps.analysis.atoms import atom_index  # noqa: E402
+from ics_maps.analysis.nesting import coterminosity  # noqa: E402
+from ics_maps.analysis.overlap import label_relationships  # noqa: E402
 
 PAIRS = [("lad", "icb"), ("utla", "icb"), ("sicbl", "lad"), ("pcn", "lad"), ("pcn", "sicbl"), ("pcn", "icb"),
          ("icb", "region")]

@@ -32,4 +32,5 @@ def download_root(kind: str) -> Path:
 
 
 def waves_csv() -> Path:
-    return PROJECT_ROOT / "data" / "ics_waves.csv"
+    """The ICS designation waves (facts with their sources), shipped inside the package."""
+    return Path(__file__).resolve().parent / "atlas" / "ics_waves.csv"

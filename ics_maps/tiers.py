@@ -1,4 +1,7 @@
-"""Tier names and their display labels: the vocabulary every module and page shares."""
+"""The tiers: their names, their nesting order and the one policy figure about them (the PCN band).
+
+Display wording (labels, plurals, the vintage's own words) is :mod:`ics_maps.presentation.style`.
+"""
 from __future__ import annotations
 
 # The order is the nesting order users think in (largest first); "lsoa" is the atom.
@@ -6,17 +9,6 @@ TIERS: tuple[str, ...] = ("region", "icb", "sicbl", "utla", "lad", "pcn", "pract
 
 # Polygon tiers that the nesting engine compares (practices are points; LSOAs are the atom).
 AREA_TIERS: tuple[str, ...] = ("region", "icb", "sicbl", "utla", "lad", "pcn")
-
-LABELS: dict[str, str] = {
-    "region": "NHS England region",
-    "icb": "ICS / ICB",
-    "sicbl": "Sub-ICB location",
-    "utla": "County or unitary (upper tier)",
-    "lad": "District or unitary (lower tier)",
-    "pcn": "Primary Care Network",
-    "practice": "GP practice",
-    "lsoa": "LSOA 2021",
-}
 
 # Columns the LSOA atom table carries: its code in every other tier.
 LSOA_TIER_COLUMNS: tuple[str, ...] = ("region", "icb", "sicbl", "utla", "lad", "pcn")
@@ -29,8 +21,5 @@ def check_tier(name: str) -> str:
     return name
 
 
-def label(name: str, vintage_terms: dict[str, str] | None = None) -> str:
-    """Human label of a tier, using the vintage's own words (STP/CCG in 2021) where given."""
-    if vintage_terms and name in vintage_terms:
-        return vintage_terms[name]
-    return LABELS[check_tier(name)]
+# The list size (registered patients) the PCN policy aimed for: "typically 30,000 to 50,000".
+PCN_TARGET_BAND: tuple[int, int] = (30_000, 50_000)

@@ -2,10 +2,10 @@
 import pandas as pd
 import streamlit as st
 
-from ics_maps import filters as F
-from ics_maps import ui
+from ics_maps.analysis.filters import headline, region_names
+from ics_maps.app import frame, prose, widgets
+from ics_maps.presentation.style import WAVE_LABELS, fmt_int, fmt_timestamp
 from ics_maps.sources import CATALOGUE, VINTAGES
-from ics_maps.waves import WAVE_LABELS
 
 # The build report's keys for its derived layers, as a reader would name them.
 DERIVED_LABELS = {"lsoa_assignment": "LSOAs in the NHS tiers", "utla": "Districts in counties",
@@ -35,29 +35,29 @@ sample. Each PCN shows the method that made it. *Limits:* modelled footprints ar
 practices across boundaries, and a PCN's "residents" are the people it is estimated to serve, not its list.
 """
 
-with ui.page("About ics-maps",
-             "Maps and tables of England's health and care geography — ICSs, places, PCNs and GP practices — "
-             "with every figure tied to the boundary vintage it belongs to.") as ctx:
+with frame.page("About ics-maps",
+                "Maps and tables of England's health and care geography — ICSs, places, PCNs and GP practices — "
+                "with every figure tied to the boundary vintage it belongs to.") as ctx:
 
     meta = ctx.atlas.meta
     st.subheader("This vintage")
     counts = meta.get("counts", {})
     cols = st.columns(4)
-    cols[0].metric(f"{ctx.term('icb')}s", ui.fmt_int(counts.get("icb")))
-    cols[1].metric(f"{ctx.term('sicbl')}s", ui.fmt_int(counts.get("sicbl")))
-    cols[2].metric("PCNs", ui.fmt_int(counts.get("pcn")))
-    cols[3].metric("GP practices", ui.fmt_int(counts.get("practice")))
+    cols[0].metric(f"{ctx.term('icb')}s", fmt_int(counts.get("icb")))
+    cols[1].metric(f"{ctx.term('sicbl')}s", fmt_int(counts.get("sicbl")))
+    cols[2].metric("PCNs", fmt_int(counts.get("pcn")))
+    cols[3].metric("GP practices", fmt_int(counts.get("practice")))
     if ctx.filters.active:
-        h = F.headline(ctx.view)
-        st.caption(f"With the sidebar filters ({ui.text(ctx.filters.describe(F.region_names(ctx.atlas)))}): "
-                   f"{ui.fmt_int(h['icb'])} {ctx.term('icb')}s, {ui.fmt_int(h['pcn'])} PCNs, "
-                   f"{ui.fmt_int(h['practice'])} GP practices, {ui.fmt_int(h['residents'])} residents. "
+        h = headline(ctx.view)
+        st.caption(f"With the sidebar filters ({prose.text(ctx.filters.describe(region_names(ctx.atlas)))}): "
+                   f"{fmt_int(h['icb'])} {ctx.term('icb')}s, {fmt_int(h['pcn'])} PCNs, "
+                   f"{fmt_int(h['practice'])} GP practices, {fmt_int(h['residents'])} residents. "
                    "The sources, methods and licences below are the same for every view.")
     st.markdown(
-        f"Vintage **{ui.text(ctx.vintage)}** — {ui.text(ctx.vintage_label)}. "
-        f"Atlas built {ui.text(ui.fmt_timestamp(meta.get('built_at')))}; primary care map extract "
-        f"{ui.text(meta.get('primary_care_extract', 'unknown'))}; list sizes "
-        f"{ui.text(meta.get('list_size_extract', ''))}.")
+        f"Vintage **{prose.text(ctx.vintage)}** — {prose.text(ctx.vintage_label)}. "
+        f"Atlas built {prose.text(fmt_timestamp(meta.get('built_at')))}; primary care map extract "
+        f"{prose.text(meta.get('primary_care_extract', 'unknown'))}; list sizes "
+        f"{prose.text(meta.get('list_size_extract', ''))}.")
     derived = meta.get("derived") or {}
     if derived:
         st.markdown("**Derived layers** (made by ics-maps, not published as such):")
@@ -65,27 +65,27 @@ with ui.page("About ics-maps",
         for k, v in derived.items():
             label = DERIVED_LABELS.get(k, k)
             v = str(v).removeprefix(f"{label}: ")  # the PCN entry already names itself
-            lines.append(f"- *{ui.text(label)}*: {ui.text(v)}")
+            lines.append(f"- *{prose.text(label)}*: {prose.text(v)}")
         st.markdown("\n".join(lines))
 
     st.subheader("Vintages")
-    ui.dataframe(pd.DataFrame([{"vintage": v.id, "what it is": v.label, "ICS layer": v.icb_term,
+    widgets.dataframe(pd.DataFrame([{"vintage": v.id, "what it is": v.label, "ICS layer": v.icb_term,
                                 "sub-ICB layer": v.sicbl_term, "notes": v.notes} for v in VINTAGES.values()]))
 
     st.subheader("How the figures are made")
-    st.markdown(METHODS.format(residents_gap=ui.residents_gap(ctx.atlas)))
+    st.markdown(METHODS.format(residents_gap=prose.residents_gap(ctx.atlas)))
 
     methods = (meta.get("pcn") or {}).get("by_method") or {}
     if methods:
         st.markdown("PCNs by catchment method in this vintage: " +
-                    "; ".join(f"{ui.text(k)}: {ui.fmt_int(v)}" for k, v in methods.items()) + ".")
+                    "; ".join(f"{prose.text(k)}: {fmt_int(v)}" for k, v in methods.items()) + ".")
     st.markdown("**ICS waves.** ICSs were designated in six waves: " +
-                "; ".join(ui.text(v) for v in WAVE_LABELS.values()) +
+                "; ".join(prose.text(v) for v in WAVE_LABELS.values()) +
                 ". A wave belongs to a July 2022 ICS; an ICB of another vintage carries the waves of the residents it "
                 "covers, and the wave used for colouring and filtering is the one covering most of its residents.")
 
     st.subheader("Sources and licences")
-    ui.dataframe(pd.DataFrame([{"dataset": d.title, "publisher": d.publisher, "vintage": d.vintage,
+    widgets.dataframe(pd.DataFrame([{"dataset": d.title, "publisher": d.publisher, "vintage": d.vintage,
                                 "attribution": d.licence, "derived": "derived" if d.derived else "",
                                 "download": d.url} for d in CATALOGUE.values()]),
                  {"download": st.column_config.LinkColumn("download", display_text="publisher's file")})
@@ -94,9 +94,9 @@ with ui.page("About ics-maps",
                 "(https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/). "
                 "Attribution lines:")
     for line in sorted({d.licence for d in CATALOGUE.values()}):
-        st.markdown(f"- {ui.text(line)}")
+        st.markdown(f"- {prose.text(line)}")
 
     warnings = meta.get("warnings") or []
     if warnings:
         with st.expander(f"Build warnings ({len(warnings)})"):
-            st.markdown("\n".join(f"- {ui.text(w)}" for w in warnings))
+            st.markdown("\n".join(f"- {prose.text(w)}" for w in warnings))

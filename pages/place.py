@@ -1,74 +1,72 @@
 """Place: one council and the systems, sub-ICB locations and PCNs that serve its residents, with shares."""
 import streamlit as st
 
-from ics_maps import charts, maps
-from ics_maps import filters as F
-from ics_maps import ui
+from ics_maps.analysis.breakdowns import council_counterpart, place_flows, rows_for
+from ics_maps.app import caches, frame, panels, params, prose, widgets
+from ics_maps.presentation import charts, maps
+from ics_maps.presentation.style import TIER_PLURAL, fmt_int, fmt_pct, sentence, short_name, tier_label
 
-LA_TIERS = {"utla": ui.sentence(ui.TIER_PLURAL["utla"]), "lad": ui.sentence(ui.TIER_PLURAL["lad"])}
+LA_TIERS = {"utla": sentence(TIER_PLURAL["utla"]), "lad": sentence(TIER_PLURAL["lad"])}
 LA_SINGULAR = {"utla": "county or unitary council (upper tier)", "lad": "district or unitary council (lower tier)"}
 
-with ui.page("Place", "Pick a council to see which integrated care systems, sub-ICB locations and primary care "
-                      "networks serve its residents, and in what shares (Census 2021 residents).") as ctx:
-    ui.require_systems(ctx)
+with frame.page("Place", "Pick a council to see which integrated care systems, sub-ICB locations and primary care "
+                         "networks serve its residents, and in what shares (Census 2021 residents).") as ctx:
+    frame.require_systems(ctx)
     c1, c2 = st.columns([1, 2])
     with c1:
-        tier = ui.url_widget("la", st.radio, lambda v: F.parse_choice(v, LA_TIERS, "utla", "council tier"),
-                             lambda v: None if v == "utla" else v, "Council tier", list(LA_TIERS),
-                             format_func=LA_TIERS.get,
-                             help="Upper tier: counties and unitaries (social care, public health). Lower tier: "
-                                  "districts and unitaries.")
+        tier = params.COUNCIL_TIER.widget(st.radio, "Council tier", list(LA_TIERS), format_func=LA_TIERS.get,
+                                          help="Upper tier: counties and unitaries (social care, public health). "
+                                               "Lower tier: districts and unitaries.")
     las = ctx.view.tier(tier).sort_values("name")
     names = dict(zip(las["code"], las["name"]))
-    current = ui.bound_value("place", lambda v: (v, None))
+    current = params.PLACE.value()
     if current not in names:  # the council tier changed: stay in the same place
-        other = F.council_counterpart(ctx.atlas, current, tier)
+        other = council_counterpart(ctx.atlas, current, tier)
         if other in names:
-            ui.remember_params(place=other)
+            params.PLACE.remember(other)
     with c2:
-        code = ui.url_widget("place", st.selectbox,
-                             lambda v: (lambda r: (r[0] or las["code"].iloc[0], r[1]))(
-                                 F.parse_code(v, names, "council")),
-                             lambda v: v, f"Council ({len(names)} in view; type to search)", list(names),
-                             format_func=names.get)
+        code = params.among(params.PLACE, list(names), "council").widget(
+            st.selectbox, f"Council ({len(names)} in view; type to search)", list(names), format_func=names.get)
     la = las[las["code"] == code].iloc[0]
-    icb_t = F.rows_for(ui.coterminosity_table(ctx.vintage, tier, "icb", "population", 0.0), child=code)
-    sic_t = F.rows_for(ui.coterminosity_table(ctx.vintage, tier, "sicbl", "population", 0.0), child=code)
-    pcn_t = F.rows_for(ui.coterminosity_table(ctx.vintage, tier, "pcn", "population", 0.0), child=code)
+    icb_t = rows_for(caches.coterminosity_table(ctx.vintage, tier, "icb", "population", 0.0), child=code)
+    sic_t = rows_for(caches.coterminosity_table(ctx.vintage, tier, "sicbl", "population", 0.0), child=code)
+    pcn_t = rows_for(caches.coterminosity_table(ctx.vintage, tier, "pcn", "population", 0.0), child=code)
     pcn_t = pcn_t.sort_values("share_of_child", ascending=False).reset_index(drop=True)
 
-    st.subheader(ui.text(la["name"]))
+    st.subheader(prose.text(la["name"]))
     rel = icb_t["relationship"].iloc[0] if len(icb_t) else "–"
-    st.caption(f"{ui.text(code)} · {LA_SINGULAR[tier]} · relationship to the {ctx.term('icb')} tier: "
-               f"**{ui.text(rel)}**")
+    st.caption(f"{prose.text(code)} · {LA_SINGULAR[tier]} · relationship to the {ctx.term('icb')} tier: "
+               f"**{prose.text(rel)}**")
     cols = st.columns(5)
-    cols[0].metric("Residents", ui.fmt_int(la["residents"]), help="Census 2021 usual residents")
-    cols[1].metric(f"{ctx.term('icb')}s serving", ui.fmt_int(len(icb_t)))
-    cols[2].metric(f"{ctx.term('sicbl')}s", ui.fmt_int(len(sic_t)))
+    cols[0].metric("Residents", fmt_int(la["residents"]), help="Census 2021 usual residents")
+    cols[1].metric(f"{ctx.term('icb')}s serving", fmt_int(len(icb_t)))
+    cols[2].metric(f"{ctx.term('sicbl')}s", fmt_int(len(sic_t)))
     main_pcns = int((pcn_t["share_of_child"] >= 0.01).sum())
-    cols[3].metric("PCNs serving ≥1%", ui.fmt_int(main_pcns),
+    cols[3].metric("PCNs serving ≥1%", fmt_int(main_pcns),
                    help=f"PCNs to which at least 1% of the council's residents are attributed ({len(pcn_t)} with "
                         "any; indicative catchments)")
     cols[4].metric(f"Share in main {ctx.term('icb')}",
-                   ui.fmt_pct(icb_t["share_of_child"].max() if len(icb_t) else None))
+                   fmt_pct(icb_t["share_of_child"].max() if len(icb_t) else None))
     st.markdown("**Served by:** " + " · ".join(
-        f"{ui.text(r.parent_name)} — {ui.fmt_pct(r.share_of_child)} of residents ({ui.fmt_int(r.overlap_residents)})"
+        f"{prose.text(r.parent_name)} — {fmt_pct(r.share_of_child)} of residents ({fmt_int(r.overlap_residents)})"
         for r in icb_t.itertuples()))
 
-    tab_map, tab_flows, tab_tables = ui.lazy_tabs(["Map of PCNs", "Residents to systems", "Shares tables"],
-                                                  key="place_tab")
+    tab_map, tab_flows, tab_tables = widgets.lazy_tabs(["Map of PCNs", "Residents to systems", "Shares tables"],
+                                                       key="place_tab")
     if tab_map.open:
         with tab_map:
             shown = pcn_t[pcn_t["share_of_child"] >= 0.005]
-            m = maps.pcn_map(ui.layer(ctx, "pcn", shown["parent_code"]),
-                             ui.practice_layer(ctx, ctx.atlas.practices.query("pcn in @shown.parent_code")["code"]),
-                             boundary=ui.layer(ctx, tier, [code]))
-            ui.show_map(m, key="place_map", height=520, returned=())
-            st.caption(f"Black outline: {ui.text(la['name'])}. PCN footprints (indicative) to which at least 0.5% of "
-                       "its residents are attributed, with their member practices.")
+            m = maps.pcn_map(ctx.layer("pcn", shown["parent_code"]),
+                             ctx.practices_layer(ctx.atlas.practices.query("pcn in @shown.parent_code")["code"]),
+                             boundary=ctx.layer(tier, [code]))
+            widgets.show_map(m, key="place_map", height=520, returned=())
+            st.caption(f"Black outline: {prose.text(la['name'])}. PCN footprints (indicative) to which at least 0.5% "
+                       "of its residents are attributed, with their member practices.")
     if tab_flows.open:
         with tab_flows:
-            flows = ui.place_flows(ctx, tier, code)
+            lad_icb = caches.coterminosity_table(ctx.vintage, "lad", "icb", "population", 0.0)
+            flows = place_flows(lad_icb, ctx.atlas.tier("lad"), tier, code)
+            flows["system"] = flows["system"].map(short_name)
             fig = charts.residents_sankey(flows, "district", "system", "residents")
             fig.update_layout(height=140 + 45 * len(flows))
             st.plotly_chart(fig, key="place_sankey")
@@ -80,13 +78,14 @@ with ui.page("Place", "Pick a council to see which integrated care systems, sub-
             for tab, (t, parent) in zip(tabs, [(icb_t, "icb"), (sic_t, "sicbl"), (pcn_t, "pcn")]):
                 with tab:
                     st.caption("Share of child: share of the council's residents; share of parent: share of the "
-                               f"{ui.tier_label(parent, ctx.atlas)}'s residents who live in the council."
+                               f"{tier_label(parent, ctx.atlas)}'s residents who live in the council."
                                + (" PCN figures use indicative catchments." if parent == "pcn" else ""))
                     tail = t[t["share_of_child"] < 0.01] if parent == "pcn" else t.iloc[:0]
                     if len(tail):
-                        st.caption(f"{len(tail)} of these {len(t)} PCNs hold under 1% of the council's residents each "
-                                   f"({ui.fmt_int(tail['overlap_residents'].sum())} in all): patients registered far "
-                                   "from home (students, people who have moved) and the thin edges of modelled "
+                        st.caption(f"{len(tail)} of these {len(t)} PCNs hold under 1% of the council's residents "
+                                   f"each ({fmt_int(tail['overlap_residents'].sum())} in all): patients registered "
+                                   "far from home (students, people who have moved) and the thin edges of modelled "
                                    "catchments.")
-                    ui.coterminosity_dataframe(t, tier, parent, ctx.atlas, height=320, key=f"place_{parent}",
-                                               download=ui.file_slug(tier, code, "in", parent, ctx.vintage) + ".csv")
+                    panels.coterminosity_dataframe(t, tier, parent, ctx.atlas, height=320, key=f"place_{parent}",
+                                                   download=prose.file_slug(tier, code, "in", parent, ctx.vintage)
+                                                   + ".csv")

@@ -1,4 +1,16 @@
-"""Shared fixtures: the real atlas (built once per session on the mirror) and fake mirrors for readers."""
+"""Shared fixtures and the test layers.
+
+Every test has one layer marker, from its folder unless it says otherwise:
+
+* ``unit`` (tests/unit): hand-built data with known answers; runs anywhere, no data mirror needed;
+* ``real`` (tests/real, or a unit-folder test that uses a real-data fixture): the real ONS/NHS files in
+  the mirror (``../shared/data/raw`` or ``ICS_MAPS_MIRROR``);
+* ``app`` (tests/app): Streamlit's AppTest of every page on the real atlas;
+* ``browser`` (tests/browser): ``streamlit run app.py`` in Debian's headless Chromium.
+
+``pytest -m unit`` runs the toy-data tests alone. Tests that need the mirror skip, saying why, when
+it is absent, unless ``ICS_MAPS_REQUIRE_DATA=1`` (set by CI), which makes them fail instead.
+"""
 from __future__ import annotations
 
 import dataclasses
@@ -10,25 +22,47 @@ import pytest
 
 from ics_maps import sources
 from ics_maps.paths import mirror_root
+from ics_maps.sources import catalogue
 
 REAL_MIRROR = mirror_root()
+LAYERS = ("unit", "real", "app", "browser")
+REAL_FIXTURES = {"atlas_2026", "atlas_2024", "mirror_copy"}  # a unit-folder test using one is "real"
 
 
-def pytest_configure(config):
-    if not REAL_MIRROR.exists():
-        raise pytest.UsageError(f"the data mirror {REAL_MIRROR} is missing: tests use the real data "
-                                "(set ICS_MAPS_MIRROR or put ../shared beside the project)")
+def _require_data() -> bool:
+    return os.environ.get("ICS_MAPS_REQUIRE_DATA", "").strip() not in ("", "0", "false", "no")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        layer = next((m.name for m in item.iter_markers() if m.name in LAYERS), None)
+        if layer is None:
+            folder = Path(str(item.fspath)).parent.name
+            layer = folder if folder in LAYERS else "unit"
+            if layer == "unit" and REAL_FIXTURES & set(getattr(item, "fixturenames", ())):
+                layer = "real"
+            item.add_marker(getattr(pytest.mark, layer))
+        if layer != "unit" and not REAL_MIRROR.exists() and not _require_data():
+            item.add_marker(pytest.mark.skip(reason=f"needs the data mirror {REAL_MIRROR} (set ICS_MAPS_MIRROR "
+                                                    "or put ../shared beside the project)"))
+
+
+@pytest.fixture(autouse=True)
+def _mirror_when_required(request):
+    """In CI (ICS_MAPS_REQUIRE_DATA=1) a test that needs the mirror fails, not skips, when it is missing."""
+    if (request.node.get_closest_marker("unit") is None and not REAL_MIRROR.exists() and _require_data()):
+        pytest.fail(f"ICS_MAPS_REQUIRE_DATA is set but the data mirror {REAL_MIRROR} is missing", pytrace=False)
 
 
 @pytest.fixture(scope="session")
 def atlas_2026():
-    from ics_maps.build import ensure_atlas
+    from ics_maps.atlas import ensure_atlas
     return ensure_atlas("2026")
 
 
 @pytest.fixture(scope="session")
 def atlas_2024():
-    from ics_maps.build import ensure_atlas
+    from ics_maps.atlas import ensure_atlas
     return ensure_atlas("2024")
 
 
@@ -48,9 +82,7 @@ def fake_mirror(tmp_path, monkeypatch):
 def any_size(monkeypatch):
     """Drop the catalogue's row-count expectations so tiny hand-built files are acceptable."""
     relaxed = {k: dataclasses.replace(v, expect_rows=None) for k, v in sources.CATALOGUE.items()}
-    monkeypatch.setattr(sources, "CATALOGUE", relaxed)
-    import ics_maps.fetch as fetch
-    monkeypatch.setattr(fetch, "CATALOGUE", relaxed)
+    monkeypatch.setattr(catalogue, "CATALOGUE", relaxed)
 
 
 @pytest.fixture()

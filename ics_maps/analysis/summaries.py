@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .nesting import coterminosity
-from .tiers import check_tier
+from ics_maps.analysis.nesting import coterminosity
+from ics_maps.tiers import check_tier
 
 SUMMARY_TIERS: tuple[str, ...] = ("region", "icb", "sicbl", "utla", "lad", "pcn", "practice", "lsoa")
 

@@ -8,7 +8,7 @@ loading it again, waiting for the warm-up if it is still running.
 Two rules keep this safe:
 
 * it never *builds* an atlas: a missing or out-of-date one is built in the first session, behind a
-  progress bar (:func:`ics_maps.ui.get_atlas`);
+  progress bar (:func:`ics_maps.app.caches.get_atlas`);
 * it does not import ``streamlit_folium``: a Streamlit component registers itself only when first
   imported inside a running script, so importing it here would leave its files unserved.
 
@@ -21,7 +21,7 @@ import threading
 import time
 from concurrent.futures import Future
 
-from .sources import DEFAULT_VINTAGE
+from ics_maps.sources.vintages import DEFAULT_VINTAGE
 
 log = logging.getLogger("ics_maps.warmup")
 
@@ -50,11 +50,12 @@ def warm(vintage: str = DEFAULT_VINTAGE):
     import geopandas  # noqa: F401
     import PIL.ImageDraw  # noqa: F401 - the favicon is drawn with it
 
-    from . import filters, maps, ui  # noqa: F401 - the page's own modules
-    from .atlas import atlas_exists, load_atlas, stored_fingerprint
-    from .build import fingerprint, vintage as get_vintage
+    from ics_maps.analysis import filters  # noqa: F401 - the page's own modules
+    from ics_maps.app import frame, panels, params  # noqa: F401
+    from ics_maps.atlas import is_current, load_atlas
+    from ics_maps.presentation import maps  # noqa: F401
 
-    if not (atlas_exists(vintage) and stored_fingerprint(vintage) == fingerprint(get_vintage(vintage))):
+    if not is_current(vintage):
         return None
     atlas = load_atlas(vintage)
     for tier in OVERVIEW_TIERS:

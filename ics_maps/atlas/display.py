@@ -12,8 +12,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-BNG = "EPSG:27700"
-WGS84 = "EPSG:4326"
+from ics_maps.crs import BNG, WGS84
+
 PRECISION = 5  # decimal places of a degree: 1e-5° ≈ 1.1 m north–south, 0.7 m east–west in England
 
 # Display tolerance (metres) per tier: invisible at the zoom each layer is meant for.
@@ -98,7 +98,3 @@ def web_layers(tiers) -> dict[str, gpd.GeoDataFrame]:
         if tier in NATIONAL_TOLERANCE_M:
             out[web_key(tier, True)] = simplify_for_web(tiers[tier], NATIONAL_TOLERANCE_M[tier], tier=tier)
     return out
-
-
-__all__ = ["simplify_for_web", "web_layers", "web_key", "TOLERANCE_M", "NATIONAL_TOLERANCE_M", "WEB_TIERS",
-           "COVERAGE_TIERS", "PRECISION", "BNG", "WGS84"]

@@ -63,9 +63,3 @@ def partly_in_waves(shares: pd.DataFrame, waves, shown) -> pd.Series:
         return pd.Series(dtype=float)
     part = shares[shares["wave"].isin(chosen) & ~shares["icb"].isin(set(shown))]
     return part.groupby("icb")["share"].sum().sort_values(ascending=False)
-
-
-WAVE_LABELS = {
-    1: "Wave 1 (June 2017)", 2: "Wave 2 (May 2018)", 3: "Wave 3 (June 2019)", 4: "Wave 4 (spring 2020)",
-    5: "Wave 5 (December 2020)", 6: "Wave 6 (April 2021)",
-}

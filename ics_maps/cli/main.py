@@ -5,8 +5,9 @@ import argparse
 import json
 import sys
 
-from .errors import DataError
-from .sources import DEFAULT_VINTAGE, VINTAGES
+from ics_maps.errors import DataError
+from ics_maps.cli.export import add_export_parser
+from ics_maps.sources.vintages import DEFAULT_VINTAGE, VINTAGES
 
 
 def _tqdm_progress():
@@ -30,8 +31,7 @@ def _tqdm_progress():
 
 
 def cmd_build(args) -> int:
-    from .atlas import save_atlas
-    from .build import build_atlas, ensure_atlas, fingerprint, vintage
+    from ics_maps.atlas import build_atlas, ensure_atlas, is_current, save_atlas
 
     vintages = list(VINTAGES) if args.vintage == "all" else [args.vintage]
     for vid in vintages:
@@ -40,8 +40,7 @@ def cmd_build(args) -> int:
             path = save_atlas(atlas)
             print(f"built vintage {vid} in {atlas.meta['build_seconds']} s -> {path}")
         else:
-            from .atlas import atlas_exists, stored_fingerprint
-            fresh = atlas_exists(vid) and stored_fingerprint(vid) == fingerprint(vintage(vid))
+            fresh = is_current(vid)
             atlas = ensure_atlas(vid, None if fresh else _tqdm_progress())
             print(f"vintage {vid}: {'up to date (inputs unchanged), reused' if fresh else 'built'}"
                   f" ({atlas.meta.get('build_seconds')} s build)")
@@ -51,7 +50,7 @@ def cmd_build(args) -> int:
 
 
 def cmd_info(args) -> int:
-    from .build import ensure_atlas, info
+    from ics_maps.atlas import ensure_atlas, info
 
     data = info(ensure_atlas(args.vintage, _tqdm_progress()))
     if args.json:
@@ -89,12 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--vintage", default=DEFAULT_VINTAGE, choices=list(VINTAGES))
     i.add_argument("--json", action="store_true")
     i.set_defaults(func=cmd_info)
-    try:
-        from .exporting import add_export_parser
-    except ImportError:  # exporting is optional at import time; `export` then reports it missing
-        pass
-    else:
-        add_export_parser(sub)
+    add_export_parser(sub)
     return parser
 
 

@@ -14,15 +14,16 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .waves import WAVE_LABELS
-
-NHS_BLUE = "#005EB8"
-NHS_DARK_BLUE = "#003087"
-NHS_LIGHT_BLUE = "#41B6E6"
-NHS_GREY = "#768692"
-NHS_WARM_YELLOW = "#FFB81C"
-FONT = dict(family="Arial, Helvetica, sans-serif", size=13, color="#212B32")
-RELATIONSHIP_COLOURS = {"coterminous": "#009639", "nested": "#41B6E6", "combines": "#8C6BB1", "split": "#DA291C"}
+from ics_maps.presentation.style import (
+    FONT,
+    NHS_BLUE,
+    NHS_DARK_BLUE,
+    NHS_GREY,
+    NHS_WARM_YELLOW,
+    PCN_BAND,
+    RELATIONSHIP_COLOURS,
+    WAVE_LABELS,
+)
 
 # Designation month of each wave (NHS England announcements); used when waves_df has no dates.
 WAVE_DATES = {1: "2017-06", 2: "2018-05", 3: "2019-06", 4: "2020-04", 5: "2020-12", 6: "2021-04"}
@@ -207,7 +208,7 @@ def residents_sankey(df: pd.DataFrame, source: str = "source", target: str = "ta
 # ---------------------------------------------------------------------------- PCN list sizes
 
 
-def list_size_histogram(pcn_df: pd.DataFrame, band: tuple[float, float] | None = (30000, 50000), *,
+def list_size_histogram(pcn_df: pd.DataFrame, band: tuple[float, float] | None = PCN_BAND, *,
                         column: str = "list_size", bin_size: float = 5000, title: str | None =
                         "PCNs by registered patients") -> go.Figure:
     """Histogram of PCN list sizes with the policy band (30–50k patients) shaded and the share inside it.

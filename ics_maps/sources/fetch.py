@@ -15,19 +15,12 @@ import zipfile
 from pathlib import Path
 from typing import Callable
 
-from .errors import DataError
-from .paths import download_root, mirror_root
-from .sources import CATALOGUE, Dataset
+from ics_maps.errors import DataError
+from ics_maps.paths import download_root, mirror_root
+from ics_maps.sources.catalogue import Dataset, dataset
 
 Progress = Callable[[str, float], None]
 _PAGE = 2000  # ArcGIS feature services cap a page at 2,000 records
-
-
-def dataset(dataset_id: str) -> Dataset:
-    try:
-        return CATALOGUE[dataset_id]
-    except KeyError:
-        raise DataError(dataset_id, f"not in the catalogue (known: {', '.join(sorted(CATALOGUE))})") from None
 
 
 def local_path(ds: Dataset) -> Path | None:

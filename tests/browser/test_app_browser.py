@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from ics_maps import filters as F
+from ics_maps.analysis import filters as F
 
 from .conftest import MAP_IFRAME, PROJECT_ROOT, SCREENSHOTS, map_frame
 
@@ -284,8 +284,8 @@ def test_back_returns_to_the_previous_page(app_url, offline_page):
 
 def test_csv_download_in_the_browser(app_url, offline_page, atlas_2026):
     """The Coterminosity CSV, made only when clicked, is the engine's table for the settings and filters shown."""
-    from ics_maps.exporting import safe_csv
-    from ics_maps.nesting import coterminosity
+    from ics_maps.presentation.export import safe_csv
+    from ics_maps.analysis.nesting import coterminosity
 
     page = offline_page.page
     page.goto(app_url + f"/coterminosity?child=lad&parent=icb&tol=5&region={NORTH_WEST}",

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import geopandas as gpd
 import streamlit as st
+from ics_maps.presentation.maps.offline import ensure_static_assets
+from ics_maps.presentation.maps import ics_map, system_map
 from shapely.geometry import Point, box
 from streamlit_folium import st_folium
-
-from ics_maps.assets import ensure_static_assets
-from ics_maps.maps import ics_map, system_map
 
 ensure_static_assets(Path(__file__).resolve().parent / "static")
 

@@ -1,0 +1,52 @@
+"""The site's plan: its pages (file, title, icon, URL path) and the folders Streamlit serves.
+
+Pages live in the project's top-level ``pages/`` folder. Streamlit switches a process into its old
+multipage mode when a ``pages/`` folder sits beside the *main script* (``runtime/pages_manager.py``),
+which would bypass ``st.navigation`` on a deep link; the main script is therefore
+``ics_maps/app/navigation.py`` (the ``st.App`` target), whose folder has no ``pages/``. Streamlit
+serves static files from the main script's folder: ``ics_maps/app/static`` at ``/app/static``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+APP_DIR = Path(__file__).resolve().parent
+NAVIGATION = APP_DIR / "navigation.py"  # the main script: st.set_page_config and st.navigation
+STATIC_DIR = APP_DIR / "static"  # served at /app/static (Leaflet is copied here, git-ignored)
+PAGES_DIR = APP_DIR.parents[1] / "pages"
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    name: str
+    file: str
+    title: str
+    icon: str
+    url_path: str | None  # None: the default page, at the site's root
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("overview", "overview.py", "Overview", ":material/map:", None),
+    PageSpec("system", "system.py", "System", ":material/hub:", "system"),
+    PageSpec("place", "place.py", "Place", ":material/account_balance:", "place"),
+    PageSpec("pcn", "pcn.py", "PCN", ":material/stethoscope:", "pcn"),
+    PageSpec("coterminosity", "coterminosity.py", "Coterminosity", ":material/join_inner:", "coterminosity"),
+    PageSpec("about", "about.py", "About", ":material/info:", "about"),
+)
+_BY_NAME = {p.name: p for p in PAGES}
+
+
+def page(name: str):
+    """The ``st.Page`` of page ``name`` (for ``st.navigation``, ``st.page_link`` and ``st.switch_page``)."""
+    import streamlit as st
+
+    spec = _BY_NAME[name]
+    path = PAGES_DIR / spec.file
+    if spec.url_path is None:
+        return st.Page(path, title=spec.title, icon=spec.icon, default=True)
+    return st.Page(path, title=spec.title, icon=spec.icon, url_path=spec.url_path)
+
+
+def all_pages() -> list:
+    return [page(p.name) for p in PAGES]

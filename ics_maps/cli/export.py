@@ -1,0 +1,127 @@
+"""`ics-maps export ...`: tables (CSV) and layers (GeoJSON) from a built atlas.
+
+Commands::
+
+    ics-maps export coterminosity --child TIER --parent TIER [--vintage V] [--weight population|area]
+                                  [--tolerance T] --out FILE.csv
+    ics-maps export summary --tier TIER [--vintage V] --out FILE.csv
+    ics-maps export geojson --tier TIER [--vintage V] --out FILE.geojson
+
+Columns of the coterminosity CSV (one row per overlapping child × parent pair):
+child_code, child_name, parent_code, parent_name; overlap_residents (Census 2021 residents in both;
+fractional where a PCN is involved; areal interpolation under ``--weight area``); child_residents,
+parent_residents; share_of_child, share_of_parent (0–1); overlap_km2; relationship (coterminous,
+nested, combines or split, for the child, under the tolerance). See :mod:`ics_maps.analysis.nesting`.
+
+Columns of the summary CSVs (see :mod:`ics_maps.analysis.summaries`):
+
+* ``icb``: code, name, ods_code, residents, registered (patients of its practices, April 2025),
+  n_sicbl, n_lad_whole / n_lad_part and n_utla_whole / n_utla_part (councils with all / some of
+  their residents in the ICS), relationship_to_utla (coterminous, combines, nested or split against
+  counties and unitaries), n_pcn, n_practices, share_residents_in_split_lads (share of the
+  ICS's residents living in districts split with another ICS), wave, waves, region, region_name.
+* ``lad`` / ``utla``: code, name, ods_code, [utla,] residents, n_icb, n_sicbl, n_pcn (PCNs holding
+  ≥ 1 % of its residents), n_pcn_based (PCNs whose largest share of patients lives there), n_pcn_any
+  (PCNs with any resident attributed), icbs (each ICS with its share), relationship_to_icb.
+* ``sicbl``: code, name, ods_code, icb, region, residents, registered, n_lad_whole, n_lad_part,
+  n_pcn, n_practices.
+* ``region``: code, name, ods_code, residents, registered, n_icb, n_sicbl, n_pcn, n_practices.
+* ``pcn``: code, name, ods_code, sicbl, icb, region, list_size, n_practices, residents (attributed),
+  method, n_lad, main_lad, main_lad_name, main_lad_share (share of its registered patients).
+* ``practice`` / ``lsoa``: the atlas table as it is, without geometry.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ics_maps.presentation.export import write_csv, write_geojson
+from ics_maps.sources.vintages import DEFAULT_VINTAGE, VINTAGES
+from ics_maps.tiers import TIERS
+
+
+def add_export_parser(subparsers) -> argparse.ArgumentParser:
+    """Add ``export coterminosity|summary|geojson`` to the CLI's subparsers."""
+    p = subparsers.add_parser("export", help="write a coterminosity table, a tier summary or a GeoJSON layer",
+                              description="Export tables (CSV) and layers (GeoJSON) from a built atlas.")
+    kinds = p.add_subparsers(dest="export_kind", metavar="{coterminosity,summary,geojson}")
+    kinds.required = True
+
+    def common(sp: argparse.ArgumentParser, suffix: str) -> None:
+        sp.add_argument("--vintage", default=DEFAULT_VINTAGE, choices=list(VINTAGES),
+                        help=f"geography vintage (default {DEFAULT_VINTAGE})")
+        sp.add_argument("--out", required=True, type=Path, help=f"output file ({suffix})")
+
+    c = kinds.add_parser("coterminosity", help="child × parent overlap table (CSV)")
+    c.add_argument("--child", required=True, choices=TIERS)
+    c.add_argument("--parent", required=True, choices=TIERS)
+    c.add_argument("--weight", default="population", choices=("population", "area"))
+    c.add_argument("--tolerance", default=0.0, type=float,
+                   help="share of a child that may lie outside its parent and still count as nested (0–1)")
+    common(c, ".csv")
+    c.set_defaults(func=export_coterminosity)
+
+    s = kinds.add_parser("summary", help="one row per unit of a tier (CSV)")
+    s.add_argument("--tier", required=True, choices=TIERS)
+    common(s, ".csv")
+    s.set_defaults(func=export_summary)
+
+    g = kinds.add_parser("geojson", help="a tier's polygons or points (GeoJSON, EPSG:4326)")
+    g.add_argument("--tier", required=True, choices=TIERS)
+    common(g, ".geojson")
+    g.set_defaults(func=export_geojson)
+    return p
+
+
+def _atlas(vintage: str):
+    from ics_maps.atlas import load_atlas
+
+    try:
+        return load_atlas(vintage)
+    except FileNotFoundError:
+        from ics_maps.atlas import ensure_atlas
+
+        print(f"no atlas for vintage {vintage}: building it (a few minutes)", file=sys.stderr)
+        return ensure_atlas(vintage)
+
+
+def _run(make, out: Path, writer) -> int:
+    try:
+        data = make()
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    writer(data, out)
+    print(f"wrote {len(data):,} rows to {out}")
+    return 0
+
+
+def export_coterminosity(args) -> int:
+    """Handler of `ics-maps export coterminosity`."""
+    from ics_maps.analysis.nesting import check_pair, coterminosity
+
+    try:
+        check_pair(args.child, args.parent, args.weight)  # fail before loading anything
+        if not 0 <= args.tolerance < 1:
+            raise ValueError(f"--tolerance must be in [0, 1), not {args.tolerance}")
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    atlas = _atlas(args.vintage)
+    return _run(lambda: coterminosity(atlas, args.child, args.parent, args.weight, args.tolerance), args.out,
+                write_csv)
+
+
+def export_summary(args) -> int:
+    """Handler of `ics-maps export summary`."""
+    from ics_maps.analysis.summaries import summary
+
+    atlas = _atlas(args.vintage)
+    return _run(lambda: summary(atlas, args.tier), args.out, write_csv)
+
+
+def export_geojson(args) -> int:
+    """Handler of `ics-maps export geojson`."""
+    atlas = _atlas(args.vintage)
+    return _run(lambda: atlas.tier(args.tier), args.out, write_geojson)
