@@ -1,4 +1,5 @@
-"""ics-maps: ``streamlit run app.py`` serves the dashboard (navigation in ``ics_maps/app/navigation.py``,
+"""ics-maps: ``streamlit run app.py`` serves the dashboard (navigation in
+``ics_maps/app/navigation.py``,
 pages in ``pages/``).
 
 Why a wrapper: Streamlit runs a script only when the first browser connects, so the first visitor
@@ -7,6 +8,7 @@ would wait for Python to import pandas, GeoPandas and folium and for the atlas t
 (:mod:`ics_maps.app.warmup`) in a background thread as soon as it starts, while the browser is still
 loading Streamlit's JavaScript; the first session then finds it done.
 """
+
 from contextlib import asynccontextmanager
 
 import streamlit as st

@@ -9,6 +9,7 @@ fit unconstrained, the nearest-practice and list-size gravity baselines, and the
 majority itself), run times of the fit, of ``build_catchments`` on all England and of
 ``pcn_footprints``, and the number of PCNs by method; writes bench/results/catchments.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,18 +53,43 @@ def load_raw_inputs(root: Path | None = None, with_geometry: bool = True):
     lk = pd.read_csv(root / LSOA_SICBL, dtype=str).set_index("LSOA21CD")
     code = lsoa["lsoa21_code"].astype(object)
     geom = lsoa.geometry.representative_point() if not with_geometry else lsoa.geometry
-    lsoa = gpd.GeoDataFrame({"code": code.to_numpy(), "residents": code.map(pop).fillna(0).astype("int64").to_numpy(),
-                             "sicbl": code.map(lk["SICBL24CDH"]).to_numpy(), "icb": code.map(lk["ICB24CDH"]).to_numpy()}, geometry=geom.values, crs=C.BNG)
+    lsoa = gpd.GeoDataFrame(
+        {
+            "code": code.to_numpy(),
+            "residents": code.map(pop).fillna(0).astype("int64").to_numpy(),
+            "sicbl": code.map(lk["SICBL24CDH"]).to_numpy(),
+            "icb": code.map(lk["ICB24CDH"]).to_numpy(),
+        },
+        geometry=geom.values,
+        crs=C.BNG,
+    )
 
     m = pd.read_csv(root / PRAC_MAP, dtype=str)
     sizes = pd.read_csv(root / LIST_SIZES, dtype=str)
     sizes = pd.to_numeric(sizes.set_index("CODE")["NUMBER_OF_PATIENTS"], errors="coerce")
     nat = pd.read_csv(root / LOCATIONS, dtype=str)
     ss = pd.read_csv(root / SSOT_LOCATIONS, dtype=str)
-    locs = pd.concat([
-        pd.DataFrame({"code": nat["PRAC_CODE"], "pc": nat["PRAC_POSTCODE"], "lat": nat["PRAC_LAT"], "lng": nat["PRAC_LNG"]}),
-        pd.DataFrame({"code": ss["PRACTICE_CODE"], "pc": ss["PRACTICE_POSTCODE"], "lat": ss["Latitude_1m"],
-                      "lng": ss["Longitude_1m"]})], ignore_index=True)
+    locs = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "code": nat["PRAC_CODE"],
+                    "pc": nat["PRAC_POSTCODE"],
+                    "lat": nat["PRAC_LAT"],
+                    "lng": nat["PRAC_LNG"],
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "code": ss["PRACTICE_CODE"],
+                    "pc": ss["PRACTICE_POSTCODE"],
+                    "lat": ss["Latitude_1m"],
+                    "lng": ss["Longitude_1m"],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
     locs[["lat", "lng"]] = locs[["lat", "lng"]].apply(pd.to_numeric, errors="coerce")
     locs = locs.dropna(subset=["lat", "lng"]).drop_duplicates("code")
     by_code, by_pc = locs.set_index("code"), locs.drop_duplicates("pc").set_index("pc")
@@ -71,15 +97,30 @@ def load_raw_inputs(root: Path | None = None, with_geometry: bool = True):
     lng = m["PRACTICE_CODE"].map(by_code["lng"]).fillna(m["PRACTICE_POSTCODE"].map(by_pc["lng"]))
     pts = gpd.GeoSeries(gpd.points_from_xy(lng, lat), crs="EPSG:4326").to_crs(C.BNG)
     pts = pts.where(lat.notna().to_numpy(), None)
-    practices = gpd.GeoDataFrame({
-        "code": m["PRACTICE_CODE"].to_numpy(), "pcn": m["PCN_CODE"].to_numpy(), "sicbl": m["SUB_ICB_LOCATION_CODE"].to_numpy(),
-        "icb": m["ICB_CODE"].to_numpy(), "list_size": m["PRACTICE_CODE"].map(sizes).astype("Int64").to_numpy()},
-        geometry=pts.values, crs=C.BNG)
+    practices = gpd.GeoDataFrame(
+        {
+            "code": m["PRACTICE_CODE"].to_numpy(),
+            "pcn": m["PCN_CODE"].to_numpy(),
+            "sicbl": m["SUB_ICB_LOCATION_CODE"].to_numpy(),
+            "icb": m["ICB_CODE"].to_numpy(),
+            "list_size": m["PRACTICE_CODE"].map(sizes).astype("Int64").to_numpy(),
+        },
+        geometry=pts.values,
+        crs=C.BNG,
+    )
 
     r = pd.read_csv(root / REGISTRATIONS, dtype=str)
     r = r[r["LSOA_CODE"].str.match(r"^E01\d{6}$", na=False)]
-    reg = pd.DataFrame({"lsoa": r["LSOA_CODE"].to_numpy(), "practice": r["PRACTICE_CODE"].to_numpy(),
-                        "patients": pd.to_numeric(r["NUMBER_OF_PATIENTS"], errors="coerce").fillna(0).astype("int64").to_numpy()})
+    reg = pd.DataFrame(
+        {
+            "lsoa": r["LSOA_CODE"].to_numpy(),
+            "practice": r["PRACTICE_CODE"].to_numpy(),
+            "patients": pd.to_numeric(r["NUMBER_OF_PATIENTS"], errors="coerce")
+            .fillna(0)
+            .astype("int64")
+            .to_numpy(),
+        }
+    )
     reg = reg.groupby(["lsoa", "practice"], as_index=False)["patients"].sum()
     return lsoa, practices, reg
 
@@ -87,6 +128,7 @@ def load_raw_inputs(root: Path | None = None, with_geometry: bool = True):
 def load_atlas_inputs(vintage: str):
     from ics_maps.atlas import load_atlas
     from ics_maps.readers import read_gp_lsoa_registrations
+
     atlas = load_atlas(vintage)
     lsoa = atlas.lsoa[["code", "residents", "sicbl", "icb", "geometry"]].copy()
     pr = atlas.practices
@@ -97,10 +139,18 @@ def load_atlas_inputs(vintage: str):
 
 
 def main(argv=None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--atlas", metavar="VINTAGE", help="take LSOAs and practices from a built atlas")
-    ap.add_argument("--no-zone", action="store_true", help="drop the sub-ICB zone term and the per-ICB κ "
-                    "(model on distance and list size only, national registered-per-resident ratio)")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--atlas", metavar="VINTAGE", help="take LSOAs and practices from a built atlas"
+    )
+    ap.add_argument(
+        "--no-zone",
+        action="store_true",
+        help="drop the sub-ICB zone term and the per-ICB κ "
+        "(model on distance and list size only, national registered-per-resident ratio)",
+    )
     ap.add_argument("--out", default=str(HERE / "results" / "catchments.json"))
     args = ap.parse_args(argv)
 
@@ -113,34 +163,59 @@ def main(argv=None) -> dict:
         source = f"mirror {mirror_root()}"
     prac_sicbl = practices.set_index("code")["sicbl"]
     if args.no_zone:
-        lsoa, practices = lsoa.drop(columns=["sicbl", "icb"]), practices.drop(columns=["sicbl", "icb"])
+        lsoa, practices = (
+            lsoa.drop(columns=["sicbl", "icb"]),
+            practices.drop(columns=["sicbl", "icb"]),
+        )
     load_s = time.perf_counter() - t
-    print(f"inputs from {source} ({load_s:.1f} s): {len(lsoa):,} LSOAs, {len(practices):,} practices "
-          f"({int(practices.geometry.isna().sum())} without location), {len(reg):,} registration rows "
-          f"({reg['practice'].nunique()} practices, {int(reg['patients'].sum()):,} patients)")
+    print(
+        f"inputs from {source} ({load_s:.1f} s): {len(lsoa):,} LSOAs, {len(practices):,} practices "
+        f"({int(practices.geometry.isna().sum())} without location), {len(reg):,} registration "
+        "rows "
+        f"({reg['practice'].nunique()} practices, {int(reg['patients'].sum()):,} patients)"
+    )
 
     # 1. fit on all the real data
     t = time.perf_counter()
     params = C.fit_model(lsoa, practices, reg)
     fit_s = time.perf_counter() - t
     print(f"\nfit_model: {fit_s:.2f} s (of which optimiser {params.fit_seconds:.2f} s)")
-    print(f"  alpha={params.alpha:.3f} beta={params.beta:.3f}/km gamma={params.gamma:.3f} d0={params.d0_km:.3f} km "
-          f"zone_penalty={params.zone_penalty:.3f} (zone term {'on' if params.zone_used else 'off'})")
-    print(f"  {params.fit_lsoas:,} LSOAs, {params.fit_rows:,} rows, {params.fit_patients:,} patients; "
-          f"{params.fit_patients_outside_k:.2%} beyond the {params.k} nearest; loglik/patient {params.loglik_per_patient:.4f}")
+    print(
+        f"  alpha={params.alpha:.3f} beta={params.beta:.3f}/km gamma={params.gamma:.3f} "
+        f"d0={params.d0_km:.3f} km "
+        f"zone_penalty={params.zone_penalty:.3f} (zone term {'on' if params.zone_used else 'off'})"
+    )
+    print(
+        f"  {params.fit_lsoas:,} LSOAs, {params.fit_rows:,} rows, {params.fit_patients:,} "
+        "patients; "
+        f"{params.fit_patients_outside_k:.2%} beyond the {params.k} nearest; loglik/patient "
+        f"{params.loglik_per_patient:.4f}"
+    )
 
-    # 2. out-of-sample: folds = sub-ICB location of the practice holding most of each LSOA's real patients
-    main_practice = reg.sort_values("patients", ascending=False).drop_duplicates("lsoa").set_index("lsoa")["practice"]
+    # 2. out-of-sample: folds = sub-ICB location of the practice holding most of each LSOA's real
+    # patients
+    main_practice = (
+        reg.sort_values("patients", ascending=False)
+        .drop_duplicates("lsoa")
+        .set_index("lsoa")["practice"]
+    )
     groups = main_practice.map(prac_sicbl)
     cv = C.cross_validate(lsoa, practices, reg, groups=groups)
     names = [k for k in cv["overall"]]
-    print(f"\nout-of-sample agreement ({cv['n_folds']} folds by sub-ICB location of each LSOA's main practice; "
-          f"{cv['seconds']:.1f} s). 'all' = every held-out real patient; 'core' = LSOAs where the file holds "
-          f"≥{cv['core_threshold']:.0%} of residents×κ; 'share' = PCN share agreement")
+    print(
+        f"\nout-of-sample agreement ({cv['n_folds']} folds by sub-ICB location of each LSOA's main "
+        "practice; "
+        f"{cv['seconds']:.1f} s). 'all' = every held-out real patient; 'core' = LSOAs where the "
+        "file holds "
+        f"≥{cv['core_threshold']:.0%} of residents×κ; 'share' = PCN share agreement"
+    )
     head = f"{'fold':6} {'LSOAs':>6} {'patients':>9} " + " ".join(f"{n:>9}" for n in names)
     print(head)
     for f in cv["folds"]:
-        print(f"{f['fold']:6} {f['test_lsoas']:6d} {f['test_patients']:9,d} " + " ".join(f"{f[n]['agreement']:9.4f}" for n in names))
+        print(
+            f"{f['fold']:6} {f['test_lsoas']:6d} {f['test_patients']:9,d} "
+            + " ".join(f"{f[n]['agreement']:9.4f}" for n in names)
+        )
     for key in ("agreement", "agreement_core", "share_agreement"):
         print(f"{'pooled ' + key:23} " + " ".join(f"{cv['overall'][n][key]:9.4f}" for n in names))
 
@@ -157,28 +232,56 @@ def main(argv=None) -> dict:
     pm = cat_fit.pcn_method
     no_foot = sorted(set(pm["pcn"]) - set(foot["code"]))
     shares = cat_fit.pcn_lsoa.groupby("lsoa")["share"].sum()
-    print(f"\nbuild_catchments (all England): {build_fit_s:.2f} s with the fit, {build_fixed_s:.2f} s with fixed params "
-          f"{cat_fit.report['timings_s']}")
-    print(f"pcn_footprints: {foot_s:.2f} s, {len(foot):,} footprints ({foot.attrs['dissolve']}), all valid: "
-          f"{bool(foot.is_valid.all())}")
-    print(f"PCNs: {len(pm):,}; by method {pm['method'].value_counts().to_dict()}; with footprint {len(foot):,}; "
-          f"without: {len(no_foot)} (never the majority: {cat_fit.report['pcns_never_majority']}, "
-          f"no location or registrations: {cat_fit.report['pcns_without_location_or_registrations']})")
-    print(f"pcn_lsoa rows {len(cat_fit.pcn_lsoa):,}; LSOAs {cat_fit.pcn_lsoa['lsoa'].nunique():,}; share sums "
-          f"{shares.min():.6f}–{shares.max():.6f}; in-sample agreement {cat_fit.model.agreement_in_sample:.4f}; "
-          f"model diagnostics {cat_fit.report['model_diagnostics']}")
+    print(
+        f"\nbuild_catchments (all England): {build_fit_s:.2f} s with the fit, {build_fixed_s:.2f} "
+        "s with fixed params "
+        f"{cat_fit.report['timings_s']}"
+    )
+    print(
+        f"pcn_footprints: {foot_s:.2f} s, {len(foot):,} footprints ({foot.attrs['dissolve']}), all "
+        "valid: "
+        f"{bool(foot.is_valid.all())}"
+    )
+    print(
+        f"PCNs: {len(pm):,}; by method {pm['method'].value_counts().to_dict()}; with footprint "
+        f"{len(foot):,}; "
+        f"without: {len(no_foot)} (never the majority: {cat_fit.report['pcns_never_majority']}, "
+        f"no location or registrations: {cat_fit.report['pcns_without_location_or_registrations']})"
+    )
+    print(
+        f"pcn_lsoa rows {len(cat_fit.pcn_lsoa):,}; LSOAs {cat_fit.pcn_lsoa['lsoa'].nunique():,}; "
+        "share sums "
+        f"{shares.min():.6f}–{shares.max():.6f}; in-sample agreement "
+        f"{cat_fit.model.agreement_in_sample:.4f}; "
+        f"model diagnostics {cat_fit.report['model_diagnostics']}"
+    )
     real_pcns = pm[pm["method"] == "registrations"]
-    print(f"registrations PCNs: {len(real_pcns)}; in-sample per-PCN agreement median {real_pcns['agreement'].median():.3f} "
-          f"(min {real_pcns['agreement'].min():.3f})")
+    print(
+        f"registrations PCNs: {len(real_pcns)}; in-sample per-PCN agreement median "
+        f"{real_pcns['agreement'].median():.3f} "
+        f"(min {real_pcns['agreement'].min():.3f})"
+    )
 
-    out = {"source": source, "load_s": round(load_s, 2), "params": params.to_dict(), "fit_s": round(fit_s, 3),
-           "cross_validation": cv, "build_catchments_s": round(build_fit_s, 3),
-           "build_catchments_fixed_params_s": round(build_fixed_s, 3), "pcn_footprints_s": round(foot_s, 3),
-           "footprints": len(foot), "footprint_dissolve": foot.attrs["dissolve"], "pcns": len(pm),
-           "pcns_by_method": pm["method"].value_counts().to_dict(), "pcns_without_footprint": len(no_foot),
-           "report": cat_fit.report}
+    out = {
+        "source": source,
+        "load_s": round(load_s, 2),
+        "params": params.to_dict(),
+        "fit_s": round(fit_s, 3),
+        "cross_validation": cv,
+        "build_catchments_s": round(build_fit_s, 3),
+        "build_catchments_fixed_params_s": round(build_fixed_s, 3),
+        "pcn_footprints_s": round(foot_s, 3),
+        "footprints": len(foot),
+        "footprint_dissolve": foot.attrs["dissolve"],
+        "pcns": len(pm),
+        "pcns_by_method": pm["method"].value_counts().to_dict(),
+        "pcns_without_footprint": len(no_foot),
+        "report": cat_fit.report,
+    }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(out, indent=1, default=lambda o: o.item() if hasattr(o, "item") else str(o)))
+    Path(args.out).write_text(
+        json.dumps(out, indent=1, default=lambda o: o.item() if hasattr(o, "item") else str(o))
+    )
     print(f"\nwrote {args.out}")
     return out
 

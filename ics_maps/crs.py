@@ -1,4 +1,5 @@
 """The two coordinate reference systems of the project: measure in metres, draw in degrees."""
+
 from __future__ import annotations
 
 BNG = "EPSG:27700"  # British National Grid: every area, overlay and distance is computed here

@@ -1,4 +1,5 @@
 """Errors and warnings that name the dataset, the file and what was expected."""
+
 from __future__ import annotations
 
 
@@ -14,4 +15,5 @@ class DataError(ValueError):
 
 
 class DataWarning(UserWarning):
-    """The data is usable but something is off (reported in the atlas meta and by `ics-maps info`)."""
+    """The data is usable but something is off (reported in the atlas meta and by `ics-maps
+    info`)."""

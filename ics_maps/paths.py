@@ -1,4 +1,5 @@
 """Where things live: project root, the data mirror, the caches. Environment variables win."""
+
 from __future__ import annotations
 
 import os
@@ -8,7 +9,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 def mirror_root() -> Path:
-    """The local mirror of the publishers' files (``ICS_MAPS_MIRROR``, default ../shared/data/raw)."""
+    """The local mirror of the publishers' files (``ICS_MAPS_MIRROR``, default
+    ../shared/data/raw)."""
     env = os.environ.get("ICS_MAPS_MIRROR")
     return Path(env) if env else (PROJECT_ROOT.parent / "shared" / "data" / "raw")
 

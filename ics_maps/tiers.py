@@ -2,6 +2,7 @@
 
 Display wording (labels, plurals, the vintage's own words) is :mod:`ics_maps.presentation.style`.
 """
+
 from __future__ import annotations
 
 # The order is the nesting order users think in (largest first); "lsoa" is the atom.

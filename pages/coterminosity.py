@@ -1,4 +1,6 @@
-"""Coterminosity: any child tier against any parent tier, weighted by residents or area, with a tolerance."""
+"""Coterminosity: any child tier against any parent tier, weighted by residents or area, with a
+tolerance."""
+
 import streamlit as st
 
 from ics_maps.analysis.filters import filter_table
@@ -7,33 +9,61 @@ from ics_maps.analysis.overlap import RELATIONSHIPS, label_relationships
 from ics_maps.app import caches, frame, panels, params, prose, widgets
 from ics_maps.presentation.style import LABELS, fmt_int, fmt_pct, sentence, tier_label, tier_plural
 
-SLIVER = 0.01  # under area weighting, splits that vanish at this tolerance are reported as likely slivers
+# under area weighting, splits that vanish at this tolerance are reported as likely slivers
+SLIVER = 0.01
 WEIGHT_NAMES = {"population": "Residents", "area": "Area"}
 
-with frame.page("Coterminosity",
-                "Which units of one tier sit inside, across or exactly on the units of another. "
-                "Pick the two tiers, the weighting and the tolerance; the table, the map and the CSV all show "
-                "the same rows.") as ctx:
+with frame.page(
+    "Coterminosity",
+    "Which units of one tier sit inside, across or exactly on the units of another. "
+    "Pick the two tiers, the weighting and the tolerance; the table, the map and the CSV all show "
+    "the same rows.",
+) as ctx:
     frame.require_systems(ctx)
 
-    link_warnings: list[str] = []  # bad link values: shown under the controls, not squeezed into a column
+    link_warnings: list[
+        str
+    ] = []  # bad link values: shown under the controls, not squeezed into a column
     c1, c2, c3, c4 = st.columns([1.2, 1.2, 1, 1.2])
     with c1:
-        child = params.CHILD.widget(st.selectbox, "Child tier (units classified)", params.CHILD_TIERS,
-                                    warnings=link_warnings, format_func=lambda t: tier_label(t, ctx.atlas))
+        child = params.CHILD.widget(
+            st.selectbox,
+            "Child tier (units classified)",
+            params.CHILD_TIERS,
+            warnings=link_warnings,
+            format_func=lambda t: tier_label(t, ctx.atlas),
+        )
     with c2:
-        parent = params.PARENT.widget(st.selectbox, "Parent tier", params.PARENT_TIERS, warnings=link_warnings,
-                                      format_func=lambda t: tier_label(t, ctx.atlas))
+        parent = params.PARENT.widget(
+            st.selectbox,
+            "Parent tier",
+            params.PARENT_TIERS,
+            warnings=link_warnings,
+            format_func=lambda t: tier_label(t, ctx.atlas),
+        )
     with c3:
-        weight = params.WEIGHT.widget(st.radio, "Weighting", params.WEIGHTS, warnings=link_warnings, horizontal=True,
-                                      format_func=WEIGHT_NAMES.get,
-                                      help="Residents: Census 2021 people summed over LSOAs (exact for ONS best-fit "
-                                           "tiers). Area: a polygon overlay in km².")
+        weight = params.WEIGHT.widget(
+            st.radio,
+            "Weighting",
+            params.WEIGHTS,
+            warnings=link_warnings,
+            horizontal=True,
+            format_func=WEIGHT_NAMES.get,
+            help="Residents: Census 2021 people summed over LSOAs (exact for ONS best-fit "
+            "tiers). Area: a polygon overlay in km².",
+        )
     with c4:
-        pct = params.TOLERANCE.widget(st.slider, "Tolerance (%)", 0.0, 20.0, step=0.5, format="%.1f%%",
-                                      warnings=link_warnings,
-                                      help="A child with at most this share of its residents (or area) outside its "
-                                           "main parent still counts as nested.")
+        pct = params.TOLERANCE.widget(
+            st.slider,
+            "Tolerance (%)",
+            0.0,
+            20.0,
+            step=0.5,
+            format="%.1f%%",
+            warnings=link_warnings,
+            help="A child with at most this share of its residents (or area) outside its "
+            "main parent still counts as nested.",
+        )
         tol = round(float(pct) / 100, 6)
     for w in link_warnings:
         st.warning(w, icon=":material/warning:")
@@ -44,54 +74,95 @@ with frame.page("Coterminosity",
         frame.stop()
     table = caches.coterminosity_table(ctx.vintage, child, parent, weight, float(tol))
     if "pcn" in (child, parent) and child != "practice" and weight == "population" and tol == 0:
-        st.info("PCN shares are fractional: a PCN's registered patients spread across council and system lines, and "
-                "outside Staffordshire and Stoke-on-Trent those shares are modelled. At 0% tolerance almost every PCN "
-                "counts as split; a tolerance of 5% shows which PCNs sit essentially inside one parent.",
-                icon=":material/info:")
+        st.info(
+            "PCN shares are fractional: a PCN's registered patients spread across council and "
+            "system lines, and "
+            "outside Staffordshire and Stoke-on-Trent those shares are modelled. At 0% tolerance "
+            "almost every PCN "
+            "counts as split; a tolerance of 5% shows which PCNs sit essentially inside one "
+            "parent.",
+            icon=":material/info:",
+        )
     shown = filter_table(table, ctx.view, child)
     if weight == "area" and tol < SLIVER:
         split_now = set(shown.loc[shown["relationship"] == "split", "child_code"])
         at_sliver = shown.loc[label_relationships(shown, SLIVER) == "split", "child_code"]
         stay = len(split_now & set(at_sliver))
         if split_now and stay < len(split_now):
-            st.info(f"At a {SLIVER:.0%} tolerance {len(split_now) - stay:,} of these {len(split_now):,} split "
-                    f"{tier_plural(child, ctx.atlas)} are no longer split and {stay:,} stay split. Most area "
-                    "splits are slivers: the two layers come from differently generalised ONS boundary files whose "
-                    "edges do not line up. Residents weighting sums whole LSOAs and has no slivers.",
-                    icon=":material/info:")
+            st.info(
+                f"At a {SLIVER:.0%} tolerance {len(split_now) - stay:,} of these "
+                f"{len(split_now):,} split "
+                f"{tier_plural(child, ctx.atlas)} are no longer split and {stay:,} stay split. "
+                "Most area "
+                "splits are slivers: the two layers come from differently generalised ONS boundary "
+                "files whose "
+                "edges do not line up. Residents weighting sums whole LSOAs and has no slivers.",
+                icon=":material/info:",
+            )
     only_split = params.SPLIT_ONLY.widget(
-        st.toggle, "Show split children only", key="cot_only_split",
-        help="Keep the rows of children that cut across a parent's boundary (not those made of whole parents).")
+        st.toggle,
+        "Show split children only",
+        key="cot_only_split",
+        help="Keep the rows of children that cut across a parent's boundary (not those made of "
+        "whole parents).",
+    )
     if only_split:
         shown = split_units(shown)
 
     cl, pl = tier_label(child, ctx.atlas), tier_label(parent, ctx.atlas)
     if shown.empty:
-        st.info(f"No overlapping {cl} × {pl} pairs for these settings and filters — nothing to show or download. "
-                "Try other tiers, or widen the filters.", icon=":material/info:")
+        st.info(
+            f"No overlapping {cl} × {pl} pairs for these settings and filters — nothing to show or "
+            "download. "
+            "Try other tiers, or widen the filters.",
+            icon=":material/info:",
+        )
         frame.stop()
 
     summary = relationship_summary(shown)
     m = st.columns(5)
     n_children = int(summary["children"].sum())
-    m[0].metric(sentence(tier_plural(child, ctx.atlas)), fmt_int(n_children),
-                help=f"{LABELS[child]} units in the table")
+    m[0].metric(
+        sentence(tier_plural(child, ctx.atlas)),
+        fmt_int(n_children),
+        help=f"{LABELS[child]} units in the table",
+    )
     for i, rel in enumerate(RELATIONSHIPS, start=1):
         row = summary[summary["relationship"] == rel].iloc[0]
-        m[i].metric(rel.capitalize(), fmt_int(row["children"]),
-                    help=f"{fmt_pct(row['share_of_children'])} of the children; "
-                         f"{fmt_int(row['residents'])} residents" if child != "practice" else None)
-    st.caption(f"{len(shown):,} rows (one per overlapping {cl} × {pl} pair) · weighting: {weight} · "
-               f"tolerance {pct:g}% · "
-               f"vintage {ctx.vintage}"
-               + (" · PCN figures use indicative catchments" if "pcn" in (child, parent) else ""))
-    note = prose.missing_note(ctx.atlas, set(ctx.view.tier(child)["code"]), table, child, parent, weight)
+        m[i].metric(
+            rel.capitalize(),
+            fmt_int(row["children"]),
+            help=f"{fmt_pct(row['share_of_children'])} of the children; "
+            f"{fmt_int(row['residents'])} residents"
+            if child != "practice"
+            else None,
+        )
+    st.caption(
+        f"{len(shown):,} rows (one per overlapping {cl} × {pl} pair) · weighting: {weight} · "
+        f"tolerance {pct:g}% · "
+        f"vintage {ctx.vintage}"
+        + (" · PCN figures use indicative catchments" if "pcn" in (child, parent) else "")
+    )
+    note = prose.missing_note(
+        ctx.atlas, set(ctx.view.tier(child)["code"]), table, child, parent, weight
+    )
     if note:
         st.caption(note)
 
     panels.coterminosity_map(ctx, shown, child, parent)
 
-    name = prose.file_slug("coterminosity", child, "in", parent, ctx.vintage, weight, f"tol{pct:g}pct",
-                           "split-only" if only_split else None, *ctx.filters.slug_parts())
-    widgets.download_csv(shown, name + ".csv", label="Download this table (CSV)", key="cot_download")
+    name = prose.file_slug(
+        "coterminosity",
+        child,
+        "in",
+        parent,
+        ctx.vintage,
+        weight,
+        f"tol{pct:g}pct",
+        "split-only" if only_split else None,
+        *ctx.filters.slug_parts(),
+    )
+    widgets.download_csv(
+        shown, name + ".csv", label="Download this table (CSV)", key="cot_download"
+    )
     panels.coterminosity_dataframe(shown, child, parent)

@@ -1,4 +1,6 @@
-"""PCN: find a primary care network by search; its indicative footprint, member practices and list size."""
+"""PCN: find a primary care network by search; its indicative footprint, member practices and list
+size."""
+
 import streamlit as st
 
 from ics_maps.analysis.search import search_pcns
@@ -8,34 +10,54 @@ from ics_maps.presentation.style import fmt_int
 
 # How a PCN's footprint was made, in a sentence (the atlas's catchment methods).
 FOOTPRINT_METHODS = {
-    "registrations": "derived from published registrations: each LSOA goes to the PCN most of its registered "
-                     "residents use (NHS England practice × LSOA data, October 2025)",
-    "modelled": "modelled from practice locations, list sizes and LSOA populations (a spatial interaction model "
-                "fitted on the published registrations)",
+    "registrations": "derived from published registrations: each LSOA goes to the PCN most of its "
+    "registered "
+    "residents use (NHS England practice × LSOA data, October 2025)",
+    "modelled": "modelled from practice locations, list sizes and LSOA populations (a spatial "
+    "interaction model "
+    "fitted on the published registrations)",
 }
 
-with frame.page("Primary care network", "Search for a PCN by its name or code, or by a member practice's name, "
-                                        "ODS code or postcode (practices' own postcodes: there is no full postcode "
-                                        "directory). A PCN found through a practice says which one.") as ctx:
+with frame.page(
+    "Primary care network",
+    "Search for a PCN by its name or code, or by a member practice's name, "
+    "ODS code or postcode (practices' own postcodes: there is no full postcode "
+    "directory). A PCN found through a practice says which one.",
+) as ctx:
     frame.require_systems(ctx)
     pcns = ctx.view.tier("pcn")
     practices = ctx.view.tier("practice")
-    query = params.QUERY.widget(st.text_input, "Search PCNs",
-                                placeholder="e.g. Eccles, U00203, a practice code such as P87620, or a practice "
-                                            "postcode such as M30 8AR", max_chars=80)
+    query = params.QUERY.widget(
+        st.text_input,
+        "Search PCNs",
+        placeholder="e.g. Eccles, U00203, a practice code such as P87620, or a practice "
+        "postcode such as M30 8AR",
+        max_chars=80,
+    )
     hits = search_pcns(pcns, practices, query, limit=50)
     valid = set(pcns["code"])
-    names = dict(zip(pcns["code"], pcns["name"]))
-    # why a PCN is listed, when not for its own name or code (a member practice's name, code or postcode); the
+    names = dict(zip(pcns["code"], pcns["name"], strict=False))
+    # why a PCN is listed, when not for its own name or code (a member practice's name, code or
+    # postcode); the
     # label still ends in "(PCN code)", like every other option
-    why = {c: m for c, m in zip(hits["code"], hits["matched"]) if not str(m).startswith("PCN ")}
+    why = {
+        c: m
+        for c, m in zip(hits["code"], hits["matched"], strict=False)
+        if not str(m).startswith("PCN ")
+    }
     options = list(hits["code"])
     current = params.PCN.parsing(lambda v: params.parse_code(v, valid, "PCN")).value()
-    if current and current not in options and not query:  # opened from a link or another page: keep it
+    if (
+        current and current not in options and not query
+    ):  # opened from a link or another page: keep it
         options.insert(0, current)
     if query and hits.empty:
-        st.info(f"No PCN in view matches “{prose.text(query)}”. Try part of a name, a PCN code (U…), a practice "
-                "code or a practice's postcode; or widen the sidebar filters.", icon=":material/search:")
+        st.info(
+            f"No PCN in view matches “{prose.text(query)}”. Try part of a name, a PCN code (U…), a "
+            "practice "
+            "code or a practice's postcode; or widen the sidebar filters.",
+            icon=":material/search:",
+        )
     if not options:
         st.caption(f"{len(pcns):,} PCNs in view. Type in the search box to find one.")
         params.PCN.write(None)
@@ -49,8 +71,11 @@ with frame.page("Primary care network", "Search for a PCN by its name or code, o
 
     more = "+" if len(hits) == 50 else ""
     code = params.PCN.parsing(listed).widget(
-        st.selectbox, f"Matching PCNs ({len(hits)}{more})", options,
-        format_func=lambda c: f"{names.get(c, c)}{' — ' + why[c] if c in why else ''} ({c})")
+        st.selectbox,
+        f"Matching PCNs ({len(hits)}{more})",
+        options,
+        format_func=lambda c: f"{names.get(c, c)}{' — ' + why[c] if c in why else ''} ({c})",
+    )
     pcn = pcns[pcns["code"] == code].iloc[0]
     members = ctx.atlas.practices.query("pcn == @code")
 
@@ -59,57 +84,104 @@ with frame.page("Primary care network", "Search for a PCN by its name or code, o
     sicbl_name = ctx.atlas.tier("sicbl").set_index("code")["name"].get(pcn["sicbl"], pcn["sicbl"])
     st.caption(f"ODS {prose.text(code)} · {prose.text(sicbl_name)} · {prose.text(icb_name)}")
     cols = st.columns(4)
-    cols[0].metric("Registered patients", fmt_int(pcn["list_size"]), help="Sum of member practices' lists, "
-                                                                                  "April 2025")
+    cols[0].metric(
+        "Registered patients",
+        fmt_int(pcn["list_size"]),
+        help="Sum of member practices' lists, April 2025",
+    )
     cols[1].metric("Member practices", fmt_int(pcn["n_practices"]))
-    cols[2].metric("Residents in footprint", fmt_int(pcn["residents"]),
-                   help="Census 2021 residents attributed to this PCN (indicative)")
+    cols[2].metric(
+        "Residents in footprint",
+        fmt_int(pcn["residents"]),
+        help="Census 2021 residents attributed to this PCN (indicative)",
+    )
     size = float(pcn["list_size"]) if str(pcn["list_size"]) != "<NA>" else None
-    cols[3].metric("30–50k band", "inside" if size and 30_000 <= size <= 50_000 else
-                   ("below" if size and size < 30_000 else ("above" if size else "–")))
+    cols[3].metric(
+        "30–50k band",
+        "inside"
+        if size and 30_000 <= size <= 50_000
+        else ("below" if size and size < 30_000 else ("above" if size else "–")),
+    )
     method = str(pcn["method"])
-    st.info(f"**Footprint: indicative.** A PCN has no official boundary. This one was "
-            f"{prose.text(FOOTPRINT_METHODS.get(method, 'made by: ' + method))}.", icon=":material/explore:")
+    st.info(
+        f"**Footprint: indicative.** A PCN has no official boundary. This one was "
+        f"{prose.text(FOOTPRINT_METHODS.get(method, 'made by: ' + method))}.",
+        icon=":material/explore:",
+    )
 
-    tab_map, tab_sizes = widgets.lazy_tabs(["Footprint and practices", "List-size distribution"], key="pcn_tab")
+    tab_map, tab_sizes = widgets.lazy_tabs(
+        ["Footprint and practices", "List-size distribution"], key="pcn_tab"
+    )
     if tab_map.open:
         with tab_map:
             left, right = st.columns([3, 2])
             with left:
                 neighbours = ctx.atlas.tier("pcn").query("sicbl == @pcn.sicbl")["code"]
-                m = maps.pcn_map(ctx.layer("pcn", neighbours), ctx.practices_layer(members["code"]),
-                                 method=method, selected=code, boundary=ctx.layer("sicbl", [pcn["sicbl"]]))
+                m = maps.pcn_map(
+                    ctx.layer("pcn", neighbours),
+                    ctx.practices_layer(members["code"]),
+                    method=method,
+                    selected=code,
+                    boundary=ctx.layer("sicbl", [pcn["sicbl"]]),
+                )
                 widgets.show_map(m, key="pcn_map", height=480, returned=())
                 drawn = pcn["geometry"] is not None and not pcn["geometry"].is_empty
-                st.caption((f"Heavy outline: {prose.text(pcn['name'])}; " if drawn else
-                            f"**{prose.text(pcn['name'])} has no drawn footprint**: it is not the main PCN of any LSOA "
-                            f"(its {fmt_int(pcn['residents'])} estimated residents are shares of LSOAs where "
-                            "another PCN serves more people; see *Where its patients live*). ")
-                           + f"Other PCNs of {prose.text(sicbl_name)} for context, each in its own colour. Dots: "
-                             "member practices, sized by list. The layers button (top right) switches footprints "
-                             "and practices on and off.")
+                st.caption(
+                    (
+                        f"Heavy outline: {prose.text(pcn['name'])}; "
+                        if drawn
+                        else f"**{prose.text(pcn['name'])} has no drawn footprint**: it is not the "
+                        "main PCN of any LSOA "
+                        f"(its {fmt_int(pcn['residents'])} estimated residents are shares of LSOAs "
+                        "where "
+                        "another PCN serves more people; see *Where its patients live*). "
+                    )
+                    + f"Other PCNs of {prose.text(sicbl_name)} for context, each in its own "
+                    "colour. Dots: "
+                    "member practices, sized by list. The layers button (top right) switches "
+                    "footprints "
+                    "and practices on and off."
+                )
             with right:
                 st.markdown("**Member practices**")
-                widgets.dataframe(members[["code", "name", "postcode", "list_size", "has_location"]].sort_values("name"),
-                             {"code": st.column_config.TextColumn("ODS code"),
-                              "name": st.column_config.TextColumn("Practice"),
-                              "postcode": st.column_config.TextColumn("Postcode"),
-                              "list_size": widgets.number("Registered patients"),
-                              "has_location": st.column_config.CheckboxColumn("On map")}, height=250,
-                             key="pcn_members", download=prose.file_slug("pcn_practices", code, ctx.vintage) + ".csv")
+                widgets.dataframe(
+                    members[["code", "name", "postcode", "list_size", "has_location"]].sort_values(
+                        "name"
+                    ),
+                    {
+                        "code": st.column_config.TextColumn("ODS code"),
+                        "name": st.column_config.TextColumn("Practice"),
+                        "postcode": st.column_config.TextColumn("Postcode"),
+                        "list_size": widgets.number("Registered patients"),
+                        "has_location": st.column_config.CheckboxColumn("On map"),
+                    },
+                    height=250,
+                    key="pcn_members",
+                    download=prose.file_slug("pcn_practices", code, ctx.vintage) + ".csv",
+                )
                 st.markdown("**Where its patients live** (indicative)")
                 shares = caches.pcn_la_table(ctx.vintage).query("pcn == @code")
-                widgets.dataframe(shares[["la", "la_name", "patients", "share"]], {
-                    "la": st.column_config.TextColumn("Code"),
-                    "la_name": st.column_config.TextColumn("District or unitary"),
-                    "patients": widgets.number("Patients", help="Its registered patients estimated to live in each "
-                                                           "district (from registrations where published, modelled "
-                                                           "elsewhere). The headline 'Residents in footprint' "
-                                                           "counts Census 2021 residents attributed to the PCN "
-                                                           "instead, so the two totals differ."),
-                    "share": widgets.percent("Share of patients")}, height=215, key="pcn_la",
+                widgets.dataframe(
+                    shares[["la", "la_name", "patients", "share"]],
+                    {
+                        "la": st.column_config.TextColumn("Code"),
+                        "la_name": st.column_config.TextColumn("District or unitary"),
+                        "patients": widgets.number(
+                            "Patients",
+                            help="Its registered patients estimated to live in each "
+                            "district (from registrations where published, modelled "
+                            "elsewhere). The headline 'Residents in footprint' "
+                            "counts Census 2021 residents attributed to the PCN "
+                            "instead, so the two totals differ.",
+                        ),
+                        "share": widgets.percent("Share of patients"),
+                    },
+                    height=215,
+                    key="pcn_la",
                     order=["la_name", "patients", "share", "la"],
-                    download=prose.file_slug("pcn_patients_by_district", code, ctx.vintage) + ".csv")
+                    download=prose.file_slug("pcn_patients_by_district", code, ctx.vintage)
+                    + ".csv",
+                )
                 st.caption(prose.patients_note(shares["patients"].sum(), pcn["list_size"], method))
     if tab_sizes.open:
         with tab_sizes:

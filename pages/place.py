@@ -1,24 +1,44 @@
-"""Place: one council and the systems, sub-ICB locations and PCNs that serve its residents, with shares."""
+"""Place: one council and the systems, sub-ICB locations and PCNs that serve its residents, with
+shares."""
+
 import streamlit as st
 
 from ics_maps.analysis.breakdowns import council_counterpart, place_flows, rows_for
 from ics_maps.app import caches, frame, panels, params, prose, widgets
 from ics_maps.presentation import charts, maps
-from ics_maps.presentation.style import TIER_PLURAL, fmt_int, fmt_pct, sentence, short_name, tier_label
+from ics_maps.presentation.style import (
+    TIER_PLURAL,
+    fmt_int,
+    fmt_pct,
+    sentence,
+    short_name,
+    tier_label,
+)
 
 LA_TIERS = {"utla": sentence(TIER_PLURAL["utla"]), "lad": sentence(TIER_PLURAL["lad"])}
-LA_SINGULAR = {"utla": "county or unitary council (upper tier)", "lad": "district or unitary council (lower tier)"}
+LA_SINGULAR = {
+    "utla": "county or unitary council (upper tier)",
+    "lad": "district or unitary council (lower tier)",
+}
 
-with frame.page("Place", "Pick a council to see which integrated care systems, sub-ICB locations and primary care "
-                         "networks serve its residents, and in what shares (Census 2021 residents).") as ctx:
+with frame.page(
+    "Place",
+    "Pick a council to see which integrated care systems, sub-ICB locations and primary care "
+    "networks serve its residents, and in what shares (Census 2021 residents).",
+) as ctx:
     frame.require_systems(ctx)
     c1, c2 = st.columns([1, 2])
     with c1:
-        tier = params.COUNCIL_TIER.widget(st.radio, "Council tier", list(LA_TIERS), format_func=LA_TIERS.get,
-                                          help="Upper tier: counties and unitaries (social care, public health). "
-                                               "Lower tier: districts and unitaries.")
+        tier = params.COUNCIL_TIER.widget(
+            st.radio,
+            "Council tier",
+            list(LA_TIERS),
+            format_func=LA_TIERS.get,
+            help="Upper tier: counties and unitaries (social care, public health). "
+            "Lower tier: districts and unitaries.",
+        )
     las = ctx.view.tier(tier).sort_values("name")
-    names = dict(zip(las["code"], las["name"]))
+    names = dict(zip(las["code"], las["name"], strict=False))
     current = params.PLACE.value()
     if current not in names:  # the council tier changed: stay in the same place
         other = council_counterpart(ctx.atlas, current, tier)
@@ -26,42 +46,71 @@ with frame.page("Place", "Pick a council to see which integrated care systems, s
             params.PLACE.remember(other)
     with c2:
         code = params.among(params.PLACE, list(names), "council").widget(
-            st.selectbox, f"Council ({len(names)} in view; type to search)", list(names), format_func=names.get)
+            st.selectbox,
+            f"Council ({len(names)} in view; type to search)",
+            list(names),
+            format_func=names.get,
+        )
     la = las[las["code"] == code].iloc[0]
-    icb_t = rows_for(caches.coterminosity_table(ctx.vintage, tier, "icb", "population", 0.0), child=code)
-    sic_t = rows_for(caches.coterminosity_table(ctx.vintage, tier, "sicbl", "population", 0.0), child=code)
-    pcn_t = rows_for(caches.coterminosity_table(ctx.vintage, tier, "pcn", "population", 0.0), child=code)
+    icb_t = rows_for(
+        caches.coterminosity_table(ctx.vintage, tier, "icb", "population", 0.0), child=code
+    )
+    sic_t = rows_for(
+        caches.coterminosity_table(ctx.vintage, tier, "sicbl", "population", 0.0), child=code
+    )
+    pcn_t = rows_for(
+        caches.coterminosity_table(ctx.vintage, tier, "pcn", "population", 0.0), child=code
+    )
     pcn_t = pcn_t.sort_values("share_of_child", ascending=False).reset_index(drop=True)
 
     st.subheader(prose.text(la["name"]))
     rel = icb_t["relationship"].iloc[0] if len(icb_t) else "–"
-    st.caption(f"{prose.text(code)} · {LA_SINGULAR[tier]} · relationship to the {ctx.term('icb')} tier: "
-               f"**{prose.text(rel)}**")
+    st.caption(
+        f"{prose.text(code)} · {LA_SINGULAR[tier]} · relationship to the {ctx.term('icb')} tier: "
+        f"**{prose.text(rel)}**"
+    )
     cols = st.columns(5)
     cols[0].metric("Residents", fmt_int(la["residents"]), help="Census 2021 usual residents")
     cols[1].metric(f"{ctx.term('icb')}s serving", fmt_int(len(icb_t)))
     cols[2].metric(f"{ctx.term('sicbl')}s", fmt_int(len(sic_t)))
     main_pcns = int((pcn_t["share_of_child"] >= 0.01).sum())
-    cols[3].metric("PCNs serving ≥1%", fmt_int(main_pcns),
-                   help=f"PCNs to which at least 1% of the council's residents are attributed ({len(pcn_t)} with "
-                        "any; indicative catchments)")
-    cols[4].metric(f"Share in main {ctx.term('icb')}",
-                   fmt_pct(icb_t["share_of_child"].max() if len(icb_t) else None))
-    st.markdown("**Served by:** " + " · ".join(
-        f"{prose.text(r.parent_name)} — {fmt_pct(r.share_of_child)} of residents ({fmt_int(r.overlap_residents)})"
-        for r in icb_t.itertuples()))
+    cols[3].metric(
+        "PCNs serving ≥1%",
+        fmt_int(main_pcns),
+        help=f"PCNs to which at least 1% of the council's residents are attributed ({len(pcn_t)} "
+        "with "
+        "any; indicative catchments)",
+    )
+    cols[4].metric(
+        f"Share in main {ctx.term('icb')}",
+        fmt_pct(icb_t["share_of_child"].max() if len(icb_t) else None),
+    )
+    st.markdown(
+        "**Served by:** "
+        + " · ".join(
+            f"{prose.text(r.parent_name)} — {fmt_pct(r.share_of_child)} of residents "
+            f"({fmt_int(r.overlap_residents)})"
+            for r in icb_t.itertuples()
+        )
+    )
 
-    tab_map, tab_flows, tab_tables = widgets.lazy_tabs(["Map of PCNs", "Residents to systems", "Shares tables"],
-                                                       key="place_tab")
+    tab_map, tab_flows, tab_tables = widgets.lazy_tabs(
+        ["Map of PCNs", "Residents to systems", "Shares tables"], key="place_tab"
+    )
     if tab_map.open:
         with tab_map:
             shown = pcn_t[pcn_t["share_of_child"] >= 0.005]
-            m = maps.pcn_map(ctx.layer("pcn", shown["parent_code"]),
-                             ctx.practices_layer(ctx.atlas.practices.query("pcn in @shown.parent_code")["code"]),
-                             boundary=ctx.layer(tier, [code]))
+            m = maps.pcn_map(
+                ctx.layer("pcn", shown["parent_code"]),
+                ctx.practices_layer(ctx.atlas.practices.query("pcn in @shown.parent_code")["code"]),
+                boundary=ctx.layer(tier, [code]),
+            )
             widgets.show_map(m, key="place_map", height=520, returned=())
-            st.caption(f"Black outline: {prose.text(la['name'])}. PCN footprints (indicative) to which at least 0.5% "
-                       "of its residents are attributed, with their member practices.")
+            st.caption(
+                f"Black outline: {prose.text(la['name'])}. PCN footprints (indicative) to which at "
+                "least 0.5% "
+                "of its residents are attributed, with their member practices."
+            )
     if tab_flows.open:
         with tab_flows:
             lad_icb = caches.coterminosity_table(ctx.vintage, "lad", "icb", "population", 0.0)
@@ -70,22 +119,41 @@ with frame.page("Place", "Pick a council to see which integrated care systems, s
             fig = charts.residents_sankey(flows, "district", "system", "residents")
             fig.update_layout(height=140 + 45 * len(flows))
             st.plotly_chart(fig, key="place_sankey")
-            st.caption("Each district's Census 2021 residents by the system they live in." if tier == "utla" else
-                       "The council's Census 2021 residents by the system they live in.")
+            st.caption(
+                "Each district's Census 2021 residents by the system they live in."
+                if tier == "utla"
+                else "The council's Census 2021 residents by the system they live in."
+            )
     if tab_tables.open:
         with tab_tables:
             tabs = st.tabs([f"{ctx.term('icb')}s", f"{ctx.term('sicbl')}s", "PCNs"])
-            for tab, (t, parent) in zip(tabs, [(icb_t, "icb"), (sic_t, "sicbl"), (pcn_t, "pcn")]):
+            for tab, (t, parent) in zip(
+                tabs, [(icb_t, "icb"), (sic_t, "sicbl"), (pcn_t, "pcn")], strict=False
+            ):
                 with tab:
-                    st.caption("Share of child: share of the council's residents; share of parent: share of the "
-                               f"{tier_label(parent, ctx.atlas)}'s residents who live in the council."
-                               + (" PCN figures use indicative catchments." if parent == "pcn" else ""))
+                    st.caption(
+                        "Share of child: share of the council's residents; share of parent: share "
+                        "of the "
+                        f"{tier_label(parent, ctx.atlas)}'s residents who live in the council."
+                        + (" PCN figures use indicative catchments." if parent == "pcn" else "")
+                    )
                     tail = t[t["share_of_child"] < 0.01] if parent == "pcn" else t.iloc[:0]
                     if len(tail):
-                        st.caption(f"{len(tail)} of these {len(t)} PCNs hold under 1% of the council's residents "
-                                   f"each ({fmt_int(tail['overlap_residents'].sum())} in all): patients registered "
-                                   "far from home (students, people who have moved) and the thin edges of modelled "
-                                   "catchments.")
-                    panels.coterminosity_dataframe(t, tier, parent, ctx.atlas, height=320, key=f"place_{parent}",
-                                                   download=prose.file_slug(tier, code, "in", parent, ctx.vintage)
-                                                   + ".csv")
+                        st.caption(
+                            f"{len(tail)} of these {len(t)} PCNs hold under 1% of the council's "
+                            "residents "
+                            f"each ({fmt_int(tail['overlap_residents'].sum())} in all): patients "
+                            "registered "
+                            "far from home (students, people who have moved) and the thin edges of "
+                            "modelled "
+                            "catchments."
+                        )
+                    panels.coterminosity_dataframe(
+                        t,
+                        tier,
+                        parent,
+                        ctx.atlas,
+                        height=320,
+                        key=f"place_{parent}",
+                        download=prose.file_slug(tier, code, "in", parent, ctx.vintage) + ".csv",
+                    )

@@ -3,7 +3,8 @@
 Every test has one layer marker, from its folder unless it says otherwise:
 
 * ``unit`` (tests/unit): hand-built data with known answers; runs anywhere, no data mirror needed;
-* ``real`` (tests/real, or a unit-folder test that uses a real-data fixture): the real ONS/NHS files in
+* ``real`` (tests/real, or a unit-folder test that uses a real-data fixture): the real ONS/NHS files
+in
   the mirror (``../shared/data/raw`` or ``ICS_MAPS_MIRROR``);
 * ``app`` (tests/app): Streamlit's AppTest of every page on the real atlas;
 * ``browser`` (tests/browser): ``streamlit run app.py`` in Debian's headless Chromium.
@@ -11,6 +12,7 @@ Every test has one layer marker, from its folder unless it says otherwise:
 ``pytest -m unit`` runs the toy-data tests alone. Tests that need the mirror skip, saying why, when
 it is absent, unless ``ICS_MAPS_REQUIRE_DATA=1`` (set by CI), which makes them fail instead.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -26,7 +28,11 @@ from ics_maps.sources import catalogue
 
 REAL_MIRROR = mirror_root()
 LAYERS = ("unit", "real", "app", "browser")
-REAL_FIXTURES = {"atlas_2026", "atlas_2024", "mirror_copy"}  # a unit-folder test using one is "real"
+REAL_FIXTURES = {
+    "atlas_2026",
+    "atlas_2024",
+    "mirror_copy",
+}  # a unit-folder test using one is "real"
 
 
 def _require_data() -> bool:
@@ -43,26 +49,40 @@ def pytest_collection_modifyitems(config, items):
                 layer = "real"
             item.add_marker(getattr(pytest.mark, layer))
         if layer != "unit" and not REAL_MIRROR.exists() and not _require_data():
-            item.add_marker(pytest.mark.skip(reason=f"needs the data mirror {REAL_MIRROR} (set ICS_MAPS_MIRROR "
-                                                    "or put ../shared beside the project)"))
+            item.add_marker(
+                pytest.mark.skip(
+                    reason=f"needs the data mirror {REAL_MIRROR} (set ICS_MAPS_MIRROR "
+                    "or put ../shared beside the project)"
+                )
+            )
 
 
 @pytest.fixture(autouse=True)
 def _mirror_when_required(request):
-    """In CI (ICS_MAPS_REQUIRE_DATA=1) a test that needs the mirror fails, not skips, when it is missing."""
-    if (request.node.get_closest_marker("unit") is None and not REAL_MIRROR.exists() and _require_data()):
-        pytest.fail(f"ICS_MAPS_REQUIRE_DATA is set but the data mirror {REAL_MIRROR} is missing", pytrace=False)
+    """In CI (ICS_MAPS_REQUIRE_DATA=1) a test that needs the mirror fails, not skips, when it is
+    missing."""
+    if (
+        request.node.get_closest_marker("unit") is None
+        and not REAL_MIRROR.exists()
+        and _require_data()
+    ):
+        pytest.fail(
+            f"ICS_MAPS_REQUIRE_DATA is set but the data mirror {REAL_MIRROR} is missing",
+            pytrace=False,
+        )
 
 
 @pytest.fixture(scope="session")
 def atlas_2026():
     from ics_maps.atlas import ensure_atlas
+
     return ensure_atlas("2026")
 
 
 @pytest.fixture(scope="session")
 def atlas_2024():
     from ics_maps.atlas import ensure_atlas
+
     return ensure_atlas("2024")
 
 

@@ -1,8 +1,10 @@
-"""The LSOA atoms of an atlas as integer-coded arrays: built once per loaded atlas, reused by every table.
+"""The LSOA atoms of an atlas as integer-coded arrays: built once per loaded atlas, reused by every
+table.
 
 Speed: coding the atoms takes ~0.03 s and is cached while the atlas object and its LSOA / PCN-share
 tables are unchanged; each table is then a ``np.bincount`` over at most 240,000 atom fragments.
 """
+
 from __future__ import annotations
 
 import weakref
@@ -14,6 +16,7 @@ import pandas as pd
 import shapely
 
 from ics_maps.analysis.overlap import factorize
+
 
 @dataclass
 class AtomIndex:
@@ -39,7 +42,8 @@ _INDEX: dict[int, tuple] = {}
 
 
 def atom_index(atlas) -> AtomIndex:
-    """The atlas's :class:`AtomIndex`, cached while the atlas lives and its atom tables are unchanged."""
+    """The atlas's :class:`AtomIndex`, cached while the atlas lives and its atom tables are
+    unchanged."""
     key = id(atlas)
     hit = _INDEX.get(key)
     stamp = (id(atlas.lsoa), id(atlas.pcn_lsoa), len(atlas.lsoa), len(atlas.pcn_lsoa))
@@ -70,13 +74,22 @@ def build_atom_index(lsoa: pd.DataFrame, pcn_lsoa: pd.DataFrame) -> AtomIndex:
     rest = np.flatnonzero(np.bincount(pos, minlength=n) == 0)
     frag_atom = np.concatenate([pos, rest]).astype(np.int64)
     share = np.concatenate([pl["share"].to_numpy(dtype=float), np.ones(len(rest))])
-    return AtomIndex(residents=residents, area_km2=area, codes=codes, uniques=uniques, frag_atom=frag_atom,
-                     frag_pcn=np.concatenate([pcn_codes, np.full(len(rest), -1)]), pcn_uniques=pcn_uniques,
-                     frag_residents=residents[frag_atom] * share, frag_area_km2=area[frag_atom] * share)
+    return AtomIndex(
+        residents=residents,
+        area_km2=area,
+        codes=codes,
+        uniques=uniques,
+        frag_atom=frag_atom,
+        frag_pcn=np.concatenate([pcn_codes, np.full(len(rest), -1)]),
+        pcn_uniques=pcn_uniques,
+        frag_residents=residents[frag_atom] * share,
+        frag_area_km2=area[frag_atom] * share,
+    )
 
 
 def _positions(keys: pd.Series, values: pd.Series) -> np.ndarray:
-    """Position of each value in ``keys`` (−1 if absent): one factorize of both, faster than get_indexer."""
+    """Position of each value in ``keys`` (−1 if absent): one factorize of both, faster than
+    get_indexer."""
     codes, _ = pd.factorize(pd.concat([keys, values], ignore_index=True))
     n = len(keys)
     if not np.array_equal(codes[:n], np.arange(n)):  # duplicate keys: fall back to the index lookup
@@ -94,9 +107,11 @@ def lsoa_atoms(atlas, with_pcn: bool = False, tiers: tuple[str, ...] | None = No
     """
     ix = atom_index(atlas)
     atom = ix.frag_atom if with_pcn else np.arange(len(ix.residents))
-    cols = {"lsoa": ix.uniques["lsoa"][ix.codes["lsoa"][atom]],
-            "residents": ix.frag_residents if with_pcn else ix.residents,
-            "area_km2": ix.frag_area_km2 if with_pcn else ix.area_km2}
+    cols = {
+        "lsoa": ix.uniques["lsoa"][ix.codes["lsoa"][atom]],
+        "residents": ix.frag_residents if with_pcn else ix.residents,
+        "area_km2": ix.frag_area_km2 if with_pcn else ix.area_km2,
+    }
     for tier in ("region", "icb", "sicbl", "utla", "lad"):
         if tier in ix.codes and (tiers is None or tier in tiers):
             cols[tier] = _decode(ix.codes[tier][atom], ix.uniques[tier])

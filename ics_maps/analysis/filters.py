@@ -9,6 +9,7 @@ if any of its residents live in a surviving ICS, so a council split across syste
 The filters arrive from the URL as untrusted text: :mod:`ics_maps.app.params` turns that text into
 a :class:`Filters`; this module only applies valid ones, and computes the headline figures.
 """
+
 from __future__ import annotations
 
 import math
@@ -64,13 +65,15 @@ class Filters:
             names = [(region_names or {}).get(r, r) for r in self.regions]
             parts.append(("region: " if len(names) == 1 else "regions: ") + ", ".join(names))
         if self.waves:
-            parts.append(("wave: " if len(self.waves) == 1 else "waves: ") + ", ".join(map(str, self.waves)))
+            parts.append(
+                ("wave: " if len(self.waves) == 1 else "waves: ") + ", ".join(map(str, self.waves))
+            )
         return " · ".join(parts) if parts else "all of England"
 
 
 def region_names(atlas) -> dict[str, str]:
     reg = atlas.tier("region").sort_values("name")
-    return dict(zip(reg["code"].astype(str), reg["name"].astype(str)))
+    return dict(zip(reg["code"].astype(str), reg["name"].astype(str), strict=False))
 
 
 # ---------------------------------------------------------------------------- applying them
@@ -120,7 +123,9 @@ def apply_filters(atlas, filters: Filters) -> View:
     icb_codes = frozenset(icb.loc[icb_mask(icb, filters), "code"])
     if not filters.active:
         codes = {t: frozenset(atlas.tier(t)["code"]) for t in TIERS if t != "lsoa"}
-        codes["lsoa"] = frozenset()  # not needed: View.tier returns whole tiers when no filter is set
+        codes["lsoa"] = (
+            frozenset()
+        )  # not needed: View.tier returns whole tiers when no filter is set
         return View(atlas, filters, icb_codes, codes)
     lsoa = atlas.lsoa
     in_lsoa = lsoa[lsoa["icb"].isin(icb_codes)]
@@ -155,7 +160,11 @@ def headline(view: View) -> dict:
     """The figures at the top of the Overview page, for the ICSs in the view."""
     icb = view.tier("icb")
     res = pd.to_numeric(icb["residents"], errors="coerce")
-    reg = pd.to_numeric(icb["registered"], errors="coerce") if "registered" in icb else pd.Series(dtype=float)
+    reg = (
+        pd.to_numeric(icb["registered"], errors="coerce")
+        if "registered" in icb
+        else pd.Series(dtype=float)
+    )
     pcn = view.tier("pcn")
     sizes = pd.to_numeric(pcn["list_size"], errors="coerce").dropna()
     out = {
@@ -176,12 +185,11 @@ def headline(view: View) -> dict:
 
 
 def filter_waves(waves: pd.DataFrame, filters: Filters) -> pd.DataFrame:
-    """The 42 designated ICSs (``data/ics_waves.csv``) narrowed by region (``nhser22cd``) and wave."""
+    """The 42 designated ICSs (``data/ics_waves.csv``) narrowed by region (``nhser22cd``) and
+    wave."""
     keep = pd.Series(True, index=waves.index)
     if filters.regions and "nhser22cd" in waves:
         keep &= waves["nhser22cd"].isin(filters.regions)
     if filters.waves:
         keep &= pd.to_numeric(waves["wave"], errors="coerce").isin(filters.waves)
     return waves[keep]
-
-

@@ -16,10 +16,13 @@ Weightings
 ``area``
     A real polygon overlay in EPSG:27700 (shapely STRtree + intersection). Shares are of the area
     that the other layer covers: ``share_of_child = overlap / (child area inside any parent)``. The
-    tiers come from different generalisations (BUC/BSC, dissolved LSOAs), so coastlines do not match:
+    tiers come from different generalisations (BUC/BSC, dissolved LSOAs), so coastlines do not
+    match:
     normalising by covered area keeps a coastal district whose only parent is one ICB "nested"
-    instead of "split" with the sea. Inland boundary slivers remain and are what ``tolerance`` is for.
-    Residents columns are areal interpolation: ``overlap_residents = child_residents × share_of_child``.
+    instead of "split" with the sea. Inland boundary slivers remain and are what ``tolerance`` is
+    for.
+    Residents columns are areal interpolation: ``overlap_residents = child_residents ×
+    share_of_child``.
     Overlaps under ``min_overlap_m2`` (1 m²: shared edges digitised twice) are dropped.
 
 The relationship rule is in :mod:`ics_maps.analysis.overlap`.
@@ -33,6 +36,7 @@ Speed: the atoms are integer-coded once per loaded atlas (:mod:`ics_maps.analysi
 table is then a ``np.bincount`` over at most 240,000 atom fragments, 2–15 ms on the real atlas
 (bench/coterminosity.py).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -53,8 +57,17 @@ from ics_maps.analysis.overlap import (
 from ics_maps.tiers import TIERS, check_tier
 
 COLUMNS: tuple[str, ...] = (
-    "child_code", "child_name", "parent_code", "parent_name", "overlap_residents", "child_residents",
-    "parent_residents", "share_of_child", "share_of_parent", "overlap_km2", "relationship",
+    "child_code",
+    "child_name",
+    "parent_code",
+    "parent_name",
+    "overlap_residents",
+    "child_residents",
+    "parent_residents",
+    "share_of_child",
+    "share_of_parent",
+    "overlap_km2",
+    "relationship",
 )
 
 
@@ -64,17 +77,24 @@ COLUMNS: tuple[str, ...] = (
 # ---------------------------------------------------------------------------- the atom index
 
 
-def population_pairs(index: AtomIndex, child: str, parent: str) -> tuple[dict, np.ndarray, np.ndarray]:
-    """Pair sums for two tiers from the index: whole atoms, or PCN fragments if a PCN is involved."""
+def population_pairs(
+    index: AtomIndex, child: str, parent: str
+) -> tuple[dict, np.ndarray, np.ndarray]:
+    """Pair sums for two tiers from the index: whole atoms, or PCN fragments if a PCN is
+    involved."""
     if "pcn" in (child, parent):
+
         def coded(tier):
             if tier == "pcn":
                 return index.frag_pcn, index.pcn_uniques
             return index.codes[tier][index.frag_atom], index.uniques[tier]
+
         w, area = index.frag_residents, index.frag_area_km2
     else:
+
         def coded(tier):
             return index.codes[tier], index.uniques[tier]
+
         w, area = index.residents, index.area_km2
     (ci, cu), (pi, pu) = coded(child), coded(parent)
     return pair_sums(ci, len(cu), pi, len(pu), w, area), cu, pu
@@ -88,16 +108,21 @@ def check_pair(child: str, parent: str, weight: str = "population") -> None:
     check_tier(child)
     check_tier(parent)
     if child == parent:
-        raise ValueError(f"child and parent are the same tier ({child!r}): choose two different tiers")
+        raise ValueError(
+            f"child and parent are the same tier ({child!r}): choose two different tiers"
+        )
     if parent == "practice":
-        raise ValueError("practice can only be a child tier (a point holds nothing): choose a parent among "
-                         + ", ".join(t for t in TIERS if t != "practice"))
+        raise ValueError(
+            "practice can only be a child tier (a point holds nothing): choose a parent among "
+            + ", ".join(t for t in TIERS if t != "practice")
+        )
     if weight not in WEIGHTS:
         raise ValueError(f"unknown weight {weight!r}: expected one of {', '.join(WEIGHTS)}")
 
 
 def _lookup(atlas, tier: str, column: str, codes: np.ndarray) -> np.ndarray:
-    """``column`` of ``tier`` for each code: float for residents (NaN if unknown), else object (None)."""
+    """``column`` of ``tier`` for each code: float for residents (NaN if unknown), else object
+    (None)."""
     t = atlas.tier(tier)
     numeric = column == "residents"
     missing = np.nan if numeric else None
@@ -117,13 +142,22 @@ def practice_pairs(atlas, parent: str) -> pd.DataFrame:
     if parent in prac:
         own = prac[parent].where(prac[parent] != "U")  # "U": the unallocated-PCN placeholder
         code = own if parent == "pcn" else code.fillna(own)  # PCN membership is the practice's own
-    out = pd.DataFrame({"child_code": prac["code"].to_numpy(dtype=object),
-                        "parent_code": code.to_numpy(dtype=object, na_value=None)})
+    out = pd.DataFrame(
+        {
+            "child_code": prac["code"].to_numpy(dtype=object),
+            "parent_code": code.to_numpy(dtype=object, na_value=None),
+        }
+    )
     out = out[out["parent_code"].notna()].reset_index(drop=True)
     n = len(out)
-    return out.assign(overlap=np.nan, child_total=np.nan,
-                      parent_total=_lookup(atlas, parent, "residents", out["parent_code"].to_numpy()),
-                      share_of_child=np.ones(n), share_of_parent=np.nan, overlap_area=np.zeros(n))
+    return out.assign(
+        overlap=np.nan,
+        child_total=np.nan,
+        parent_total=_lookup(atlas, parent, "residents", out["parent_code"].to_numpy()),
+        share_of_child=np.ones(n),
+        share_of_parent=np.nan,
+        overlap_area=np.zeros(n),
+    )
 
 
 def area_pairs(atlas, child: str, parent: str, min_overlap_m2: float = 1.0) -> pd.DataFrame:
@@ -136,8 +170,14 @@ def area_pairs(atlas, child: str, parent: str, min_overlap_m2: float = 1.0) -> p
     return t
 
 
-def coterminosity(atlas, child: str, parent: str, weight: str = "population", tolerance: float = 0.0,
-                  min_overlap_m2: float = 1.0) -> pd.DataFrame:
+def coterminosity(
+    atlas,
+    child: str,
+    parent: str,
+    weight: str = "population",
+    tolerance: float = 0.0,
+    min_overlap_m2: float = 1.0,
+) -> pd.DataFrame:
     """One row per overlapping (child, parent) pair with shares and the child's relationship.
 
     See the module docstring for the weightings, the relationship rule and slivers. Columns are
@@ -149,11 +189,17 @@ def coterminosity(atlas, child: str, parent: str, weight: str = "population", to
     if child != "practice" and weight == "population":
         ps, cu, pu = population_pairs(atom_index(atlas), child, parent)
         return finish_pairs(atlas, child, parent, ps, cu, pu, tolerance)
-    core = practice_pairs(atlas, parent) if child == "practice" else area_pairs(atlas, child, parent, min_overlap_m2)
+    core = (
+        practice_pairs(atlas, parent)
+        if child == "practice"
+        else area_pairs(atlas, child, parent, min_overlap_m2)
+    )
     return finish_table(atlas, child, parent, core, tolerance)
 
 
-def finish_table(atlas, child: str, parent: str, core: pd.DataFrame, tolerance: float = 0.0) -> pd.DataFrame:
+def finish_table(
+    atlas, child: str, parent: str, core: pd.DataFrame, tolerance: float = 0.0
+) -> pd.DataFrame:
     """A core table (:data:`CORE_COLUMNS`) → the public columns, with names and relationships."""
     ci, cu = factorize(core["child_code"])
     pi, pu = factorize(core["parent_code"])
@@ -161,51 +207,86 @@ def finish_table(atlas, child: str, parent: str, core: pd.DataFrame, tolerance: 
     return _public(atlas, child, parent, ci, cu, pi, pu, rows, tolerance)
 
 
-def finish_pairs(atlas, child: str, parent: str, ps: dict, cu: np.ndarray, pu: np.ndarray,
-                 tolerance: float = 0.0) -> pd.DataFrame:
+def finish_pairs(
+    atlas, child: str, parent: str, ps: dict, cu: np.ndarray, pu: np.ndarray, tolerance: float = 0.0
+) -> pd.DataFrame:
     """:func:`pair_sums` output → the public columns."""
     c, p = ps["child"], ps["parent"]
     ct, pt = ps["child_total"][c], ps["parent_total"][p]
-    rows = {"overlap": ps["overlap"], "child_total": ct, "parent_total": pt,
-            "share_of_child": shares(ps["overlap"], ct), "share_of_parent": shares(ps["overlap"], pt),
-            "overlap_area": ps["area"]}
+    rows = {
+        "overlap": ps["overlap"],
+        "child_total": ct,
+        "parent_total": pt,
+        "share_of_child": shares(ps["overlap"], ct),
+        "share_of_parent": shares(ps["overlap"], pt),
+        "overlap_area": ps["area"],
+    }
     return _public(atlas, child, parent, c, cu, p, pu, rows, tolerance)
 
 
 def _public(atlas, child, parent, ci, cu, pi, pu, rows: dict, tolerance: float) -> pd.DataFrame:
-    """Names, relationship, sort: child code, largest share first, parent code (codes sorted in cu/pu)."""
+    """Names, relationship, sort: child code, largest share first, parent code (codes sorted in
+    cu/pu)."""
     rel = relationships(ci, len(cu), rows["share_of_child"], rows["share_of_parent"], tolerance)
     order = np.lexsort((pi, -np.nan_to_num(rows["share_of_child"], nan=-np.inf), ci))
     ci, pi = ci[order], pi[order]
     c_names, p_names = _lookup(atlas, child, "name", cu), _lookup(atlas, parent, "name", pu)
-    return pd.DataFrame({
-        "child_code": cu[ci], "child_name": c_names[ci], "parent_code": pu[pi], "parent_name": p_names[pi],
-        "overlap_residents": rows["overlap"][order], "child_residents": rows["child_total"][order],
-        "parent_residents": rows["parent_total"][order], "share_of_child": rows["share_of_child"][order],
-        "share_of_parent": rows["share_of_parent"][order], "overlap_km2": rows["overlap_area"][order],
-        "relationship": rel[order],
-    }, columns=list(COLUMNS))
+    return pd.DataFrame(
+        {
+            "child_code": cu[ci],
+            "child_name": c_names[ci],
+            "parent_code": pu[pi],
+            "parent_name": p_names[pi],
+            "overlap_residents": rows["overlap"][order],
+            "child_residents": rows["child_total"][order],
+            "parent_residents": rows["parent_total"][order],
+            "share_of_child": rows["share_of_child"][order],
+            "share_of_parent": rows["share_of_parent"][order],
+            "overlap_km2": rows["overlap_area"][order],
+            "relationship": rel[order],
+        },
+        columns=list(COLUMNS),
+    )
 
 
 # ---------------------------------------------------------------------------- reading a table
 
 
 def children(table: pd.DataFrame) -> pd.DataFrame:
-    """One row per child: its main parent (largest share), that share, number of parents, relationship."""
+    """One row per child: its main parent (largest share), that share, number of parents,
+    relationship."""
     if table.empty:
-        return pd.DataFrame(columns=["child_code", "child_name", "main_parent", "main_parent_name", "main_share",
-                                     "n_parents", "child_residents", "relationship"])
-    first = table.sort_values(["child_code", "share_of_child"], ascending=[True, False], kind="mergesort")
+        return pd.DataFrame(
+            columns=[
+                "child_code",
+                "child_name",
+                "main_parent",
+                "main_parent_name",
+                "main_share",
+                "n_parents",
+                "child_residents",
+                "relationship",
+            ]
+        )
+    first = table.sort_values(
+        ["child_code", "share_of_child"], ascending=[True, False], kind="mergesort"
+    )
     g = first.groupby("child_code", sort=True)
-    out = g.agg(child_name=("child_name", "first"), main_parent=("parent_code", "first"),
-                main_parent_name=("parent_name", "first"), main_share=("share_of_child", "first"),
-                n_parents=("parent_code", "size"), child_residents=("child_residents", "first"),
-                relationship=("relationship", "first"))
+    out = g.agg(
+        child_name=("child_name", "first"),
+        main_parent=("parent_code", "first"),
+        main_parent_name=("parent_name", "first"),
+        main_share=("share_of_child", "first"),
+        n_parents=("parent_code", "size"),
+        child_residents=("child_residents", "first"),
+        relationship=("relationship", "first"),
+    )
     return out.reset_index()
 
 
 def relationship_summary(table: pd.DataFrame) -> pd.DataFrame:
-    """Children per relationship (coterminous, nested, combines, split) with their residents: the headline."""
+    """Children per relationship (coterminous, nested, combines, split) with their residents: the
+    headline."""
     per = children(table)
     g = per.groupby("relationship")
     out = pd.DataFrame({"children": g.size(), "residents": g["child_residents"].sum(min_count=1)})
@@ -216,7 +297,8 @@ def relationship_summary(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def outside_main_parent(table: pd.DataFrame) -> pd.Series:
-    """Per child (indexed by code): the share of it outside its main parent, 1 − its largest share_of_child.
+    """Per child (indexed by code): the share of it outside its main parent, 1 − its largest
+    share_of_child.
 
     What the tolerance is compared with; small values under area weighting are slivers where two
     differently generalised boundaries do not line up, not a real split.
@@ -225,5 +307,6 @@ def outside_main_parent(table: pd.DataFrame) -> pd.Series:
 
 
 def split_units(table: pd.DataFrame) -> pd.DataFrame:
-    """The rows of split children only, largest share first within each child: what users look for."""
+    """The rows of split children only, largest share first within each child: what users look
+    for."""
     return table[table["relationship"] == "split"].reset_index(drop=True)

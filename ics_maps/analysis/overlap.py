@@ -8,7 +8,8 @@ Relationship rule (per child, with tolerance ``t``, compared with a 1e-9 allowan
 -------------------------------------------------------------------------------------------------
 * ``coterminous``: some parent P has share_of_child ≥ 1 − t *and* share_of_parent ≥ 1 − t;
 * ``nested``: otherwise, the largest share_of_child ≥ 1 − t (or the child touches one parent only);
-* ``combines``: otherwise, the child is made of whole parents: the parents with share_of_parent ≥ 1 − t
+* ``combines``: otherwise, the child is made of whole parents: the parents with share_of_parent ≥ 1
+− t
   hold together ≥ 1 − t of the child (a sub-ICB location that is exactly three districts; an ICB
   that is four whole upper-tier councils). Coterminous is the one-parent case of this;
 * ``split``: otherwise (more than t of the child lies outside its main parent, and its parents are
@@ -18,6 +19,7 @@ Slivers: every overlapping pair keeps its row (nothing is hidden from the table)
 tolerance only stops counting towards the child's relationship, because the rule looks at the
 largest share alone. Every row of a child carries that child's relationship.
 """
+
 from __future__ import annotations
 
 import geopandas as gpd
@@ -25,8 +27,16 @@ import numpy as np
 import pandas as pd
 import shapely
 
-CORE_COLUMNS: tuple[str, ...] = ("child_code", "parent_code", "overlap", "child_total", "parent_total",
-                                 "share_of_child", "share_of_parent", "overlap_area")
+CORE_COLUMNS: tuple[str, ...] = (
+    "child_code",
+    "parent_code",
+    "overlap",
+    "child_total",
+    "parent_total",
+    "share_of_child",
+    "share_of_parent",
+    "overlap_area",
+)
 
 
 WEIGHTS: tuple[str, ...] = ("population", "area")
@@ -43,12 +53,20 @@ DENSE_LIMIT = 20_000_000  # child × parent bins summed densely below this; sort
 
 def factorize(values) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes (−1 for missing) and the sorted distinct values, as a plain object array."""
-    codes, uniques = pd.factorize(values if isinstance(values, pd.Series) else pd.Series(values), sort=True)
+    codes, uniques = pd.factorize(
+        values if isinstance(values, pd.Series) else pd.Series(values), sort=True
+    )
     return codes.astype(np.int64), np.asarray(uniques, dtype=object)
 
 
-def pair_sums(ci: np.ndarray, n_child: int, pi: np.ndarray, n_parent: int, w: np.ndarray,
-              area: np.ndarray | None = None) -> dict[str, np.ndarray]:
+def pair_sums(
+    ci: np.ndarray,
+    n_child: int,
+    pi: np.ndarray,
+    n_parent: int,
+    w: np.ndarray,
+    area: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
     """Sum weights (and areas) per (child, parent) pair from integer-coded atoms.
 
     Returns aligned arrays ``child, parent`` (codes), ``overlap``, ``area`` for every pair with a
@@ -72,9 +90,14 @@ def pair_sums(ci: np.ndarray, n_child: int, pi: np.ndarray, n_parent: int, w: np
         o_area = np.bincount(inv, weights=a, minlength=len(key))
         keep = (overlap > 0) | (o_area > 0)
         key, overlap, o_area = key[keep], overlap[keep], o_area[keep]
-    return {"child": key // max(n_parent, 1), "parent": key % max(n_parent, 1), "overlap": overlap,
-            "area": o_area if area is not None else np.full(len(key), np.nan),
-            "child_total": child_total, "parent_total": parent_total}
+    return {
+        "child": key // max(n_parent, 1),
+        "parent": key % max(n_parent, 1),
+        "overlap": overlap,
+        "area": o_area if area is not None else np.full(len(key), np.nan),
+        "child_total": child_total,
+        "parent_total": parent_total,
+    }
 
 
 def shares(overlap: np.ndarray, total: np.ndarray) -> np.ndarray:
@@ -82,8 +105,13 @@ def shares(overlap: np.ndarray, total: np.ndarray) -> np.ndarray:
         return np.where(total > 0, overlap / np.where(total > 0, total, 1), np.nan)
 
 
-def weights_table(atoms: pd.DataFrame, child_col: str, parent_col: str, weight_col: str = "residents",
-                  area_col: str | None = None) -> pd.DataFrame:
+def weights_table(
+    atoms: pd.DataFrame,
+    child_col: str,
+    parent_col: str,
+    weight_col: str = "residents",
+    area_col: str | None = None,
+) -> pd.DataFrame:
     """Overlap of every (child, parent) pair from a plain atom table: pair sums, totals and shares.
 
     ``atoms`` holds one row per atom (or atom fragment) with the child code, the parent code and a
@@ -96,20 +124,36 @@ def weights_table(atoms: pd.DataFrame, child_col: str, parent_col: str, weight_c
     ci, cu = factorize(atoms[child_col])
     pi, pu = factorize(atoms[parent_col])
     w = pd.to_numeric(atoms[weight_col], errors="coerce").fillna(0).to_numpy(dtype=float)
-    area = pd.to_numeric(atoms[area_col], errors="coerce").fillna(0).to_numpy(dtype=float) if area_col else None
+    area = (
+        pd.to_numeric(atoms[area_col], errors="coerce").fillna(0).to_numpy(dtype=float)
+        if area_col
+        else None
+    )
     return _core_frame(pair_sums(ci, len(cu), pi, len(pu), w, area), cu, pu)
 
 
 def _core_frame(ps: dict[str, np.ndarray], cu: np.ndarray, pu: np.ndarray) -> pd.DataFrame:
     c, p = ps["child"], ps["parent"]
     ct, pt = ps["child_total"][c], ps["parent_total"][p]
-    return pd.DataFrame({"child_code": cu[c], "parent_code": pu[p], "overlap": ps["overlap"], "child_total": ct,
-                         "parent_total": pt, "share_of_child": shares(ps["overlap"], ct),
-                         "share_of_parent": shares(ps["overlap"], pt), "overlap_area": ps["area"]})
+    return pd.DataFrame(
+        {
+            "child_code": cu[c],
+            "parent_code": pu[p],
+            "overlap": ps["overlap"],
+            "child_total": ct,
+            "parent_total": pt,
+            "share_of_child": shares(ps["overlap"], ct),
+            "share_of_parent": shares(ps["overlap"], pt),
+            "overlap_area": ps["area"],
+        }
+    )
 
 
-def area_overlaps(child: gpd.GeoDataFrame, parent: gpd.GeoDataFrame, min_overlap_m2: float = 1.0) -> pd.DataFrame:
-    """Polygon overlay by STRtree: ``child_code, parent_code, overlap_m2`` for every intersecting pair.
+def area_overlaps(
+    child: gpd.GeoDataFrame, parent: gpd.GeoDataFrame, min_overlap_m2: float = 1.0
+) -> pd.DataFrame:
+    """Polygon overlay by STRtree: ``child_code, parent_code, overlap_m2`` for every intersecting
+    pair.
 
     Both layers must be in EPSG:27700. Overlaps smaller than ``min_overlap_m2`` are noise from
     edges digitised twice and are dropped.
@@ -120,8 +164,13 @@ def area_overlaps(child: gpd.GeoDataFrame, parent: gpd.GeoDataFrame, min_overlap
     ci, pi = shapely.STRtree(pg).query(cg, predicate="intersects")
     area = shapely.area(shapely.intersection(cg[ci], pg[pi]))
     keep = area >= min_overlap_m2
-    out = pd.DataFrame({"child_code": child["code"].to_numpy(dtype=object)[ci[keep]],
-                        "parent_code": parent["code"].to_numpy(dtype=object)[pi[keep]], "overlap_m2": area[keep]})
+    out = pd.DataFrame(
+        {
+            "child_code": child["code"].to_numpy(dtype=object)[ci[keep]],
+            "parent_code": parent["code"].to_numpy(dtype=object)[pi[keep]],
+            "overlap_m2": area[keep],
+        }
+    )
     return out.groupby(["child_code", "parent_code"], as_index=False, sort=True)["overlap_m2"].sum()
 
 
@@ -142,13 +191,24 @@ def _valid_polys(gdf: gpd.GeoDataFrame) -> np.ndarray:
 
 def area_table(overlaps: pd.DataFrame) -> pd.DataFrame:
     """Shares by area from :func:`area_overlaps`, normalised by the area the other layer covers."""
-    return weights_table(overlaps.assign(area=overlaps["overlap_m2"]), "child_code", "parent_code", "overlap_m2",
-                         "area")
+    return weights_table(
+        overlaps.assign(area=overlaps["overlap_m2"]),
+        "child_code",
+        "parent_code",
+        "overlap_m2",
+        "area",
+    )
 
 
-def relationships(child: np.ndarray, n_child: int, share_of_child: np.ndarray, share_of_parent: np.ndarray,
-                  tolerance: float = 0.0) -> np.ndarray:
-    """Per-row relationship of the row's child, from integer child codes (rule: module docstring)."""
+def relationships(
+    child: np.ndarray,
+    n_child: int,
+    share_of_child: np.ndarray,
+    share_of_parent: np.ndarray,
+    tolerance: float = 0.0,
+) -> np.ndarray:
+    """Per-row relationship of the row's child, from integer child codes (rule: module
+    docstring)."""
     if not 0 <= tolerance < 1:
         raise ValueError(f"tolerance must be in [0, 1), not {tolerance}")
     floor = 1.0 - tolerance - EPS
@@ -157,18 +217,30 @@ def relationships(child: np.ndarray, n_child: int, share_of_child: np.ndarray, s
     largest = np.full(n_child, -np.inf)
     np.maximum.at(largest, child, soc)
     whole_parent = sop >= floor
-    cot = np.bincount(child, weights=((soc >= floor) & whole_parent).astype(float), minlength=n_child) > 0
+    cot = (
+        np.bincount(child, weights=((soc >= floor) & whole_parent).astype(float), minlength=n_child)
+        > 0
+    )
     one_parent = np.bincount(child, minlength=n_child) == 1
-    in_whole_parents = np.bincount(child, weights=np.where(whole_parent, np.maximum(soc, 0.0), 0.0),
-                                   minlength=n_child)
-    per_child = np.select([cot, (largest >= floor) | one_parent, in_whole_parents >= floor],
-                          ["coterminous", "nested", "combines"], "split")
+    in_whole_parents = np.bincount(
+        child, weights=np.where(whole_parent, np.maximum(soc, 0.0), 0.0), minlength=n_child
+    )
+    per_child = np.select(
+        [cot, (largest >= floor) | one_parent, in_whole_parents >= floor],
+        ["coterminous", "nested", "combines"],
+        "split",
+    )
     return per_child[child].astype(object)
 
 
 def label_relationships(table: pd.DataFrame, tolerance: float = 0.0) -> pd.Series:
     """Relationship of each row's child in a table with child_code and both shares."""
     ci, cu = factorize(table["child_code"])
-    rel = relationships(ci, len(cu), table["share_of_child"].to_numpy(dtype=float),
-                        table["share_of_parent"].to_numpy(dtype=float), tolerance)
+    rel = relationships(
+        ci,
+        len(cu),
+        table["share_of_child"].to_numpy(dtype=float),
+        table["share_of_parent"].to_numpy(dtype=float),
+        tolerance,
+    )
     return pd.Series(rel, index=table.index, dtype=object)

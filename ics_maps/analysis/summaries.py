@@ -4,6 +4,7 @@ All figures are population-weighted through LSOA atoms (see :mod:`ics_maps.nesti
 "wholly inside" an ICS means all of its Census 2021 residents live there. PCN figures that say
 "serving" use ``atlas.pcn_lsoa`` (see :func:`la_summary` for the threshold).
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -11,21 +12,52 @@ import pandas as pd
 from ics_maps.analysis.nesting import coterminosity
 from ics_maps.tiers import check_tier
 
-SUMMARY_TIERS: tuple[str, ...] = ("region", "icb", "sicbl", "utla", "lad", "pcn", "practice", "lsoa")
+SUMMARY_TIERS: tuple[str, ...] = (
+    "region",
+    "icb",
+    "sicbl",
+    "utla",
+    "lad",
+    "pcn",
+    "practice",
+    "lsoa",
+)
 
 ICB_COLUMNS: tuple[str, ...] = (
-    "code", "name", "ods_code", "residents", "registered", "n_sicbl", "n_lad_whole", "n_lad_part",
-    "n_utla_whole", "n_utla_part", "relationship_to_utla", "n_pcn", "n_practices", "share_residents_in_split_lads",
-    "wave", "waves", "region", "region_name",
+    "code",
+    "name",
+    "ods_code",
+    "residents",
+    "registered",
+    "n_sicbl",
+    "n_lad_whole",
+    "n_lad_part",
+    "n_utla_whole",
+    "n_utla_part",
+    "relationship_to_utla",
+    "n_pcn",
+    "n_practices",
+    "share_residents_in_split_lads",
+    "wave",
+    "waves",
+    "region",
+    "region_name",
 )
 
 
 def summary(atlas, tier: str) -> pd.DataFrame:
     """The per-unit summary of ``tier`` (a plain DataFrame, no geometry)."""
     check_tier(tier)
-    builders = {"icb": icb_summary, "region": region_summary, "sicbl": sicbl_summary, "pcn": pcn_summary,
-                "lad": lambda a: la_summary(a, "lad"), "utla": lambda a: la_summary(a, "utla"),
-                "practice": lambda a: _passthrough(a, "practice"), "lsoa": lambda a: _passthrough(a, "lsoa")}
+    builders = {
+        "icb": icb_summary,
+        "region": region_summary,
+        "sicbl": sicbl_summary,
+        "pcn": pcn_summary,
+        "lad": lambda a: la_summary(a, "lad"),
+        "utla": lambda a: la_summary(a, "utla"),
+        "practice": lambda a: _passthrough(a, "practice"),
+        "lsoa": lambda a: _passthrough(a, "lsoa"),
+    }
     return builders[tier](atlas)
 
 
@@ -44,7 +76,11 @@ def _whole_part(atlas, child: str, parent: str) -> tuple[pd.Series, pd.Series, p
     """Children wholly inside / partly inside each parent (by residents), and the pair table."""
     t = coterminosity(atlas, child, parent)
     whole = t["share_of_child"] >= 1 - 1e-9
-    return (t.loc[whole].groupby("parent_code").size(), t.loc[~whole].groupby("parent_code").size(), t)
+    return (
+        t.loc[whole].groupby("parent_code").size(),
+        t.loc[~whole].groupby("parent_code").size(),
+        t,
+    )
 
 
 def _registered(atlas, col: str) -> pd.Series:
@@ -53,7 +89,8 @@ def _registered(atlas, col: str) -> pd.Series:
 
 
 def icb_summary(atlas) -> pd.DataFrame:
-    """Per ICS: people, sub-ICBs, LAs wholly/partly inside, PCNs, practices, split-LA share, wave, region."""
+    """Per ICS: people, sub-ICBs, LAs wholly/partly inside, PCNs, practices, split-LA share, wave,
+    region."""
     out = _base(atlas, "icb", ("residents", "registered", "wave", "waves", "region", "region_name"))
     codes = out["code"]
     if "registered" not in out:
@@ -65,14 +102,19 @@ def icb_summary(atlas) -> pd.DataFrame:
     utla_whole, utla_part, _ = _whole_part(atlas, "utla", "icb")
     out["n_utla_whole"] = codes.map(utla_whole).fillna(0).astype("int64")
     out["n_utla_part"] = codes.map(utla_part).fillna(0).astype("int64")
-    # does the system follow council lines? coterminous / combines whole councils / nested in one / split
+    # does the system follow council lines? coterminous / combines whole councils / nested in one /
+    # split
     by_council = coterminosity(atlas, "icb", "utla")
-    out["relationship_to_utla"] = codes.map(by_council.groupby("child_code")["relationship"].first())
+    out["relationship_to_utla"] = codes.map(
+        by_council.groupby("child_code")["relationship"].first()
+    )
     out["n_pcn"] = _count(atlas.tier("pcn")["icb"], codes)
     out["n_practices"] = _count(atlas.practices["icb"], codes)
     in_split = lad[lad["relationship"] == "split"].groupby("parent_code")["overlap_residents"].sum()
     icb_res = lad.groupby("parent_code")["parent_residents"].first()
-    out["share_residents_in_split_lads"] = (codes.map(in_split).fillna(0) / codes.map(icb_res)).astype(float)
+    out["share_residents_in_split_lads"] = (
+        codes.map(in_split).fillna(0) / codes.map(icb_res)
+    ).astype(float)
     for col in ICB_COLUMNS:
         if col not in out:
             out[col] = pd.NA
@@ -80,22 +122,41 @@ def icb_summary(atlas) -> pd.DataFrame:
 
 
 def shared_councils(utla_icb: pd.DataFrame, icb_code: str) -> pd.DataFrame:
-    """The councils that one system shares with other systems, from a (council × ICS) coterminosity table.
+    """The councils that one system shares with other systems, from a (council × ICS) coterminosity
+    table.
 
-    One row per council partly in ``icb_code``: ``code, name, residents`` (the council's), ``here`` and
-    ``share_here`` (its residents in this system), and ``others``: (system name, residents, share) of the
+    One row per council partly in ``icb_code``: ``code, name, residents`` (the council's), ``here``
+    and
+    ``share_here`` (its residents in this system), and ``others``: (system name, residents, share)
+    of the
     other systems, largest first. Empty when the system follows council lines. Why: "is any council
-    split between this ICS and another?" is the first question a place-based planner asks of a system.
+    split between this ICS and another?" is the first question a place-based planner asks of a
+    system.
     """
     here = utla_icb[(utla_icb["parent_code"] == icb_code) & (utla_icb["share_of_child"] < 1 - 1e-9)]
     rows = []
     for r in here.sort_values("share_of_child", ascending=False).itertuples():
-        other = utla_icb[(utla_icb["child_code"] == r.child_code) & (utla_icb["parent_code"] != icb_code)]
+        other = utla_icb[
+            (utla_icb["child_code"] == r.child_code) & (utla_icb["parent_code"] != icb_code)
+        ]
         other = other.sort_values("share_of_child", ascending=False)
-        rows.append({"code": r.child_code, "name": r.child_name, "residents": float(r.child_residents),
-                     "here": float(r.overlap_residents), "share_here": float(r.share_of_child),
-                     "others": list(zip(other["parent_name"], other["overlap_residents"].astype(float),
-                                        other["share_of_child"].astype(float)))})
+        rows.append(
+            {
+                "code": r.child_code,
+                "name": r.child_name,
+                "residents": float(r.child_residents),
+                "here": float(r.overlap_residents),
+                "share_here": float(r.share_of_child),
+                "others": list(
+                    zip(
+                        other["parent_name"],
+                        other["overlap_residents"].astype(float),
+                        other["share_of_child"].astype(float),
+                        strict=False,
+                    )
+                ),
+            }
+        )
     return pd.DataFrame(rows, columns=["code", "name", "residents", "here", "share_here", "others"])
 
 
@@ -125,7 +186,8 @@ def sicbl_summary(atlas) -> pd.DataFrame:
 
 
 def la_summary(atlas, tier: str = "lad", min_share: float = 0.01) -> pd.DataFrame:
-    """Per LA (``lad`` or ``utla``): residents, how many ICSs, sub-ICBs and PCNs serve it, and its ICSs.
+    """Per LA (``lad`` or ``utla``): residents, how many ICSs, sub-ICBs and PCNs serve it, and its
+    ICSs.
 
     PCN counts come from ``atlas.pcn_lsoa`` (observed registrations or the fitted catchment model,
     which gives far-away PCNs tiny fractions): ``n_pcn`` counts PCNs holding at least ``min_share``
@@ -146,8 +208,14 @@ def la_summary(atlas, tier: str = "lad", min_share: float = 0.01) -> pd.DataFram
     based = pcn_la_shares(atlas, tier).drop_duplicates("pcn").groupby("la").size()
     out["n_pcn_based"] = codes.map(based).fillna(0).astype("int64")
     out["n_pcn_any"] = codes.map(pcn.groupby("child_code").size()).fillna(0).astype("int64")
-    listed = icb.assign(txt=icb["parent_code"] + " " + icb["parent_name"].fillna("") + " ("
-                        + (icb["share_of_child"] * 100).round(1).astype(str) + "%)")
+    listed = icb.assign(
+        txt=icb["parent_code"]
+        + " "
+        + icb["parent_name"].fillna("")
+        + " ("
+        + (icb["share_of_child"] * 100).round(1).astype(str)
+        + "%)"
+    )
     out["icbs"] = codes.map(listed.groupby("child_code")["txt"].agg("; ".join))
     out["relationship_to_icb"] = codes.map(icb.groupby("child_code")["relationship"].first())
     return out
@@ -163,13 +231,20 @@ def pcn_la_shares(atlas, tier: str = "lad") -> pd.DataFrame:
         raise ValueError(f"pcn_la_shares takes 'lad' or 'utla', not {tier!r}")
     pl = atlas.pcn_lsoa[["pcn", "lsoa", "patients"]]
     la = pl["lsoa"].map(atlas.lsoa.set_index("code")[tier])
-    g = pd.to_numeric(pl["patients"], errors="coerce").fillna(0).groupby([pl["pcn"], la.rename("la")]).sum()
+    g = (
+        pd.to_numeric(pl["patients"], errors="coerce")
+        .fillna(0)
+        .groupby([pl["pcn"], la.rename("la")])
+        .sum()
+    )
     out = g.rename("patients").reset_index()
     out = out[out["patients"] > 0]
     out["share"] = out["patients"] / out.groupby("pcn")["patients"].transform("sum")
     out.insert(1, "pcn_name", out["pcn"].map(_name_map(atlas, "pcn")))
     out.insert(3, "la_name", out["la"].map(_name_map(atlas, tier)))
-    return out.sort_values(["pcn", "share"], ascending=[True, False], kind="mergesort").reset_index(drop=True)
+    return out.sort_values(["pcn", "share"], ascending=[True, False], kind="mergesort").reset_index(
+        drop=True
+    )
 
 
 def _name_map(atlas, tier: str) -> pd.Series:
@@ -179,7 +254,9 @@ def _name_map(atlas, tier: str) -> pd.Series:
 
 def pcn_summary(atlas) -> pd.DataFrame:
     """Per PCN: list size, practices, its sub-ICB/ICB, attributed residents and its main LA."""
-    out = _base(atlas, "pcn", ("sicbl", "icb", "region", "list_size", "n_practices", "residents", "method"))
+    out = _base(
+        atlas, "pcn", ("sicbl", "icb", "region", "list_size", "n_practices", "residents", "method")
+    )
     shares = pcn_la_shares(atlas)
     main = shares.drop_duplicates("pcn").set_index("pcn")
     out["n_lad"] = out["code"].map(shares.groupby("pcn").size()).fillna(0).astype("int64")

@@ -3,6 +3,7 @@ use behind a progress bar) and the tables and layers the pages draw from it.
 
 Cached objects are shared by all sessions: callers must not modify them.
 """
+
 from __future__ import annotations
 
 import threading
@@ -19,9 +20,11 @@ class AtlasUnavailable(RuntimeError):
     """The atlas of a vintage could neither be loaded nor built; the message says what to do."""
 
     def __init__(self, vintage: str, reason: Exception):
-        super().__init__(f"The {vintage} atlas could not be loaded or built: {reason}\n\n"
-                         f"Check the data mirror (ICS_MAPS_MIRROR) and run `ics-maps build --vintage {vintage}` "
-                         "to see the full report.")
+        super().__init__(
+            f"The {vintage} atlas could not be loaded or built: {reason}\n\n"
+            f"Check the data mirror (ICS_MAPS_MIRROR) and run `ics-maps build --vintage {vintage}` "
+            "to see the full report."
+        )
 
 
 # ---------------------------------------------------------------------------- the atlas
@@ -44,7 +47,8 @@ def _loaded() -> set:
 def get_atlas(vintage: str = DEFAULT_VINTAGE):
     """The atlas of ``vintage``, built on first use with a progress bar, then cached for the server.
 
-    A build that fails (a missing or corrupt source file) raises :class:`AtlasUnavailable`, which the
+    A build that fails (a missing or corrupt source file) raises :class:`AtlasUnavailable`, which
+    the
     page frame shows as a message with what to do, not a traceback.
     """
     try:
@@ -62,11 +66,16 @@ def _get_atlas(vintage: str):
             if not is_current(vintage):
                 from ics_maps.atlas import ensure_atlas
 
-                bar = st.progress(0.0, text=f"Building the {vintage} atlas for the first time (about half a "
-                                            "minute; later visits load it in a few seconds)…")
+                bar = st.progress(
+                    0.0,
+                    text=f"Building the {vintage} atlas for the first time (about half a "
+                    "minute; later visits load it in a few seconds)…",
+                )
 
                 def progress(msg: str, frac: float) -> None:
-                    bar.progress(min(max(float(frac), 0.0), 1.0), text=f"Building the {vintage} atlas: {msg}")
+                    bar.progress(
+                        min(max(float(frac), 0.0), 1.0), text=f"Building the {vintage} atlas: {msg}"
+                    )
 
                 ensure_atlas(vintage, progress=progress)
                 bar.empty()
@@ -101,7 +110,9 @@ def wave_share_table(vintage: str) -> pd.DataFrame:
 
 
 @st.cache_resource(show_spinner="Computing the overlap table…", max_entries=64)
-def coterminosity_table(vintage: str, child: str, parent: str, weight: str, tolerance: float) -> pd.DataFrame:
+def coterminosity_table(
+    vintage: str, child: str, parent: str, weight: str, tolerance: float
+) -> pd.DataFrame:
     """The nesting engine's table."""
     from ics_maps.analysis.nesting import coterminosity
 
@@ -118,7 +129,8 @@ def summary_table(vintage: str, tier: str) -> pd.DataFrame:
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def pcn_la_table(vintage: str, tier: str = "lad") -> pd.DataFrame:
-    """Each PCN's registered patients by council (:func:`ics_maps.analysis.summaries.pcn_la_shares`)."""
+    """Each PCN's registered patients by council
+    (:func:`ics_maps.analysis.summaries.pcn_la_shares`)."""
     from ics_maps.analysis.summaries import pcn_la_shares
 
     return pcn_la_shares(get_atlas(vintage), tier)

@@ -5,6 +5,7 @@ body, then the data credits; and the :class:`Context` a page body works with.
 (:func:`stop` after a clear message). The sidebar is drawn by the page itself, so a page works the
 same whether Streamlit runs it through ``st.navigation`` or on its own.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -22,7 +23,8 @@ from ics_maps.app.url_state import state
 from ics_maps.presentation.style import WAVE_LABELS, fmt_pct
 from ics_maps.sources.vintages import VINTAGES
 
-# Headline figures shrink with their column instead of being cut ("56,4…" in four columns at 900 px),
+# Headline figures shrink with their column instead of being cut ("56,4…" in four columns at 900
+# px),
 # and their labels wrap instead of ending in "…".
 PAGE_CSS = """<style>
 [data-testid="stMetric"] { container-type: inline-size; }
@@ -33,7 +35,8 @@ PAGE_CSS = """<style>
 
 @st.cache_resource(show_spinner=False)
 def favicon():
-    """A small NHS-blue map-pin favicon drawn here: a Material icon as page icon would be fetched from
+    """A small NHS-blue map-pin favicon drawn here: a Material icon as page icon would be fetched
+    from
     Google."""
     from PIL import Image, ImageDraw
 
@@ -54,7 +57,9 @@ class Context:
     filters: Filters
     view: View
     warnings: list[str] = field(default_factory=list)
-    previous_vintage: str | None = None  # the vintage of the previous run, when the user just changed it
+    previous_vintage: str | None = (
+        None  # the vintage of the previous run, when the user just changed it
+    )
 
     @property
     def vintage(self) -> str:
@@ -95,36 +100,60 @@ def sidebar() -> Context:
     url = state()
     warnings = url.unknown(params.KNOWN_KEYS, params.unknown_key_warning)
     with st.sidebar:
-        st.markdown("**Filters** · shared by every page and kept in the link, so a view can be shared")
+        st.markdown(
+            "**Filters** · shared by every page and kept in the link, so a view can be shared"
+        )
         vintage = params.VINTAGE.widget(
-            st.selectbox, "Boundary vintage", list(VINTAGES), format_func=lambda v: f"{v} — {VINTAGES[v].label}",
-            warnings=warnings, help="Which boundaries every figure uses. 2026: the 36 ICBs after the April 2026 "
-                                    "mergers; 2024: the 42 statutory ICBs of July 2022 – March 2026.")
+            st.selectbox,
+            "Boundary vintage",
+            list(VINTAGES),
+            format_func=lambda v: f"{v} — {VINTAGES[v].label}",
+            warnings=warnings,
+            help="Which boundaries every figure uses. 2026: the 36 ICBs after the April 2026 "
+            "mergers; 2024: the 42 statutory ICBs of July 2022 – March 2026.",
+        )
     atlas = caches.get_atlas(vintage)
     names = region_names(atlas)
     with st.sidebar:
         regions = params.regions_of(atlas).widget(
-            st.multiselect, "NHS England region(s)", list(names), format_func=lambda c: names.get(c, c),
-            placeholder="All regions", warnings=warnings,
-            help="Show only the ICSs in these regions (all when empty).")
+            st.multiselect,
+            "NHS England region(s)",
+            list(names),
+            format_func=lambda c: names.get(c, c),
+            placeholder="All regions",
+            warnings=warnings,
+            help="Show only the ICSs in these regions (all when empty).",
+        )
         waves = params.WAVE.widget(
-            st.multiselect, "ICS wave(s)", list(WAVES), format_func=lambda w: WAVE_LABELS.get(w, str(w)),
-            placeholder="All waves", warnings=warnings,
-            help="Show only the ICSs designated in these waves (all when empty). An ICS's wave is the wave "
-                 "covering most of its residents (see About).")
+            st.multiselect,
+            "ICS wave(s)",
+            list(WAVES),
+            format_func=lambda w: WAVE_LABELS.get(w, str(w)),
+            placeholder="All waves",
+            warnings=warnings,
+            help="Show only the ICSs designated in these waves (all when empty). An ICS's wave is "
+            "the wave "
+            "covering most of its residents (see About).",
+        )
     last = url.memory.get("vintage")
     url.memory["vintage"] = vintage
     filters = Filters(vintage, tuple(sorted(regions)), tuple(sorted(waves)))
     view = apply_filters(atlas, filters)
     with st.sidebar:
         if filters.active:
-            st.caption(f"Showing {len(view.icb_codes)} of {len(atlas.tier('icb'))} {atlas.term('icb')}s: "
-                       f"{filters.describe(names)}.")
+            st.caption(
+                f"Showing {len(view.icb_codes)} of {len(atlas.tier('icb'))} {atlas.term('icb')}s: "
+                f"{filters.describe(names)}."
+            )
             left_out = _waves_left_out(atlas, filters, view)
             if left_out:
                 st.caption(text(left_out))
-            st.button("Clear filters", on_click=url.remember, kwargs={"region": None, "wave": None},
-                      width="stretch")
+            st.button(
+                "Clear filters",
+                on_click=url.remember,
+                kwargs={"region": None, "wave": None},
+                width="stretch",
+            )
     return Context(atlas, filters, view, warnings, last if last not in (None, vintage) else None)
 
 
@@ -142,8 +171,10 @@ def _waves_left_out(atlas: Any, filters: Filters, view: View) -> str | None:
 
 
 def follow_vintage_change(ctx: Context, param: Any, tier: str, valid: Iterable[str]) -> None:
-    """After a change of vintage, a chosen unit that does not exist in the new one becomes the unit that
-    holds most of its residents (:func:`ics_maps.analysis.breakdowns.successor`), and the page says so."""
+    """After a change of vintage, a chosen unit that does not exist in the new one becomes the unit
+    that
+    holds most of its residents (:func:`ics_maps.analysis.breakdowns.successor`), and the page says
+    so."""
     url = state()
     code = url.remembered(param.key)
     valid = set(valid)
@@ -154,16 +185,21 @@ def follow_vintage_change(ctx: Context, param: Any, tier: str, valid: Iterable[s
     if hit is None or hit[0] not in valid:
         return
     url.remember(**{param.key: hit[0]})
-    st.info(f"{text(unit_name(old, tier, code))} ({ctx.previous_vintage} vintage) does not exist in the "
-            f"{ctx.vintage} vintage. Showing {text(unit_name(ctx.atlas, tier, hit[0]))}, which holds "
-            f"{fmt_pct(hit[1], 0)} of its residents.", icon=":material/swap_horiz:")
+    st.info(
+        f"{text(unit_name(old, tier, code))} ({ctx.previous_vintage} vintage) does not exist in "
+        "the "
+        f"{ctx.vintage} vintage. Showing {text(unit_name(ctx.atlas, tier, hit[0]))}, which holds "
+        f"{fmt_pct(hit[1], 0)} of its residents.",
+        icon=":material/swap_horiz:",
+    )
 
 
 # ---------------------------------------------------------------------------- the frame
 
 
 class PageDone(Exception):
-    """Raised by :func:`stop` to end a page's body early (after a message); :func:`page` still adds the
+    """Raised by :func:`stop` to end a page's body early (after a message); :func:`page` still adds
+    the
     credits."""
 
 
@@ -205,7 +241,9 @@ def page_header(ctx: Context, title: str, intro: str | None = None) -> None:
     """Title, the vintage line, the active filters and any warnings about the link."""
     st.title(title)
     names = region_names(ctx.atlas)
-    st.caption(f"Vintage {ctx.vintage} — {ctx.vintage_label} · showing {ctx.filters.describe(names)}")
+    st.caption(
+        f"Vintage {ctx.vintage} — {ctx.vintage_label} · showing {ctx.filters.describe(names)}"
+    )
     for w in ctx.warnings:
         st.warning(w, icon=":material/warning:")
     if intro:
@@ -216,8 +254,11 @@ def require_systems(ctx: Context) -> None:
     """Stop the page with a clear message when the filters leave no ICS."""
     if ctx.view.empty:
         names = region_names(ctx.atlas)
-        st.info(f"No {ctx.term('icb')} matches the filters ({ctx.filters.describe(names)}). "
-                "Widen the region or wave selection in the sidebar, or clear the filters.", icon=":material/info:")
+        st.info(
+            f"No {ctx.term('icb')} matches the filters ({ctx.filters.describe(names)}). "
+            "Widen the region or wave selection in the sidebar, or clear the filters.",
+            icon=":material/info:",
+        )
         stop()
 
 

@@ -1,5 +1,6 @@
 """Sections several pages share: coterminosity tables and maps, the systems table, the wave timeline
 and the PCN list-size chart."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -13,64 +14,118 @@ from ics_maps.app.prose import derived_note, file_slug
 from ics_maps.app.widgets import dataframe, number, percent, show_map
 from ics_maps.presentation.style import PCN_BAND, tier_label, tier_plural
 
-LONG_NAMES = ("icb", "sicbl", "pcn")  # "NHS … Integrated Care Board": capped so the shares stay in sight
+LONG_NAMES = (
+    "icb",
+    "sicbl",
+    "pcn",
+)  # "NHS … Integrated Care Board": capped so the shares stay in sight
 # On screen the names, shares and relationship come first: at 1280 px the codes and totals would
 # otherwise push the shares out of sight behind long "NHS … Integrated Care Board" names.
-COTERMINOSITY_ORDER = ["child_name", "parent_name", "share_of_child", "share_of_parent", "relationship",
-                       "overlap_residents", "child_code", "parent_code", "child_residents", "parent_residents",
-                       "overlap_km2"]
+COTERMINOSITY_ORDER = [
+    "child_name",
+    "parent_name",
+    "share_of_child",
+    "share_of_parent",
+    "relationship",
+    "overlap_residents",
+    "child_code",
+    "parent_code",
+    "child_residents",
+    "parent_residents",
+    "overlap_km2",
+]
 
 
 def coterminosity_config(child: str, parent: str, atlas: Any = None) -> dict:
     cl, pl = tier_label(child, atlas), tier_label(parent, atlas)
     return {
         "child_code": st.column_config.TextColumn(f"{cl} code"),
-        "child_name": st.column_config.TextColumn(cl, pinned=True, width=300 if child in LONG_NAMES else None),
+        "child_name": st.column_config.TextColumn(
+            cl, pinned=True, width=300 if child in LONG_NAMES else None
+        ),
         "parent_code": st.column_config.TextColumn(f"{pl} code"),
         "parent_name": st.column_config.TextColumn(pl, width=300 if parent in LONG_NAMES else None),
-        "overlap_residents": number("Residents in both",
-                                    help="Census 2021 usual residents in the child and the parent"),
+        "overlap_residents": number(
+            "Residents in both", help="Census 2021 usual residents in the child and the parent"
+        ),
         "child_residents": number(f"{cl} residents"),
         "parent_residents": number(f"{pl} residents"),
-        "share_of_child": percent("Share of child", help="Overlap as a share of the child's residents (or area)"),
-        "share_of_parent": percent("Share of parent",
-                                   help="Overlap as a share of the parent's residents (or area)"),
+        "share_of_child": percent(
+            "Share of child", help="Overlap as a share of the child's residents (or area)"
+        ),
+        "share_of_parent": percent(
+            "Share of parent", help="Overlap as a share of the parent's residents (or area)"
+        ),
         "overlap_km2": st.column_config.NumberColumn("Overlap km²", format="%.2f"),
         "relationship": st.column_config.TextColumn(
-            "Relationship", help="coterminous: the same as one parent; nested: inside one parent; combines: made "
-                                 "of whole parents; split: cuts across a parent's boundary"),
+            "Relationship",
+            help="coterminous: the same as one parent; nested: inside one parent; combines: made "
+            "of whole parents; split: cuts across a parent's boundary",
+        ),
     }
 
 
-def coterminosity_dataframe(df: pd.DataFrame, child: str, parent: str, atlas: Any = None,
-                            height: int | str = 480, key: str | None = None, download: str | None = None) -> None:
-    dataframe(df, coterminosity_config(child, parent, atlas), height=height, key=key, download=download,
-              order=COTERMINOSITY_ORDER)
+def coterminosity_dataframe(
+    df: pd.DataFrame,
+    child: str,
+    parent: str,
+    atlas: Any = None,
+    height: int | str = 480,
+    key: str | None = None,
+    download: str | None = None,
+) -> None:
+    dataframe(
+        df,
+        coterminosity_config(child, parent, atlas),
+        height=height,
+        key=key,
+        download=download,
+        order=COTERMINOSITY_ORDER,
+    )
 
 
 def coterminosity_map(ctx: Context, table: pd.DataFrame, child: str, parent: str) -> None:
-    """The child units of ``table`` coloured by relationship (split ones stand out), parents outlined."""
+    """The child units of ``table`` coloured by relationship (split ones stand out), parents
+    outlined."""
     from ics_maps.analysis.nesting import children
     from ics_maps.presentation import maps
 
     if child in ("lsoa", "practice"):
-        st.caption(f"No map for {tier_label(child, ctx.atlas)}s: "
-                   + ("33,755 small areas are too many to draw usefully; use the table or the CSV."
-                      if child == "lsoa" else "practices are points, always inside one parent; see the PCN page."))
+        st.caption(
+            f"No map for {tier_label(child, ctx.atlas)}s: "
+            + (
+                "33,755 small areas are too many to draw usefully; use the table or the CSV."
+                if child == "lsoa"
+                else "practices are points, always inside one parent; see the PCN page."
+            )
+        )
         return
     per_child = children(table)
     codes = set(per_child["child_code"])
     units = ctx.layer(child, codes, national=len(codes) > 400)
     parent_codes = set(table["parent_code"])
-    parents = (ctx.layer(parent, parent_codes, national=len(parent_codes) > 200)
-               if len(parent_codes) <= 400 else None)
-    m = maps.highlight_map(units, relationships=per_child, parents=parents, tier=child,
-                           parent_label=f"{tier_label(parent, ctx.atlas)} boundary")
-    note = ((" Footprints of PCNs are indicative." if "pcn" in (child, parent) else "")
-            + derived_note(ctx.atlas, (child, parent)))
-    st.caption(f"Red: split, cutting across {tier_plural(parent, ctx.atlas)}; blue: nested in one; purple: made "
-               f"of whole {tier_plural(parent, ctx.atlas)} (combines); green: coterminous. Hover for the main "
-               f"parent and its share.{note}")
+    parents = (
+        ctx.layer(parent, parent_codes, national=len(parent_codes) > 200)
+        if len(parent_codes) <= 400
+        else None
+    )
+    m = maps.highlight_map(
+        units,
+        relationships=per_child,
+        parents=parents,
+        tier=child,
+        parent_label=f"{tier_label(parent, ctx.atlas)} boundary",
+    )
+    note = (
+        " Footprints of PCNs are indicative." if "pcn" in (child, parent) else ""
+    ) + derived_note(ctx.atlas, (child, parent))
+    st.caption(
+        f"Red: split, cutting across {tier_plural(parent, ctx.atlas)}; blue: nested in one; "
+        "purple: made "
+        f"of whole {tier_plural(parent, ctx.atlas)} (combines); green: coterminous. Hover for the "
+        "main "
+        f"parent and its share.{note}"
+    )
     show_map(m, key="coterminosity_map", height=520, returned=())
 
 
@@ -78,33 +133,61 @@ def icb_summary_table(ctx: Context) -> None:
     """One row per ICS in the view, with formatted columns."""
     s = caches.summary_table(ctx.vintage, "icb")
     s = s[s["code"].isin(ctx.view.icb_codes)].sort_values("name")
-    cols = ["name", "code", "ods_code", "region_name", "wave", "waves", "residents", "registered", "n_sicbl",
-            "relationship_to_utla", "n_lad_whole", "n_lad_part", "n_utla_whole", "n_utla_part", "n_pcn",
-            "n_practices", "share_residents_in_split_lads"]
-    dataframe(s[cols], {
-        "name": st.column_config.TextColumn(ctx.term("icb"), width="large"),
-        "code": st.column_config.TextColumn("ONS code"),
-        "ods_code": st.column_config.TextColumn("ODS code"),
-        "region_name": st.column_config.TextColumn("NHS region"),
-        "wave": st.column_config.NumberColumn("Wave", format="%d", help="Designation wave covering most residents"),
-        "waves": st.column_config.TextColumn("Waves (share of residents)"),
-        "residents": number("Residents", help="Census 2021 usual residents"),
-        "registered": number("Registered patients", help="GP list sizes, April 2025"),
-        "n_sicbl": number(ctx.term("sicbl") + "s"),
-        "relationship_to_utla": st.column_config.TextColumn(
-            "Council lines", help="The system against counties and unitaries: coterminous (one council), combines "
-                                  "(whole councils only), nested (inside one council) or split (shares a council "
-                                  "with another system)"),
-        "n_lad_whole": number("Districts and unitaries wholly in"),
-        "n_lad_part": number("Districts and unitaries partly in"),
-        "n_utla_whole": number("Counties and unitaries wholly in"),
-        "n_utla_part": number("Counties and unitaries partly in"),
-        "n_pcn": number("PCNs"),
-        "n_practices": number("Practices"),
-        "share_residents_in_split_lads": percent("Residents in split districts",
-                                                 help="Share of the system's residents living in districts that "
-                                                      "are split between systems"),
-    }, key="icb_summary", download=file_slug("ics_summary", ctx.vintage, *ctx.filters.slug_parts()) + ".csv")
+    cols = [
+        "name",
+        "code",
+        "ods_code",
+        "region_name",
+        "wave",
+        "waves",
+        "residents",
+        "registered",
+        "n_sicbl",
+        "relationship_to_utla",
+        "n_lad_whole",
+        "n_lad_part",
+        "n_utla_whole",
+        "n_utla_part",
+        "n_pcn",
+        "n_practices",
+        "share_residents_in_split_lads",
+    ]
+    dataframe(
+        s[cols],
+        {
+            "name": st.column_config.TextColumn(ctx.term("icb"), width="large"),
+            "code": st.column_config.TextColumn("ONS code"),
+            "ods_code": st.column_config.TextColumn("ODS code"),
+            "region_name": st.column_config.TextColumn("NHS region"),
+            "wave": st.column_config.NumberColumn(
+                "Wave", format="%d", help="Designation wave covering most residents"
+            ),
+            "waves": st.column_config.TextColumn("Waves (share of residents)"),
+            "residents": number("Residents", help="Census 2021 usual residents"),
+            "registered": number("Registered patients", help="GP list sizes, April 2025"),
+            "n_sicbl": number(ctx.term("sicbl") + "s"),
+            "relationship_to_utla": st.column_config.TextColumn(
+                "Council lines",
+                help="The system against counties and unitaries: coterminous (one council), "
+                "combines "
+                "(whole councils only), nested (inside one council) or split (shares a council "
+                "with another system)",
+            ),
+            "n_lad_whole": number("Districts and unitaries wholly in"),
+            "n_lad_part": number("Districts and unitaries partly in"),
+            "n_utla_whole": number("Counties and unitaries wholly in"),
+            "n_utla_part": number("Counties and unitaries partly in"),
+            "n_pcn": number("PCNs"),
+            "n_practices": number("Practices"),
+            "share_residents_in_split_lads": percent(
+                "Residents in split districts",
+                help="Share of the system's residents living in districts that "
+                "are split between systems",
+            ),
+        },
+        key="icb_summary",
+        download=file_slug("ics_summary", ctx.vintage, *ctx.filters.slug_parts()) + ".csv",
+    )
 
 
 def wave_chart(waves: pd.DataFrame) -> None:
@@ -123,10 +206,20 @@ def list_size_chart(pcns: pd.DataFrame, selected: pd.Series | None = None) -> No
     """PCN list sizes in the view with the 30–50k band; the selected PCN marked."""
     from ics_maps.presentation import charts
 
-    fig = charts.list_size_histogram(pcns, title=f"PCNs by registered patients ({len(pcns):,} in view)")
+    fig = charts.list_size_histogram(
+        pcns, title=f"PCNs by registered patients ({len(pcns):,} in view)"
+    )
     if selected is not None and not pd.isna(selected["list_size"]):
-        charts.mark_value(fig, float(selected["list_size"]),
-                          f"{selected['name']}: {float(selected['list_size']):,.0f} patients", "#DA291C", width=3)
+        charts.mark_value(
+            fig,
+            float(selected["list_size"]),
+            f"{selected['name']}: {float(selected['list_size']):,.0f} patients",
+            "#DA291C",
+            width=3,
+        )
     st.plotly_chart(fig, key="list_size_histogram")
-    st.caption(f"List sizes: NHS England, April 2025, summed over member practices. The shaded band is the "
-               f"{PCN_BAND[0]:,}–{PCN_BAND[1]:,} patients the PCN policy aimed for.")
+    st.caption(
+        "List sizes: NHS England, April 2025, summed over member practices. The shaded band is "
+        "the "
+        f"{PCN_BAND[0]:,}–{PCN_BAND[1]:,} patients the PCN policy aimed for."
+    )

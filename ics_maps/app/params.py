@@ -11,6 +11,7 @@ URL format (all optional)::
 ``region`` takes ONS (``E40000003``) or ODS (``Y56``) codes; ``wave`` takes 1–6. Several values are
 comma-separated (repeating the key works too).
 """
+
 from __future__ import annotations
 
 import math
@@ -69,8 +70,10 @@ def parse_filters(params: Mapping) -> tuple[Filters, list[str]]:
         if v in VINTAGES:
             vintage = v
         else:
-            warnings.append(f"Unknown vintage “{short(v)}” in the link: showing {DEFAULT_VINTAGE} instead "
-                            f"(choose from {', '.join(VINTAGES)}).")
+            warnings.append(
+                f"Unknown vintage “{short(v)}” in the link: showing {DEFAULT_VINTAGE} instead "
+                f"(choose from {', '.join(VINTAGES)})."
+            )
     regions: list[str] = []
     for r in _values(params, "region"):
         if len(r) > MAX_PARAM_CHARS or not _CODE.match(r):
@@ -90,19 +93,24 @@ def parse_filters(params: Mapping) -> tuple[Filters, list[str]]:
     return Filters(vintage, tuple(regions), tuple(sorted(waves))), warnings
 
 
-def parse_choice(value: str | None, allowed: Iterable[str], default: str, what: str) -> tuple[str, str | None]:
+def parse_choice(
+    value: str | None, allowed: Iterable[str], default: str, what: str
+) -> tuple[str, str | None]:
     """A value that must be one of ``allowed``; the default plus a warning otherwise."""
     allowed = list(allowed)
     if value is None or value == "":
         return default, None
     if value in allowed:
         return value, None
-    return default, (f"Unknown {what} “{short(value)}” in the link: showing {default} "
-                     f"(choose from {', '.join(allowed)}).")
+    return default, (
+        f"Unknown {what} “{short(value)}” in the link: showing {default} "
+        f"(choose from {', '.join(allowed)})."
+    )
 
 
 def parse_flag(value: str | None, what: str) -> tuple[bool, str | None]:
-    """An on/off switch from the link ("1", "true", "yes" / "0", "false", "no"); off plus a warning otherwise."""
+    """An on/off switch from the link ("1", "true", "yes" / "0", "false", "no"); off plus a warning
+    otherwise."""
     if value is None or value == "":
         return False, None
     v = value.strip().casefold()
@@ -113,7 +121,9 @@ def parse_flag(value: str | None, what: str) -> tuple[bool, str | None]:
     return False, f"Ignored {what} “{short(value)}” in the link: expected 1 (on) or 0 (off)."
 
 
-def parse_fraction(value: str | None, default: float, lo: float, hi: float, what: str) -> tuple[float, str | None]:
+def parse_fraction(
+    value: str | None, default: float, lo: float, hi: float, what: str
+) -> tuple[float, str | None]:
     """A number in [lo, hi] (a trailing % divides by 100); the default plus a warning otherwise."""
     if value is None or value == "":
         return default, None
@@ -123,12 +133,17 @@ def parse_fraction(value: str | None, default: float, lo: float, hi: float, what
     except ValueError:
         x = math.nan
     if not math.isfinite(x) or not lo <= x <= hi:
-        return default, f"Ignored {what} “{short(value)}” in the link: expected a number from {lo:g} to {hi:g}."
+        return (
+            default,
+            f"Ignored {what} “{short(value)}” in the link: expected a number from {lo:g} to "
+            f"{hi:g}.",
+        )
     return x, None
 
 
-def parse_code(value: str | None, codes: Iterable[str], what: str, extra: Mapping[str, str] | None = None
-               ) -> tuple[str | None, str | None]:
+def parse_code(
+    value: str | None, codes: Iterable[str], what: str, extra: Mapping[str, str] | None = None
+) -> tuple[str | None, str | None]:
     """A unit code that must exist among ``codes`` (or be a key of ``extra``, e.g. ODS → ONS)."""
     if value is None or value == "":
         return None, None
@@ -149,7 +164,13 @@ def region_lookup(atlas) -> dict[str, str]:
     reg = atlas.tier("region")
     out = {str(c).upper(): str(c) for c in reg["code"]}
     if "ods_code" in reg:
-        out.update({str(o).upper(): str(c) for c, o in zip(reg["code"], reg["ods_code"]) if pd.notna(o)})
+        out.update(
+            {
+                str(o).upper(): str(c)
+                for c, o in zip(reg["code"], reg["ods_code"], strict=False)
+                if pd.notna(o)
+            }
+        )
     return out
 
 
@@ -162,8 +183,10 @@ def validate_filters(filters: Filters, atlas) -> tuple[Filters, list[str]]:
     for r in filters.regions:
         code = lookup.get(r.upper())
         if code is None:
-            warnings.append(f"Unknown NHS region “{short(r)}” in the link was ignored "
-                            f"(known: {', '.join(f'{c} {n}' for c, n in names.items())}).")
+            warnings.append(
+                f"Unknown NHS region “{short(r)}” in the link was ignored "
+                f"(known: {', '.join(f'{c} {n}' for c, n in names.items())})."
+            )
         elif code not in kept:
             kept.append(code)
     return Filters(filters.vintage, tuple(sorted(kept)), filters.waves), warnings
@@ -193,12 +216,17 @@ def flag(key: str, what: str) -> Param:
 
 def percent(key: str, lo: float, hi: float, what: str, default: float = 0.0) -> Param:
     """A percentage as the widget shows it ("5" or "5%" for 5 %), within [lo, hi]."""
+
     def parse(v: str | None) -> tuple[float, str | None]:
         x, warning = parse_fraction(v.strip().removesuffix("%") if v else v, default, lo, hi, what)
         if warning:
-            warning = (f"Ignored {what} “{short(v)}” in the link: expected a percentage from {lo:g} to {hi:g} "
-                       f"(e.g. {what[:3]}=5 for 5%).")
+            warning = (
+                f"Ignored {what} “{short(v)}” in the link: expected a percentage from {lo:g} to "
+                f"{hi:g} "
+                f"(e.g. {what[:3]}=5 for 5%)."
+            )
         return x, warning
+
     return Param(key, parse, lambda pct: None if not pct else f"{float(pct):g}")
 
 
@@ -212,9 +240,15 @@ def code(key: str) -> Param:
     return Param(key, lambda v: (v, None))
 
 
-def among(param: Param, codes: Sequence[str], what: str, aliases: Mapping[str, str] | None = None,
-          fallback: str | None = None) -> Param:
-    """``param`` accepting only ``codes`` (or an alias of one, e.g. an ODS code for its ONS code); an
+def among(
+    param: Param,
+    codes: Sequence[str],
+    what: str,
+    aliases: Mapping[str, str] | None = None,
+    fallback: str | None = None,
+) -> Param:
+    """``param`` accepting only ``codes`` (or an alias of one, e.g. an ODS code for its ONS code);
+    an
     unknown code from a link gives a warning and ``fallback`` (default: the first code)."""
     codes = list(codes)
     default = fallback if fallback is not None else (codes[0] if codes else None)
@@ -222,6 +256,7 @@ def among(param: Param, codes: Sequence[str], what: str, aliases: Mapping[str, s
     def parse(v: str | None) -> tuple[str | None, str | None]:
         value, warning = parse_code(v, codes, what, aliases)
         return (value if value is not None else default), warning
+
     return param.parsing(parse)
 
 
@@ -237,10 +272,12 @@ def _parse_waves(v: str | None) -> tuple[list[int], str | None]:
 
 def regions_of(atlas: Any) -> Param:
     """The region filter, checked against the atlas's regions (ONS or ODS codes accepted)."""
+
     def parse(v: str | None) -> tuple[list[str], str | None]:
         f, w = parse_filters({"region": v} if v else {})
         valid, w2 = validate_filters(f, atlas)
         return list(valid.regions), (" ".join(w + w2) or None)
+
     return REGION.parsing(parse)
 
 
@@ -270,11 +307,25 @@ TOLERANCE = percent("tol", 0.0, 20.0, "tolerance")
 SPLIT_ONLY = flag("split", "split-only switch")
 
 FILTERS: tuple[Param, ...] = (VINTAGE, REGION, WAVE)
-PAGE_PARAMS: tuple[Param, ...] = (ICB, COLOR, PLACE, COUNCIL_TIER, PCN, QUERY, CHILD, PARENT, WEIGHT, TOLERANCE,
-                                  SPLIT_ONLY)
+PAGE_PARAMS: tuple[Param, ...] = (
+    ICB,
+    COLOR,
+    PLACE,
+    COUNCIL_TIER,
+    PCN,
+    QUERY,
+    CHILD,
+    PARENT,
+    WEIGHT,
+    TOLERANCE,
+    SPLIT_ONLY,
+)
 FILTER_KEYS: tuple[str, ...] = tuple(p.key for p in FILTERS)
 KNOWN_KEYS: tuple[str, ...] = FILTER_KEYS + tuple(p.key for p in PAGE_PARAMS)
 
 
 def unknown_key_warning(key: str) -> str:
-    return f"Ignored unknown link parameter “{short(key)}” (the app understands: {', '.join(KNOWN_KEYS)})."
+    return (
+        f"Ignored unknown link parameter “{short(key)}” (the app understands: "
+        f"{', '.join(KNOWN_KEYS)})."
+    )

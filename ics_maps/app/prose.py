@@ -1,5 +1,6 @@
 """The pages' sentences: figures and names turned into safe Markdown (no Streamlit here, so every
 sentence is tested as a plain function)."""
+
 from __future__ import annotations
 
 import html
@@ -16,17 +17,21 @@ from ics_maps.sources.catalogue import CENSUS_2021_ENGLAND_RESIDENTS
 CREDITS = (
     "Source: Office for National Statistics licensed under the Open Government Licence v.3.0. "
     "Contains OS data © Crown copyright and database right 2021–2026. "
-    "Census 2021: Source: Office for National Statistics licensed under the Open Government Licence v.3.0. "
+    "Census 2021: Source: Office for National Statistics licensed under the Open Government "
+    "Licence v.3.0. "
     "Contains public sector information licensed under the Open Government Licence v3.0 "
     "(NHS England, NHS Digital, Organisation Data Service). "
-    "Practice locations: ONS Postcode Directory — contains OS data © Crown copyright and database right 2023; "
+    "Practice locations: ONS Postcode Directory — contains OS data © Crown copyright and database "
+    "right 2023; "
     "contains Royal Mail data © Royal Mail copyright and database right 2023."
 )
 
 
 def text(value: Any) -> str:
-    """A data value made safe for Markdown: HTML escaped and Markdown control characters neutralised."""
-    # quote=False: an escaped quote (&#x27;) would have its "#" escaped below and show as a raw entity
+    """A data value made safe for Markdown: HTML escaped and Markdown control characters
+    neutralised."""
+    # quote=False: an escaped quote (&#x27;) would have its "#" escaped below and show as a raw
+    # entity
     missing = value is None or (isinstance(value, float) and pd.isna(value))
     s = html.escape("" if missing else str(value), quote=False)
     for ch in ("\\", "*", "_", "`", "[", "]", "#", "|", "~", "$"):
@@ -36,23 +41,32 @@ def text(value: Any) -> str:
 
 def file_slug(*parts: Any) -> str:
     """A file-name-safe join of ``parts`` ("lad", "E06000001", "2026" -> "lad_E06000001_2026")."""
-    return "_".join(re.sub(r"[^A-Za-z0-9.-]+", "-", str(p)).strip("-") for p in parts if p not in (None, ""))
+    return "_".join(
+        re.sub(r"[^A-Za-z0-9.-]+", "-", str(p)).strip("-") for p in parts if p not in (None, "")
+    )
 
 
 def residents_gap(atlas: Any) -> str:
-    """Why the atlas's England total is not the published one, with both figures ("…56,490,091, 43 more
-    than the published 56,490,048."), from the atlas's own total rather than a number in the text."""
+    """Why the atlas's England total is not the published one, with both figures ("…56,490,091, 43
+    more
+    than the published 56,490,048."), from the atlas's own total rather than a number in the
+    text."""
     published = CENSUS_2021_ENGLAND_RESIDENTS
     total = int((atlas.meta.get("residents") or {}).get("lsoa") or 0)
     if not total or total == published:
         return f"All England sums to {fmt_int(published)}, the published total."
-    return (f"ONS perturbs small-area counts for confidentiality, so all England sums to {fmt_int(total)}, "
-            f"{fmt_int(abs(total - published))} {'more' if total > published else 'fewer'} than the published "
-            f"{fmt_int(published)}.")
+    return (
+        "ONS perturbs small-area counts for confidentiality, so all England sums to "
+        f"{fmt_int(total)}, "
+        f"{fmt_int(abs(total - published))} {'more' if total > published else 'fewer'} than the "
+        "published "
+        f"{fmt_int(published)}."
+    )
 
 
-def missing_note(atlas: Any, in_view: set, table: pd.DataFrame, child: str, parent: str,
-                 weight: str) -> str | None:
+def missing_note(
+    atlas: Any, in_view: set, table: pd.DataFrame, child: str, parent: str, weight: str
+) -> str | None:
     """Why some child units in view (``in_view``: their codes) have no row (a PCN with no drawn
     footprint, a practice in no PCN)."""
     gone = in_view - set(table["child_code"])
@@ -60,46 +74,73 @@ def missing_note(atlas: Any, in_view: set, table: pd.DataFrame, child: str, pare
         return None
     n, total, plural = len(gone), len(in_view), tier_plural(child, atlas)
     if child == "practice":
-        reason = ("are members of no PCN (PCN code U in NHS England's practice → PCN file)" if parent == "pcn"
-                  else "have no location")
+        reason = (
+            "are members of no PCN (PCN code U in NHS England's practice → PCN file)"
+            if parent == "pcn"
+            else "have no location"
+        )
     elif weight == "area":
-        reason = ("have no drawn footprint (they are not the main PCN of any LSOA, though they serve "
-                  "residents), so they have no area; residents weighting includes them"
-                  if "pcn" in (child, parent) else "have no polygon to measure")
+        reason = (
+            "have no drawn footprint (they are not the main PCN of any LSOA, though they serve "
+            "residents), so they have no area; residents weighting includes them"
+            if "pcn" in (child, parent)
+            else "have no polygon to measure"
+        )
     else:
         reason = "have no residents in any parent of this tier"
     return f"{n:,} of the {total:,} {plural} in view are not in the table: they {reason}."
 
 
 def derived_note(atlas: Any, tiers: tuple[str, ...]) -> str:
-    """" Derived: …" for the tiers whose polygons ics-maps made in this vintage (PCNs say "indicative"
+    """ " Derived: …" for the tiers whose polygons ics-maps made in this vintage (PCNs say
+    "indicative"
     elsewhere)."""
-    made = [t for t in tiers
-            if t != "pcn" and "derived" in atlas.tier(t) and bool(atlas.tier(t)["derived"].any())]
+    made = [
+        t
+        for t in tiers
+        if t != "pcn" and "derived" in atlas.tier(t) and bool(atlas.tier(t)["derived"].any())
+    ]
     if not made:
         return ""
-    return (" " + ", ".join(sentence(tier_plural(t, atlas)) for t in made)
-            + " are *derived* in this vintage: drawn by ics-maps from LSOA boundaries (see About).")
+    return (
+        " "
+        + ", ".join(sentence(tier_plural(t, atlas)) for t in made)
+        + " are *derived* in this vintage: drawn by ics-maps from LSOA boundaries (see About)."
+    )
 
 
 def council_lines(utla_icb: pd.DataFrame, code: str, relationship: Any, n_whole: int) -> str:
-    """One sentence (Markdown, names escaped): does this system follow county and unitary lines, and if
+    """One sentence (Markdown, names escaped): does this system follow county and unitary lines, and
+    if
     not, which councils it shares with which systems."""
     shared = shared_councils(utla_icb, code)
     if shared.empty:
         if relationship == "coterminous":
             whole = utla_icb.loc[(utla_icb["parent_code"] == code), "child_name"]
-            return f"**Follows council lines:** the same area as {text(whole.iloc[0])} council." if len(whole) else ""
+            return (
+                f"**Follows council lines:** the same area as {text(whole.iloc[0])} council."
+                if len(whole)
+                else ""
+            )
         if relationship == "nested":
-            return "**Inside one council:** the system lies within a single county or unitary council."
-        return (f"**Follows council lines:** made of {fmt_int(n_whole)} whole counties and unitaries; none is "
-                "shared with another system.")
+            return (
+                "**Inside one council:** the system lies within a single county or unitary council."
+            )
+        return (
+            f"**Follows council lines:** made of {fmt_int(n_whole)} whole counties and unitaries; "
+            "none is "
+            "shared with another system."
+        )
     parts = []
     for r in shared.itertuples():
-        others = [f"{fmt_int(n)} ({fmt_pct(s)}) in {text(short_name(name))}" for name, n, s in r.others]
-        parts.append(f"{text(r.name)}: {fmt_int(r.here)} of the council's {fmt_int(r.residents)} residents "
-                     f"({fmt_pct(r.share_here)}) live in this system, "
-                     + (", ".join(others[:-1]) + " and " + others[-1] if len(others) > 1 else others[0]))
+        others = [
+            f"{fmt_int(n)} ({fmt_pct(s)}) in {text(short_name(name))}" for name, n, s in r.others
+        ]
+        parts.append(
+            f"{text(r.name)}: {fmt_int(r.here)} of the council's {fmt_int(r.residents)} residents "
+            f"({fmt_pct(r.share_here)}) live in this system, "
+            + (", ".join(others[:-1]) + " and " + others[-1] if len(others) > 1 else others[0])
+        )
     lead = f"**Shares {len(shared)} council{'s' if len(shared) > 1 else ''} with other systems.** "
     return lead + "; ".join(parts) + "."
 
@@ -113,11 +154,17 @@ def patients_note(placed: float, list_size: Any, method: str) -> str:
     if abs(gap) < 0.5:
         return head + "."
     if method == "registrations":
-        why = ("the rest live outside England or at an address with no LSOA in the published file" if gap > 0
-               else "the published file counts more than the April 2025 list")
+        why = (
+            "the rest live outside England or at an address with no LSOA in the published file"
+            if gap > 0
+            else "the published file counts more than the April 2025 list"
+        )
     else:
-        why = ("the model balances each practice only roughly to its list, and flows under 0.1% of an LSOA "
-               "are dropped (see About: PCN catchments)")
+        why = (
+            "the model balances each practice only roughly to its list, and flows under 0.1% of an "
+            "LSOA "
+            "are dropped (see About: PCN catchments)"
+        )
     return f"{head} ({fmt_int(abs(gap))} {'fewer' if gap > 0 else 'more'}): {why}."
 
 
@@ -127,8 +174,11 @@ def waves_left_out(part: pd.Series, names: pd.Series, n_waves: int) -> str | Non
     if part.empty:
         return None
     listed = "; ".join(f"{short_name(names.get(c, c))} ({s:.0%})" for c, s in part.items())
-    return (f"Also partly in {'this wave' if n_waves == 1 else 'these waves'}, but not shown: {listed}. "
-            "A merged system counts under the wave covering most of its residents.")
+    return (
+        f"Also partly in {'this wave' if n_waves == 1 else 'these waves'}, but not shown: "
+        f"{listed}. "
+        "A merged system counts under the wave covering most of its residents."
+    )
 
 
 def pair_problem(atlas: Any, child: str, parent: str, weight: str) -> str | None:
@@ -136,8 +186,11 @@ def pair_problem(atlas: Any, child: str, parent: str, weight: str) -> str | None
     from ics_maps.analysis.nesting import check_pair
 
     if child == parent:
-        return (f"Child and parent are both {tier_plural(child, atlas)}: a tier always nests in itself. "
-                "Choose two different tiers.")
+        return (
+            f"Child and parent are both {tier_plural(child, atlas)}: a tier always nests in "
+            "itself. "
+            "Choose two different tiers."
+        )
     try:
         check_pair(child, parent, weight)
     except ValueError as exc:

@@ -1,11 +1,13 @@
 """The site's plan: its pages (file, title, icon, URL path) and the folders Streamlit serves.
 
 Pages live in the project's top-level ``pages/`` folder. Streamlit switches a process into its old
-multipage mode when a ``pages/`` folder sits beside the *main script* (``runtime/pages_manager.py``),
+multipage mode when a ``pages/`` folder sits beside the *main script*
+(``runtime/pages_manager.py``),
 which would bypass ``st.navigation`` on a deep link; the main script is therefore
 ``ics_maps/app/navigation.py`` (the ``st.App`` target), whose folder has no ``pages/``. Streamlit
 serves static files from the main script's folder: ``ics_maps/app/static`` at ``/app/static``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,14 +33,21 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("system", "system.py", "System", ":material/hub:", "system"),
     PageSpec("place", "place.py", "Place", ":material/account_balance:", "place"),
     PageSpec("pcn", "pcn.py", "PCN", ":material/stethoscope:", "pcn"),
-    PageSpec("coterminosity", "coterminosity.py", "Coterminosity", ":material/join_inner:", "coterminosity"),
+    PageSpec(
+        "coterminosity",
+        "coterminosity.py",
+        "Coterminosity",
+        ":material/join_inner:",
+        "coterminosity",
+    ),
     PageSpec("about", "about.py", "About", ":material/info:", "about"),
 )
 _BY_NAME = {p.name: p for p in PAGES}
 
 
 def page(name: str):
-    """The ``st.Page`` of page ``name`` (for ``st.navigation``, ``st.page_link`` and ``st.switch_page``)."""
+    """The ``st.Page`` of page ``name`` (for ``st.navigation``, ``st.page_link`` and
+    ``st.switch_page``)."""
     import streamlit as st
 
     spec = _BY_NAME[name]

@@ -16,6 +16,7 @@ half-written URLs.
 :class:`UrlState` works on any ``query_params`` (``keys()``, ``get_all(key)``, ``from_dict(d)``) and
 any session mapping, so it is unit-tested with plain fakes; :func:`state` gives Streamlit's.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, MutableMapping
@@ -35,7 +36,8 @@ class UrlState:
 
     @property
     def memory(self) -> dict:
-        """``written`` (what this session last put in the URL; None in a fresh session), ``remembered``
+        """``written`` (what this session last put in the URL; None in a fresh session),
+        ``remembered``
         (the current value of every parameter, as URL text), ``warned`` (unknown keys reported)."""
         if _SESSION_KEY not in self.session:
             self.session[_SESSION_KEY] = {"written": None, "remembered": {}, "warned": set()}
@@ -47,7 +49,8 @@ class UrlState:
         return {k: ",".join(qp.get_all(k)) for k in qp.keys()}
 
     def external(self, key: str) -> str | None:
-        """The URL's value of ``key`` if this session did not write it (a link, a test, a page switch)."""
+        """The URL's value of ``key`` if this session did not write it (a link, a test, a page
+        switch)."""
         url = self.url()
         written = self.memory["written"]
         if key in url and (written is None or url[key] != written.get(key)):
@@ -67,7 +70,8 @@ class UrlState:
         self.memory["pending"] = {}
 
     def pending(self) -> dict[str, str | None]:
-        """This run's URL changes (None removes a parameter), written by :meth:`flush` at its end."""
+        """This run's URL changes (None removes a parameter), written by :meth:`flush` at its
+        end."""
         return self.memory.setdefault("pending", {})
 
     def write(self, key: str, value: str | None) -> None:
@@ -85,14 +89,16 @@ class UrlState:
         self.pending()[key] = value
 
     def drop_unused(self, keep: Iterable[str]) -> None:
-        """Remove parameters this run did not use (another page's, after a page switch), except ``keep``."""
+        """Remove parameters this run did not use (another page's, after a page switch), except
+        ``keep``."""
         used = self.memory.get("this_run", set()) | set(keep)
         for k in list(self.url()):
             if k not in used:
                 self.pending()[k] = None
 
     def unknown(self, known: Iterable[str], describe: Callable[[str], str]) -> list[str]:
-        """Warnings for URL keys not in ``known`` (each reported once per session); they are dropped."""
+        """Warnings for URL keys not in ``known`` (each reported once per session); they are
+        dropped."""
         known = set(known)
         out = []
         for k in list(self.url()):
@@ -104,7 +110,8 @@ class UrlState:
         return out
 
     def flush(self) -> None:
-        """Write this run's parameter changes to the URL in one go (one browser history entry at most)."""
+        """Write this run's parameter changes to the URL in one go (one browser history entry at
+        most)."""
         pending = self.memory.pop("pending", None) or {}
         url = self.url()
         target = dict(url)
@@ -117,7 +124,8 @@ class UrlState:
             self.query_params.from_dict(target)
 
     def link(self, keep: Iterable[str], **params: str | None) -> dict[str, str]:
-        """Query parameters for a link to another page: the remembered ``keep`` ones plus ``params``."""
+        """Query parameters for a link to another page: the remembered ``keep`` ones plus
+        ``params``."""
         base = {k: v for k in keep if (v := self.remembered(k))}
         return {**base, **{k: v for k, v in params.items() if v}}
 
@@ -157,9 +165,17 @@ class Param:
             return value
         return self.parse(url.remembered(self.key))[0]
 
-    def widget(self, widget: Callable[..., Any], *args: Any, key: str | None = None,
-               warnings: list[str] | None = None, url: UrlState | None = None, **kwargs: Any) -> Any:
-        """Draw ``widget(*args, **kwargs)`` with its value bound to this parameter; return the value.
+    def widget(
+        self,
+        widget: Callable[..., Any],
+        *args: Any,
+        key: str | None = None,
+        warnings: list[str] | None = None,
+        url: UrlState | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Draw ``widget(*args, **kwargs)`` with its value bound to this parameter; return the
+        value.
 
         The value lives in the session, not in the widget, so it survives page switches that
         recreate the widget; the widget's own ``key`` defaults to ``w_<param key>``.

@@ -14,6 +14,7 @@ Two rules keep this safe:
 
 Any failure is logged and ignored: the page then loads the atlas itself and reports problems.
 """
+
 from __future__ import annotations
 
 import logging
@@ -69,11 +70,17 @@ def _run(vintage: str, fut: Future) -> None:
     try:
         atlas = warm(vintage)
     except Exception as exc:  # noqa: BLE001 - the first page loads (and reports) it instead
-        log.warning("warm-up of the %s atlas failed (the first page will load it): %s", vintage, exc)
+        log.warning(
+            "warm-up of the %s atlas failed (the first page will load it): %s", vintage, exc
+        )
         fut.set_result(None)
         return
-    log.info("warm-up done in %.2f s (%s atlas %s)", time.perf_counter() - t0, vintage,
-             "loaded" if atlas is not None else "needs a build")
+    log.info(
+        "warm-up done in %.2f s (%s atlas %s)",
+        time.perf_counter() - t0,
+        vintage,
+        "loaded" if atlas is not None else "needs a build",
+    )
     fut.set_result(atlas)
 
 

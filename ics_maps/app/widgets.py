@@ -1,5 +1,7 @@
-"""Building blocks every page uses: formatted tables with their CSV download, lazy tabs, and maps that
+"""Building blocks every page uses: formatted tables with their CSV download, lazy tabs, and maps
+that
 report which unit was clicked."""
+
 from __future__ import annotations
 
 import html
@@ -7,7 +9,9 @@ import html
 import pandas as pd
 import streamlit as st
 
-PERCENT_FORMAT = "%.1f%%"  # shares (0–1) shown as percentages with one decimal, like the page's figures
+PERCENT_FORMAT = (
+    "%.1f%%"  # shares (0–1) shown as percentages with one decimal, like the page's figures
+)
 
 
 def number(label: str, fmt: str = "%,d", help: str | None = None):
@@ -16,13 +20,20 @@ def number(label: str, fmt: str = "%,d", help: str | None = None):
 
 
 def percent(label: str, help: str | None = None):
-    """A share column: :func:`dataframe` shows 0.8913 as 89.1% (Streamlit's "percent" preset would show
+    """A share column: :func:`dataframe` shows 0.8913 as 89.1% (Streamlit's "percent" preset would
+    show
     89.13% beside 3.9%); the data and its CSV keep the fraction."""
     return st.column_config.NumberColumn(label, format=PERCENT_FORMAT, help=help)
 
 
-def dataframe(df: pd.DataFrame, config: dict | None = None, height: int | str = "auto", key: str | None = None,
-              download: str | None = None, order: list[str] | None = None) -> None:
+def dataframe(
+    df: pd.DataFrame,
+    config: dict | None = None,
+    height: int | str = "auto",
+    key: str | None = None,
+    download: str | None = None,
+    order: list[str] | None = None,
+) -> None:
     """A table with formatted columns; a fixed ``height`` shrinks to fit short tables.
 
     ``download`` (a file name) adds a button that saves exactly these rows and columns as CSV,
@@ -35,19 +46,32 @@ def dataframe(df: pd.DataFrame, config: dict | None = None, height: int | str = 
         height = min(height, 38 + 35 * max(len(df), 1))
     if order is not None:
         order = [c for c in order if c in df.columns] + [c for c in df.columns if c not in order]
-    st.dataframe(for_display(df, config), column_config=config, hide_index=True, width="stretch",
-                 height=height, key=key, column_order=order)
+    st.dataframe(
+        for_display(df, config),
+        column_config=config,
+        hide_index=True,
+        width="stretch",
+        height=height,
+        key=key,
+        column_order=order,
+    )
     if download:
         download_csv(df, download, key=f"dl_{key or download}")
 
 
 def for_display(df: pd.DataFrame, config: dict | None) -> pd.DataFrame:
-    """The numbers as the table shows them: fractional counts shown as whole numbers are rounded, not cut
-    (the "%,d" format truncates 68,846.7 to 68,846 where the page's figures say 68,847), and shares are
-    scaled to percentages for :data:`PERCENT_FORMAT`. A missing text value (an ICB new in 2026 has no ODS
+    """The numbers as the table shows them: fractional counts shown as whole numbers are rounded,
+    not cut
+    (the "%,d" format truncates 68,846.7 to 68,846 where the page's figures say 68,847), and shares
+    are
+    scaled to percentages for :data:`PERCENT_FORMAT`. A missing text value (an ICB new in 2026 has
+    no ODS
     code in the sources) reads "–", not Streamlit's "None"; the CSV keeps it empty."""
-    out = {c: df[c].astype(object).where(df[c].notna(), "–") for c in df.columns
-           if (df[c].dtype == object or isinstance(df[c].dtype, pd.StringDtype)) and df[c].isna().any()}
+    out = {
+        c: df[c].astype(object).where(df[c].notna(), "–")
+        for c in df.columns
+        if (df[c].dtype == object or isinstance(df[c].dtype, pd.StringDtype)) and df[c].isna().any()
+    }
     for c, cfg in (config or {}).items():
         fmt = (cfg.get("type_config") or {}).get("format") if isinstance(cfg, dict) else None
         if c not in df.columns or not pd.api.types.is_numeric_dtype(df[c]):
@@ -59,40 +83,62 @@ def for_display(df: pd.DataFrame, config: dict | None) -> pd.DataFrame:
     return df.assign(**out) if out else df
 
 
-def download_csv(df: pd.DataFrame, file_name: str, label: str = "Download CSV", key: str | None = None) -> None:
+def download_csv(
+    df: pd.DataFrame, file_name: str, label: str = "Download CSV", key: str | None = None
+) -> None:
     """A download button for ``df`` as UTF-8 CSV (safe for spreadsheets); it does not rerun the app.
 
-    The CSV is written only when the button is clicked (Streamlit's deferred download): an LSOA × PCN
+    The CSV is written only when the button is clicked (Streamlit's deferred download): an LSOA ×
+    PCN
     table is 25 MB and a second of work, which every rerun of the page would otherwise pay for.
     """
+
     def make() -> bytes:
         from ics_maps.presentation.export import safe_csv
 
         return safe_csv(df)
 
-    st.download_button(label, data=make, file_name=file_name, mime="text/csv",
-                       icon=":material/download:", key=key or f"dl_{file_name}", on_click="ignore",
-                       help=f"{len(df):,} rows, as shown (codes and unformatted numbers)")
+    st.download_button(
+        label,
+        data=make,
+        file_name=file_name,
+        mime="text/csv",
+        icon=":material/download:",
+        key=key or f"dl_{file_name}",
+        on_click="ignore",
+        help=f"{len(df):,} rows, as shown (codes and unformatted numbers)",
+    )
 
 
 def lazy_tabs(labels: list[str], key: str):
-    """Tabs whose contents are built only when open (``tab.open``): a page paints its first tab (the map)
+    """Tabs whose contents are built only when open (``tab.open``): a page paints its first tab (the
+    map)
     without waiting for the charts and tables of the others. Switching tabs reruns the page."""
     return st.tabs(labels, key=key, on_change="rerun")
 
 
-def show_map(m, key: str, height: int = 560,
-             returned: tuple[str, ...] = ("last_active_drawing",)) -> dict | None:
-    """Draw a folium map. Only ``returned`` interactions (by default a click on a feature) rerun the app;
-    panning, zooming and hovering do not. The key is stable so the map is not remounted needlessly."""
+def show_map(
+    m, key: str, height: int = 560, returned: tuple[str, ...] = ("last_active_drawing",)
+) -> dict | None:
+    """Draw a folium map. Only ``returned`` interactions (by default a click on a feature) rerun the
+    app;
+    panning, zooming and hovering do not. The key is stable so the map is not remounted
+    needlessly."""
     from streamlit_folium import st_folium
 
-    return st_folium(m, key=key, height=height, use_container_width=True, returned_objects=list(returned),
-                     render=False)  # st_folium renders the map itself; its default renders it twice
+    return st_folium(
+        m,
+        key=key,
+        height=height,
+        use_container_width=True,
+        returned_objects=list(returned),
+        render=False,
+    )  # st_folium renders the map itself; its default renders it twice
 
 
 def clicked(out: dict | None) -> tuple[str | None, str | None]:
-    """(tier, code) of the feature clicked on a map drawn by :func:`show_map` (None, None if none)."""
+    """(tier, code) of the feature clicked on a map drawn by :func:`show_map` (None, None if
+    none)."""
     feat = (out or {}).get("last_active_drawing") or {}
     props = feat.get("properties") or {}
     code = props.get("code")
@@ -100,7 +146,8 @@ def clicked(out: dict | None) -> tuple[str | None, str | None]:
 
 
 def on_new_click(out: dict | None, key: str) -> tuple[str | None, str | None]:
-    """The clicked feature if it differs from the last one handled for this map, else (None, None)."""
+    """The clicked feature if it differs from the last one handled for this map, else (None,
+    None)."""
     tier, code = clicked(out)
     last = st.session_state.get(f"_click_{key}")
     st.session_state[f"_click_{key}"] = code

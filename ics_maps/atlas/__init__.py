@@ -6,8 +6,18 @@
 the simplified web layers stored with it, ``waves`` carries the ICS designation waves onto any
 vintage's ICBs.
 """
+
 from ics_maps.atlas.build import build_atlas, ensure_atlas, info
 from ics_maps.atlas.model import Atlas
 from ics_maps.atlas.store import atlas_exists, is_current, load_atlas, save_atlas
 
-__all__ = ["Atlas", "atlas_exists", "build_atlas", "ensure_atlas", "info", "is_current", "load_atlas", "save_atlas"]
+__all__ = [
+    "Atlas",
+    "atlas_exists",
+    "build_atlas",
+    "ensure_atlas",
+    "info",
+    "is_current",
+    "load_atlas",
+    "save_atlas",
+]

@@ -1,5 +1,6 @@
 """Placing LSOA atoms in a vintage's NHS geography: by an ONS LSOA 2021 lookup where one exists,
 else by a point inside each LSOA (best fit), with the fit measured."""
+
 from __future__ import annotations
 
 import warnings
@@ -9,7 +10,13 @@ import numpy as np
 import pandas as pd
 
 from ics_maps.errors import DataError, DataWarning
-from ics_maps.readers import read_boundaries, read_ccg_stp_lookup, read_lsoa_lookup, read_sicbl22_lookup, read_sicbl_region_lookup
+from ics_maps.readers import (
+    read_boundaries,
+    read_ccg_stp_lookup,
+    read_lsoa_lookup,
+    read_sicbl22_lookup,
+    read_sicbl_region_lookup,
+)
 from ics_maps.sources.catalogue import dataset
 from ics_maps.sources.vintages import Vintage
 
@@ -25,7 +32,9 @@ ICB_ALIASES_2023 = {"E54000052": "E54000063", "E54000053": "E54000064"}
 REGION_ALIASES_2021 = {"E40000008": "E40000011", "E40000009": "E40000012"}
 
 
-def join_lookup(lsoa: gpd.GeoDataFrame, lookup: pd.DataFrame, ds_id: str, report: dict) -> gpd.GeoDataFrame:
+def join_lookup(
+    lsoa: gpd.GeoDataFrame, lookup: pd.DataFrame, ds_id: str, report: dict
+) -> gpd.GeoDataFrame:
     """Attach lookup columns to atoms, measuring the join both ways."""
     lk = set(lookup["lsoa"])
     have = lsoa["code"].isin(lk)
@@ -33,10 +42,15 @@ def join_lookup(lsoa: gpd.GeoDataFrame, lookup: pd.DataFrame, ds_id: str, report
     orphans = len(lk - set(lsoa["code"]))
     report["coverage"][f"{ds_id}_rows_joined_to_boundaries"] = 1 - orphans / len(lk)
     if not have.all():
-        raise DataError(dataset(ds_id), f"{int((~have).sum())} English LSOA(s) are not in the lookup, "
-                                        f"e.g. {lsoa.loc[~have, 'code'].head(3).tolist()}: expected all 33,755")
+        raise DataError(
+            dataset(ds_id),
+            f"{int((~have).sum())} English LSOA(s) are not in the lookup, "
+            f"e.g. {lsoa.loc[~have, 'code'].head(3).tolist()}: expected all 33,755",
+        )
     if orphans:
-        warnings.warn(f"{orphans} lookup LSOA code(s) join to no boundary", DataWarning)
+        warnings.warn(
+            f"{orphans} lookup LSOA code(s) join to no boundary", DataWarning, stacklevel=2
+        )
     return lsoa.merge(lookup.rename(columns={"lsoa": "code"}), on="code", how="left")
 
 
@@ -55,16 +69,24 @@ def best_fit(points: gpd.GeoSeries, polys: gpd.GeoDataFrame) -> tuple[np.ndarray
 
 
 def assign_nhs_codes(v: Vintage, lsoa: gpd.GeoDataFrame, report: dict):
-    """Give each atom its sub-ICB, ICB and region code in this vintage, and return tier name tables."""
+    """Give each atom its sub-ICB, ICB and region code in this vintage, and return tier name
+    tables."""
     base = read_lsoa_lookup("lsoa21_sicbl24_lookup")  # LAD24 and the ICB whose wave an LSOA carries
     regions23 = read_sicbl_region_lookup()
     icb_region = regions23.drop_duplicates("icb").set_index("icb")
-    lsoa = join_lookup(lsoa, base[["lsoa", "lad", "lad_name", "icb", "sicbl"]].rename(
-                            columns={"icb": "icb24", "sicbl": "sicbl24"}),
-                        "lsoa21_sicbl24_lookup", report)
+    lsoa = join_lookup(
+        lsoa,
+        base[["lsoa", "lad", "lad_name", "icb", "sicbl"]].rename(
+            columns={"icb": "icb24", "sicbl": "sicbl24"}
+        ),
+        "lsoa21_sicbl24_lookup",
+        report,
+    )
     if v.lsoa_lookup == "lsoa21_sicbl24_lookup":
         lk = base
-        lk = lk.merge(regions23[["sicbl", "region", "region_ods", "region_name"]], on="sicbl", how="left")
+        lk = lk.merge(
+            regions23[["sicbl", "region", "region_ods", "region_name"]], on="sicbl", how="left"
+        )
     elif v.lsoa_lookup:
         lk = read_lsoa_lookup(v.lsoa_lookup)
         old = base.drop_duplicates("icb").set_index("icb")["icb_ods"]
@@ -72,23 +94,50 @@ def assign_nhs_codes(v: Vintage, lsoa: gpd.GeoDataFrame, report: dict):
     else:
         lk = None
     if lk is not None:
-        cols = ["lsoa", "sicbl", "sicbl_ods", "sicbl_name", "icb", "icb_ods", "icb_name", "region", "region_ods",
-                "region_name"]
+        cols = [
+            "lsoa",
+            "sicbl",
+            "sicbl_ods",
+            "sicbl_name",
+            "icb",
+            "icb_ods",
+            "icb_name",
+            "region",
+            "region_ods",
+            "region_name",
+        ]
         lsoa = join_lookup(lsoa, lk[cols], v.lsoa_lookup, report)
-        report["assignment"] = {"method": "ONS LSOA 2021 lookup", "lookup": v.lsoa_lookup,
-                                "derived_lookup": dataset(v.lsoa_lookup).derived}
+        report["assignment"] = {
+            "method": "ONS LSOA 2021 lookup",
+            "lookup": v.lsoa_lookup,
+            "derived_lookup": dataset(v.lsoa_lookup).derived,
+        }
     else:
         lsoa = _best_fit_codes(v, lsoa, icb_region, report)
-    sicbl_meta = lsoa.groupby("sicbl").agg(name=("sicbl_name", "first"), ods_code=("sicbl_ods", "first"),
-                                           icb=("icb", "first"), n_icb=("icb", "nunique"))
+    sicbl_meta = lsoa.groupby("sicbl").agg(
+        name=("sicbl_name", "first"),
+        ods_code=("sicbl_ods", "first"),
+        icb=("icb", "first"),
+        n_icb=("icb", "nunique"),
+    )
     if (sicbl_meta["n_icb"] > 1).any():
         bad = sicbl_meta.index[sicbl_meta["n_icb"] > 1].tolist()
-        raise DataError(v.id, f"sub-ICB location(s) {bad} fall in more than one ICB: expected exact nesting")
-    icb_meta = lsoa.groupby("icb").agg(name=("icb_name", "first"), ods_code=("icb_ods", "first"),
-                                       region=("region", "first"), region_name=("region_name", "first"),
-                                       n_region=("region", "nunique"))
+        raise DataError(
+            v.id, f"sub-ICB location(s) {bad} fall in more than one ICB: expected exact nesting"
+        )
+    icb_meta = lsoa.groupby("icb").agg(
+        name=("icb_name", "first"),
+        ods_code=("icb_ods", "first"),
+        region=("region", "first"),
+        region_name=("region_name", "first"),
+        n_region=("region", "nunique"),
+    )
     if (icb_meta["n_region"] > 1).any():
-        warnings.warn(f"ICB(s) {icb_meta.index[icb_meta['n_region'] > 1].tolist()} span two regions", DataWarning)
+        warnings.warn(
+            f"ICB(s) {icb_meta.index[icb_meta['n_region'] > 1].tolist()} span two regions",
+            DataWarning,
+            stacklevel=2,
+        )
     return lsoa, sicbl_meta, icb_meta
 
 
@@ -105,10 +154,14 @@ def _best_fit_codes(v: Vintage, lsoa: gpd.GeoDataFrame, icb_region: pd.DataFrame
     lsoa["sicbl"] = codes
     unknown = set(lsoa["sicbl"]) - set(parents["sicbl"])
     if unknown:
-        raise DataError(dataset(v.sicbl_boundaries), f"polygon code(s) {sorted(unknown)[:5]} are not in the "
-                                                     f"parent lookup: expected every sub-ICB/CCG to have an ICB/STP")
+        raise DataError(
+            dataset(v.sicbl_boundaries),
+            f"polygon code(s) {sorted(unknown)[:5]} are not in the "
+            f"parent lookup: expected every sub-ICB/CCG to have an ICB/STP",
+        )
     lsoa = lsoa.merge(parents, on="sicbl", how="left")
-    # Regions: ICB → 2023 region, through the April 2023 recodes; STPs through their 2021 region codes.
+    # Regions: ICB → 2023 region, through the April 2023 recodes; STPs through their 2021 region
+    # codes.
     if v.id == "2022":
         key = lsoa["icb"].map(lambda c: ICB_ALIASES_2023.get(c, c))
         lsoa["region"] = key.map(icb_region["region"])
@@ -122,7 +175,8 @@ def _best_fit_codes(v: Vintage, lsoa: gpd.GeoDataFrame, icb_region: pd.DataFrame
     agree = lsoa["icb"].to_numpy() == icb_by_point
     w = lsoa["residents"].to_numpy()
     report["assignment"] = {
-        "method": "best fit: a point inside each LSOA 2021, within the vintage's sub-ICB/CCG polygons",
+        "method": "best fit: a point inside each LSOA 2021, within the vintage's sub-ICB/CCG "
+        "polygons",
         "lsoa_points_outside_all_polygons": outside,
         "lsoa_icb_agrees_with_icb_polygons": float(agree.mean()),
         "residents_icb_agrees_with_icb_polygons": float(w[agree].sum() / w.sum()),

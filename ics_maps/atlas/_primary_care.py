@@ -1,4 +1,5 @@
 """GP practices placed in a vintage, and the PCN tier made from their catchments."""
+
 from __future__ import annotations
 
 import warnings
@@ -10,12 +11,19 @@ from ics_maps.atlas._placement import best_fit
 from ics_maps.atlas.catchments import build_catchments, pcn_footprints
 from ics_maps.crs import BNG
 from ics_maps.errors import DataWarning
-from ics_maps.readers import read_gp_lsoa_registrations, read_list_sizes, read_practice_locations, read_practice_map, to_points_bng
+from ics_maps.readers import (
+    read_gp_lsoa_registrations,
+    read_list_sizes,
+    read_practice_locations,
+    read_practice_map,
+    to_points_bng,
+)
 from ics_maps.sources.vintages import Vintage
 
 
 def locate_practices(v: Vintage, lsoa: gpd.GeoDataFrame, report: dict) -> gpd.GeoDataFrame:
-    """Practices with PCN, list size and location; their sub-ICB/ICB/region in this vintage's codes."""
+    """Practices with PCN, list size and location; their sub-ICB/ICB/region in this vintage's
+    codes."""
     prac = read_practice_map(v.primary_care_map)
     sizes = read_list_sizes()
     locs = read_practice_locations()
@@ -28,22 +36,28 @@ def locate_practices(v: Vintage, lsoa: gpd.GeoDataFrame, report: dict) -> gpd.Ge
     via_pc = lat.isna()
     lat = lat.fillna(prac["postcode"].map(by_pc["lat"]))
     lng = lng.fillna(prac["postcode"].map(by_pc["lng"]))
-    src = src.fillna(prac["postcode"].map(by_pc["location_source"]).radd("postcode match: ", fill_value=None))
+    src = src.fillna(
+        prac["postcode"].map(by_pc["location_source"]).radd("postcode match: ", fill_value=None)
+    )
     prac["location_source"] = src
     pts = to_points_bng(lng, lat)
     gdf = gpd.GeoDataFrame(prac, geometry=pts.values, crs=BNG)
     gdf["has_location"] = lat.notna().to_numpy()
     gdf["list_size"] = gdf["list_size"].astype("Int64")
-    # The LSOA each located practice stands in: gives the vintage's codes where the ODS parent cannot.
+    # The LSOA each located practice stands in: gives the vintage's codes where the ODS parent
+    # cannot.
     located = gdf[gdf["has_location"]]
-    codes, _ = best_fit(located.geometry, lsoa[["code", "geometry"]])  # nearest LSOA for coastal points
+    codes, _ = best_fit(
+        located.geometry, lsoa[["code", "geometry"]]
+    )  # nearest LSOA for coastal points
     hit = pd.DataFrame({"code": codes}, index=located.index)
     hit["sicbl"] = hit["code"].map(lsoa.set_index("code")["sicbl"])
     gdf["lsoa"] = hit["code"].reindex(gdf.index)
     if v.id in ("2024",):
         pass  # the map's ONS sub-ICB/ICB codes are this vintage's codes
     elif v.id == "2026":
-        # The practice map still carries 2024 sub-ICB codes. Sub-ICBs whose LSOAs all moved to one 2026
+        # The practice map still carries 2024 sub-ICB codes. Sub-ICBs whose LSOAs all moved to one
+        # 2026
         # sub-ICB are renamed; a split one (Frimley) sends each practice where its location lies.
         pairs = lsoa.groupby(["sicbl24", "sicbl"]).size().reset_index()
         one = pairs.groupby("sicbl24").filter(lambda g: len(g) == 1).set_index("sicbl24")["sicbl"]
@@ -53,16 +67,21 @@ def locate_practices(v: Vintage, lsoa: gpd.GeoDataFrame, report: dict) -> gpd.Ge
         gdf["sicbl"] = new
         report["coverage"]["practices_placed_in_split_sicbl_by_location"] = int(split.sum())
     else:
-        ods_parent = gdf["sicbl"].where(gdf["sicbl"].isin(set(lsoa["sicbl"])))  # same code in this vintage
+        ods_parent = gdf["sicbl"].where(
+            gdf["sicbl"].isin(set(lsoa["sicbl"]))
+        )  # same code in this vintage
         gdf["sicbl"] = hit["sicbl"].reindex(gdf.index).fillna(ods_parent)
-        report["derived"]["practice_sicbl"] = ("practices placed in the vintage's sub-ICB by their location "
-                                               "(unlocated ones by their ODS parent where its code still exists)")
+        report["derived"]["practice_sicbl"] = (
+            "practices placed in the vintage's sub-ICB by their location "
+            "(unlocated ones by their ODS parent where its code still exists)"
+        )
     sic_icb = lsoa.drop_duplicates("sicbl").set_index("sicbl")
     gdf["icb"] = gdf["sicbl"].map(sic_icb["icb"])
     gdf["region"] = gdf["sicbl"].map(sic_icb["region"])
     n = len(gdf)
     report["practices"] = {
-        "extract": str(prac["extract_date"].iloc[0]), "practices": n,
+        "extract": str(prac["extract_date"].iloc[0]),
+        "practices": n,
         "without_location": int((~gdf["has_location"]).sum()),
         "located_by_postcode": int((via_pc & gdf["has_location"]).sum()),
         "without_list_size": int(gdf["list_size"].isna().sum()),
@@ -73,7 +92,11 @@ def locate_practices(v: Vintage, lsoa: gpd.GeoDataFrame, report: dict) -> gpd.Ge
     report["coverage"]["practices_with_location"] = float(gdf["has_location"].mean())
     report["coverage"]["practices_with_list_size"] = float(gdf["list_size"].notna().mean())
     if gdf["sicbl"].isna().any():
-        warnings.warn(f"{int(gdf['sicbl'].isna().sum())} practice(s) have no sub-ICB in vintage {v.id}", DataWarning)
+        warnings.warn(
+            f"{int(gdf['sicbl'].isna().sum())} practice(s) have no sub-ICB in vintage {v.id}",
+            DataWarning,
+            stacklevel=2,
+        )
     return gdf.drop(columns=["extract_date"])
 
 
@@ -85,16 +108,19 @@ def pcn_tier(lsoa, practices, report):
     report["registrations"] = reg_report
     inputs = practices[["code", "pcn", "list_size", "sicbl", "icb", "geometry"]].copy()
     inputs.loc[~practices["has_location"], "geometry"] = None
-    # sub-ICB and ICB matter to the model: patients rarely cross sub-ICB lines, and the registered-to-
+    # sub-ICB and ICB matter to the model: patients rarely cross sub-ICB lines, and the registered-
+    # to-
     # resident ratio differs by ICB (see catchments.py).
     result = build_catchments(lsoa[["code", "residents", "sicbl", "icb", "geometry"]], inputs, regs)
     pcn_lsoa = result.pcn_lsoa
     lsoa["pcn"] = lsoa["code"].map(result.lsoa_pcn)
     allocated = practices[practices["pcn"] != "U"]
     members = allocated.groupby("pcn").agg(
-        name=("pcn_name", "first"), n_practices=("code", "size"),
+        name=("pcn_name", "first"),
+        n_practices=("code", "size"),
         list_size=("list_size", lambda s: int(s.sum(min_count=1)) if s.notna().any() else pd.NA),
-        n_located=("has_location", "sum"))
+        n_located=("has_location", "sum"),
+    )
     # A PCN's parents: where most of its listed patients' practices are (one PCN spans two ICBs).
     w = allocated.assign(w=allocated["list_size"].fillna(0).astype(float) + 1e-6)
     for col in ("sicbl", "icb", "region"):
@@ -105,22 +131,35 @@ def pcn_tier(lsoa, practices, report):
     foot = pcn_footprints(lsoa[["code", "geometry"]], result.lsoa_pcn, result.pcn_method)
     foot = foot.set_index("code")
     method = result.pcn_method.set_index("pcn")["method"]
-    pcn = gpd.GeoDataFrame({
-        "code": members.index, "name": members["name"].values, "ods_code": members.index.astype("string"),
-        "sicbl": members["sicbl"].values, "icb": members["icb"].values, "region": members["region"].values,
-        "n_icb": members["n_icb"].values, "list_size": members["list_size"].astype("Int64").values,
-        "n_practices": members["n_practices"].values, "n_located": members["n_located"].values,
-        "method": members.index.map(method).fillna("none").values,
-    }, geometry=gpd.GeoSeries(members.index.map(foot["geometry"]), crs=lsoa.crs).values, crs=lsoa.crs)
+    pcn = gpd.GeoDataFrame(
+        {
+            "code": members.index,
+            "name": members["name"].values,
+            "ods_code": members.index.astype("string"),
+            "sicbl": members["sicbl"].values,
+            "icb": members["icb"].values,
+            "region": members["region"].values,
+            "n_icb": members["n_icb"].values,
+            "list_size": members["list_size"].astype("Int64").values,
+            "n_practices": members["n_practices"].values,
+            "n_located": members["n_located"].values,
+            "method": members.index.map(method).fillna("none").values,
+        },
+        geometry=gpd.GeoSeries(members.index.map(foot["geometry"]), crs=lsoa.crs).values,
+        crs=lsoa.crs,
+    )
     pcn["derived"] = True
     pcn["indicative"] = True
     report["pcn"] = {
-        "pcns": len(pcn), "with_footprint": int(pcn.geometry.notna().sum() - pcn.geometry.is_empty.sum()),
+        "pcns": len(pcn),
+        "with_footprint": int(pcn.geometry.notna().sum() - pcn.geometry.is_empty.sum()),
         "by_method": pcn["method"].value_counts().to_dict(),
         "spanning_two_icbs": pcn.loc[pcn["n_icb"] > 1, "code"].tolist(),
         "model": getattr(result, "model_report", None) or _as_dict(getattr(result, "model", None)),
     }
-    report["derived"]["pcn"] = "PCN footprints: LSOAs dissolved by the PCN most of their residents use (indicative)"
+    report["derived"]["pcn"] = (
+        "PCN footprints: LSOAs dissolved by the PCN most of their residents use (indicative)"
+    )
     return pcn, pcn_lsoa, lsoa
 
 
@@ -129,6 +168,9 @@ def _as_dict(obj):
         return None
     if hasattr(obj, "__dataclass_fields__"):
         from dataclasses import asdict
-        return {k: (v if isinstance(v, (int, float, str, bool, type(None), list, dict)) else str(v))
-                for k, v in asdict(obj).items()}
+
+        return {
+            k: (v if isinstance(v, (int, float, str, bool, type(None), list, dict)) else str(v))
+            for k, v in asdict(obj).items()
+        }
     return str(obj)

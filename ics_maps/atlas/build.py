@@ -5,6 +5,7 @@ population, and every nesting table later, is a sum over atoms. Where a vintage 
 LSOA 2021 lookup the atoms are exact; where it has none (2022, 2021) each atom goes to the polygon
 holding a point inside it ("best fit"), and the fit is measured and reported.
 """
+
 from __future__ import annotations
 
 import time
@@ -34,7 +35,10 @@ Progress = Callable[[str, float], None]
 
 # ---------------------------------------------------------------------------- entry points
 
-def ensure_atlas(vid: str = DEFAULT_VINTAGE, progress: Progress | None = None, root: Path | None = None) -> Atlas:
+
+def ensure_atlas(
+    vid: str = DEFAULT_VINTAGE, progress: Progress | None = None, root: Path | None = None
+) -> Atlas:
     """Load the atlas if it is built from the current inputs, else build (and save) it."""
     get_vintage(vid)  # an unknown vintage fails here, before anything is read
     if is_current(vid, root):
@@ -76,6 +80,7 @@ def build_atlas(vid: str = DEFAULT_VINTAGE, progress: Progress | None = None) ->
 
 # ---------------------------------------------------------------------------- steps
 
+
 def _lsoa_atoms(report: dict) -> gpd.GeoDataFrame:
     lsoa = read_lsoa_boundaries()
     pop = read_census_population()
@@ -83,12 +88,20 @@ def _lsoa_atoms(report: dict) -> gpd.GeoDataFrame:
     missing = int(lsoa["residents"].isna().sum())
     report["coverage"]["lsoa_with_census_population"] = 1 - missing / len(lsoa)
     if missing:
-        warnings.warn(f"{missing} LSOA(s) have no Census 2021 population; counted as 0", DataWarning)
+        warnings.warn(
+            f"{missing} LSOA(s) have no Census 2021 population; counted as 0",
+            DataWarning,
+            stacklevel=2,
+        )
         lsoa["residents"] = lsoa["residents"].fillna(0)
     lsoa["residents"] = lsoa["residents"].astype("int64")
     extra = set(pop["code"]) - set(lsoa["code"])
     if extra:
-        warnings.warn(f"{len(extra)} Census LSOA code(s) have no boundary, e.g. {sorted(extra)[:3]}", DataWarning)
+        warnings.warn(
+            f"{len(extra)} Census LSOA code(s) have no boundary, e.g. {sorted(extra)[:3]}",
+            DataWarning,
+            stacklevel=2,
+        )
     lsoa["_pt"] = lsoa.geometry.representative_point()
     return lsoa
 
@@ -96,7 +109,13 @@ def _lsoa_atoms(report: dict) -> gpd.GeoDataFrame:
 def _finish(v, lsoa, region, icb, sicbl, utla, lad, pcn, practices, pcn_lsoa, report):
     """Residents and registered patients per tier, waves, and the final column order."""
     res = {t: lsoa.groupby(t)["residents"].sum() for t in ("region", "icb", "sicbl", "utla", "lad")}
-    for t, gdf in (("region", region), ("icb", icb), ("sicbl", sicbl), ("utla", utla), ("lad", lad)):
+    for t, gdf in (
+        ("region", region),
+        ("icb", icb),
+        ("sicbl", sicbl),
+        ("utla", utla),
+        ("lad", lad),
+    ):
         gdf["residents"] = gdf["code"].map(res[t]).fillna(0).astype("int64")
     weighted = pcn_lsoa.merge(lsoa[["code", "residents"]], left_on="lsoa", right_on="code")
     pcn_res = (weighted["residents"] * weighted["share"]).groupby(weighted["pcn"]).sum()
@@ -105,13 +124,34 @@ def _finish(v, lsoa, region, icb, sicbl, utla, lad, pcn, practices, pcn_lsoa, re
     icb["registered"] = icb["code"].map(reg).astype("Int64")
     icb["n_pcn"] = icb["code"].map(pcn.groupby("icb").size()).fillna(0).astype("int64")
     icb = attach_waves(icb, lsoa, read_waves())
-    lsoa_out = lsoa.drop(columns=["_pt"])[["code", "name", "residents", "region", "icb", "sicbl", "utla", "lad",
-                                          "pcn", "icb24", "geometry"]]
+    lsoa_out = lsoa.drop(columns=["_pt"])[
+        [
+            "code",
+            "name",
+            "residents",
+            "region",
+            "icb",
+            "sicbl",
+            "utla",
+            "lad",
+            "pcn",
+            "icb24",
+            "geometry",
+        ]
+    ]
     lsoa_out["ods_code"] = pd.array([pd.NA] * len(lsoa_out), dtype="string")
     practices = practices.copy()
     practices["ods_code"] = practices["code"].astype("string")
-    return {"region": region, "icb": icb, "sicbl": sicbl, "utla": utla, "lad": lad, "pcn": pcn,
-            "practice": practices, "lsoa": lsoa_out}
+    return {
+        "region": region,
+        "icb": icb,
+        "sicbl": sicbl,
+        "utla": utla,
+        "lad": lad,
+        "pcn": pcn,
+        "practice": practices,
+        "lsoa": lsoa_out,
+    }
 
 
 def _meta(v: Vintage, tiers, pcn_lsoa, report, seconds) -> dict:
@@ -119,16 +159,28 @@ def _meta(v: Vintage, tiers, pcn_lsoa, report, seconds) -> dict:
     terms = {"icb": v.icb_term, "sicbl": v.sicbl_term}
     prac = tiers["practice"]
     return {
-        "vintage": v.id, "label": v.label, "notes": v.notes, "terms": terms,
-        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"), "build_seconds": round(seconds, 2),
-        "fingerprint": fingerprint(v), "sources": sources_for(v), "counts": counts,
-        "residents": {t: int(tiers[t]["residents"].sum()) for t in ("region", "icb", "sicbl", "utla", "lad", "lsoa")},
+        "vintage": v.id,
+        "label": v.label,
+        "notes": v.notes,
+        "terms": terms,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "build_seconds": round(seconds, 2),
+        "fingerprint": fingerprint(v),
+        "sources": sources_for(v),
+        "counts": counts,
+        "residents": {
+            t: int(tiers[t]["residents"].sum())
+            for t in ("region", "icb", "sicbl", "utla", "lad", "lsoa")
+        },
         "registered_patients": int(prac["list_size"].sum()),
         "registered_patients_in_pcns": int(prac.loc[prac["pcn"] != "U", "list_size"].sum()),
         "primary_care_extract": report.get("practices", {}).get("extract"),
         "list_size_extract": "2025-04-01",
-        "derived_tiers": [t for t, g in tiers.items() if "derived" in g and bool(g["derived"].any())],
-        # National colour classes of ICB residents, computed once here so the app's maps keep the same
+        "derived_tiers": [
+            t for t, g in tiers.items() if "derived" in g and bool(g["derived"].any())
+        ],
+        # National colour classes of ICB residents, computed once here so the app's maps keep the
+        # same
         # colours under any filter and need not import mapclassify at start-up.
         "icb_residents_bins": class_bins(tiers["icb"]["residents"], k=5, scheme="FisherJenks"),
         **report,
@@ -136,9 +188,15 @@ def _meta(v: Vintage, tiers, pcn_lsoa, report, seconds) -> dict:
 
 
 def info(atlas: Atlas) -> dict:
-    """Per-tier counts, residents and registered patients, plus build facts (for `ics-maps info`)."""
+    """Per-tier counts, residents and registered patients, plus build facts (for `ics-maps
+    info`)."""
     m = atlas.meta
-    out = {"vintage": atlas.vintage, "label": m.get("label"), "built_at": m.get("built_at"), "tiers": {}}
+    out = {
+        "vintage": atlas.vintage,
+        "label": m.get("label"),
+        "built_at": m.get("built_at"),
+        "tiers": {},
+    }
     for t, g in atlas.tiers.items():
         row = {"units": int(len(g))}
         if "residents" in g:
@@ -152,8 +210,18 @@ def info(atlas: Atlas) -> dict:
         if "derived" in g:
             row["derived"] = bool(g["derived"].any())
         out["tiers"][t] = row
-    for k in ("practices", "coverage", "assignment", "pcn", "derived", "warnings", "primary_care_extract",
-              "list_size_extract", "registrations", "build_seconds"):
+    for k in (
+        "practices",
+        "coverage",
+        "assignment",
+        "pcn",
+        "derived",
+        "warnings",
+        "primary_care_extract",
+        "list_size_extract",
+        "registrations",
+        "build_seconds",
+    ):
         if k in m:
             out[k] = m[k]
     return out

@@ -1,8 +1,10 @@
 """What an atlas is built from: its input files and the code that shapes it, hashed.
 
-Same hash, same atlas: :func:`ics_maps.atlas.store.is_current` compares it with the stored one, so an
+Same hash, same atlas: :func:`ics_maps.atlas.store.is_current` compares it with the stored one, so
+an
 edited reader or a new mirror file rebuilds the atlas, while an edit to a page or a chart does not.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -15,12 +17,23 @@ from ics_maps.sources.vintages import Vintage
 FORMAT_VERSION = 4  # of the stored atlas: a change of its files or columns bumps it
 
 # Datasets every vintage reads; each vintage adds its own (see sources_for).
-BASE_SOURCES = ("lsoa21_bsc", "census21_lsoa_population", "lsoa21_sicbl24_lookup", "sicbl23_icb23_nhser23_lookup",
-                "nhser_2022_buc", "lad_2023_buc", "ctyua_2023_buc", "gp_list_2025_04", "practice_locations_2024_01",
-                "practice_locations_ssot_2025_10", "gp_lsoa_2025_10")
+BASE_SOURCES = (
+    "lsoa21_bsc",
+    "census21_lsoa_population",
+    "lsoa21_sicbl24_lookup",
+    "sicbl23_icb23_nhser23_lookup",
+    "nhser_2022_buc",
+    "lad_2023_buc",
+    "ctyua_2023_buc",
+    "gp_list_2025_04",
+    "practice_locations_2024_01",
+    "practice_locations_ssot_2025_10",
+    "gp_lsoa_2025_10",
+)
 
 _PACKAGE = Path(__file__).resolve().parents[1]
-# The code that shapes an atlas (relative to the package): editing any of it rebuilds; the app does not.
+# The code that shapes an atlas (relative to the package): editing any of it rebuilds; the app does
+# not.
 BUILD_CODE = ("sources", "readers", "atlas", "crs.py", "tiers.py", "errors.py")
 
 
@@ -44,7 +57,8 @@ def _code_files() -> list[Path]:
 
 
 def fingerprint(v: Vintage) -> str:
-    """Hash of the inputs (file sizes and mtimes), the vintage, the waves facts and the build code."""
+    """Hash of the inputs (file sizes and mtimes), the vintage, the waves facts and the build
+    code."""
     h = hashlib.sha256(f"{FORMAT_VERSION}|{v}".encode())
     for ds_id in sorted(sources_for(v)):
         ds = dataset(ds_id)

@@ -10,19 +10,23 @@ An :class:`Atlas` is what every other module consumes. Its contract:
     ``waves`` (text: every predecessor wave with its share), ``registered``.
   - ``sicbl`` adds ``icb``, ``region``; ``lad`` adds ``utla``; ``pcn`` adds ``sicbl``, ``icb``,
     ``region``, ``list_size``, ``n_practices``, ``method`` (how its catchment was made).
-  - ``practice`` has points (``None`` where no location is known) and ``postcode``, ``pcn``, ``sicbl``,
+  - ``practice`` has points (``None`` where no location is known) and ``postcode``, ``pcn``,
+  ``sicbl``,
     ``icb``, ``region``, ``list_size`` (nullable), ``has_location``.
   - ``lsoa`` has ``residents`` and its code in every other tier: ``region``, ``icb``, ``sicbl``,
     ``utla``, ``lad``, ``pcn`` (the PCN most of its registered residents use).
 * ``pcn_lsoa``: a DataFrame ``pcn, lsoa, patients, share, method``: the share of each LSOA's
   residents attributed to each PCN (shares sum to 1 per LSOA), for population weighting of PCNs.
 * ``meta``: JSON-able facts about the build (counts, coverage rates, derived layers, warnings).
-* ``web``: display layers (EPSG:4326, simplified, see :mod:`ics_maps.atlas.display`), made at build time and
+* ``web``: display layers (EPSG:4326, simplified, see :mod:`ics_maps.atlas.display`), made at build
+time and
   stored with the atlas; :meth:`Atlas.web_layer` makes (and keeps) any that are missing.
 
-Storage is :mod:`ics_maps.atlas.store`. A loaded atlas reads each tier and display layer from disk the first time it is asked for, so a
+Storage is :mod:`ics_maps.atlas.store`. A loaded atlas reads each tier and display layer from disk
+the first time it is asked for, so a
 page that needs only the ICBs does not pay for decoding 33,755 LSOA polygons.
 """
+
 from __future__ import annotations
 
 import threading
@@ -90,12 +94,20 @@ class Atlas:
         """The display layer of ``tier`` (EPSG:4326, simplified; callers must not modify it).
 
         ``national`` asks for the coarser version drawn when a tier is shown for all England.
-        Stored layers come from the build; one that is missing (a hand-made atlas) is made once here.
+        Stored layers come from the build; one that is missing (a hand-made atlas) is made once
+        here.
         """
-        from ics_maps.atlas.display import NATIONAL_TOLERANCE_M, WEB_TIERS, simplify_for_web, web_key
+        from ics_maps.atlas.display import (
+            NATIONAL_TOLERANCE_M,
+            WEB_TIERS,
+            simplify_for_web,
+            web_key,
+        )
 
         if check_tier(tier) not in WEB_TIERS:
-            raise ValueError(f"{tier} is not drawn: LSOAs (33,755 polygons) are the atoms behind every figure")
+            raise ValueError(
+                f"{tier} is not drawn: LSOAs (33,755 polygons) are the atoms behind every figure"
+            )
         key = web_key(tier, national)
         if key in self.web:
             return self.web[key]
@@ -116,5 +128,7 @@ class Atlas:
     def term(self, tier: str) -> str:
         """The vintage's own word for the ICB or sub-ICB tier ("STP" and "CCG" in 2021)."""
         if tier not in DEFAULT_TERMS:
-            raise ValueError(f"only the icb and sicbl tiers have a vintage's own word, not {tier!r}")
+            raise ValueError(
+                f"only the icb and sicbl tiers have a vintage's own word, not {tier!r}"
+            )
         return self.meta.get("terms", {}).get(tier) or DEFAULT_TERMS[tier]

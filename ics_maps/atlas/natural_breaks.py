@@ -1,4 +1,5 @@
 """Colour classes with mapclassify, kept apart so the build can compute them without folium."""
+
 from __future__ import annotations
 
 import warnings
@@ -19,6 +20,8 @@ def class_bins(values, k: int = 5, scheme: str = "FisherJenks") -> list[float]:
     k_eff = max(1, min(int(k), len(np.unique(v))))
     if k_eff < 2:
         return [float(v.max())] if len(v) else []
-    with warnings.catch_warnings():  # "Numba not installed": the pure-Python path is fast enough here
+    with (
+        warnings.catch_warnings()
+    ):  # "Numba not installed": the pure-Python path is fast enough here
         warnings.simplefilter("ignore", UserWarning)
         return [float(b) for b in mapclassify.classify(v, scheme=scheme, k=k_eff).bins]

@@ -1,5 +1,7 @@
-"""Storing an atlas: GeoParquet files in a fresh folder per build, a pointer file per vintage swapped
+"""Storing an atlas: GeoParquet files in a fresh folder per build, a pointer file per vintage
+swapped
 in atomically, and the one question everyone asks before loading: :func:`is_current`."""
+
 from __future__ import annotations
 
 import io
@@ -22,13 +24,13 @@ from ics_maps.sources.vintages import get_vintage
 from ics_maps.tiers import TIERS
 
 
-
 def _pointer(vintage: str, root: Path) -> Path:
     return root / f"{vintage}.json"
 
 
 def save_atlas(atlas: Atlas, root: Path | None = None) -> Path:
-    """Write the atlas atomically: a fresh directory, then a pointer file swapped in with os.replace.
+    """Write the atlas atomically: a fresh directory, then a pointer file swapped in with
+    os.replace.
 
     A crash at any point leaves the previous pointer, and so the previous atlas, intact.
     """
@@ -57,7 +59,9 @@ def save_atlas(atlas: Atlas, root: Path | None = None) -> Path:
     pointer = _pointer(atlas.vintage, root)
     previous = _read_pointer(pointer)
     tmp_ptr = pointer.with_suffix(f".json.tmp-{os.getpid()}")
-    tmp_ptr.write_text(json.dumps({"dir": final.name, "fingerprint": atlas.meta.get("fingerprint")}))
+    tmp_ptr.write_text(
+        json.dumps({"dir": final.name, "fingerprint": atlas.meta.get("fingerprint")})
+    )
     os.replace(tmp_ptr, pointer)
     if previous and previous.get("dir") != final.name:
         shutil.rmtree(root / previous["dir"], ignore_errors=True)
@@ -76,7 +80,11 @@ def _sweep(root: Path) -> None:
     """Remove leftovers of interrupted builds (temp dirs and directories no pointer names)."""
     live = {p.get("dir") for p in (_read_pointer(f) for f in root.glob("*.json")) if p}
     for child in root.iterdir():
-        if child.is_dir() and child.name not in live and (child.name.startswith(".tmp-") or "-" in child.name):
+        if (
+            child.is_dir()
+            and child.name not in live
+            and (child.name.startswith(".tmp-") or "-" in child.name)
+        ):
             if time.time() - child.stat().st_mtime > 3600 or child.name.startswith(".tmp-"):
                 shutil.rmtree(child, ignore_errors=True)
 
@@ -93,8 +101,11 @@ def atlas_exists(vintage: str, root: Path | None = None) -> bool:
 
 
 def is_current(vintage: str, root: Path | None = None) -> bool:
-    """Is the stored atlas of ``vintage`` built from today's inputs and code? (Then it can be loaded.)"""
-    return atlas_exists(vintage, root) and stored_fingerprint(vintage, root) == fingerprint(get_vintage(vintage))
+    """Is the stored atlas of ``vintage`` built from today's inputs and code? (Then it can be
+    loaded.)"""
+    return atlas_exists(vintage, root) and stored_fingerprint(vintage, root) == fingerprint(
+        get_vintage(vintage)
+    )
 
 
 def load_atlas(vintage: str, root: Path | None = None) -> Atlas:
@@ -102,14 +113,22 @@ def load_atlas(vintage: str, root: Path | None = None) -> Atlas:
     root = Path(root or atlas_root())
     ptr = _read_pointer(_pointer(vintage, root))
     if not ptr:
-        raise FileNotFoundError(f"no atlas for vintage {vintage} under {root}: run `ics-maps build --vintage {vintage}`")
+        raise FileNotFoundError(
+            f"no atlas for vintage {vintage} under {root}: run `ics-maps build --vintage {vintage}`"
+        )
     d = root / ptr["dir"]
     meta = json.loads((d / "meta.json").read_text())
     if meta.get("format_version") != FORMAT_VERSION:
-        raise FileNotFoundError(f"atlas {d} has format {meta.get('format_version')}, expected {FORMAT_VERSION}: rebuild")
+        raise FileNotFoundError(
+            f"atlas {d} has format {meta.get('format_version')}, expected {FORMAT_VERSION}: rebuild"
+        )
     tiers = LazyFrames({name: _reader(d / f"{name}.parquet") for name in TIERS})
-    web = LazyFrames({key: _reader(d / "web" / f"{key}.parquet", {"web": attrs})
-                      for key, attrs in (meta.get("web") or {}).items()})
+    web = LazyFrames(
+        {
+            key: _reader(d / "web" / f"{key}.parquet", {"web": attrs})
+            for key, attrs in (meta.get("web") or {}).items()
+        }
+    )
     pcn_lsoa = pd.read_parquet(d / "pcn_lsoa.parquet")
     return Atlas(vintage=vintage, tiers=tiers, pcn_lsoa=pcn_lsoa, meta=meta, web=web)
 
@@ -126,4 +145,5 @@ def _reader(path: Path, attrs: dict | None = None) -> Callable[[], gpd.GeoDataFr
         if attrs:
             gdf.attrs.update(attrs)
         return gdf
+
     return read

@@ -2,7 +2,8 @@
 
 Commands::
 
-    ics-maps export coterminosity --child TIER --parent TIER [--vintage V] [--weight population|area]
+    ics-maps export coterminosity --child TIER --parent TIER [--vintage V] [--weight
+    population|area]
                                   [--tolerance T] --out FILE.csv
     ics-maps export summary --tier TIER [--vintage V] --out FILE.csv
     ics-maps export geojson --tier TIER [--vintage V] --out FILE.geojson
@@ -11,7 +12,8 @@ Columns of the coterminosity CSV (one row per overlapping child × parent pair):
 child_code, child_name, parent_code, parent_name; overlap_residents (Census 2021 residents in both;
 fractional where a PCN is involved; areal interpolation under ``--weight area``); child_residents,
 parent_residents; share_of_child, share_of_parent (0–1); overlap_km2; relationship (coterminous,
-nested, combines or split, for the child, under the tolerance). See :mod:`ics_maps.analysis.nesting`.
+nested, combines or split, for the child, under the tolerance). See
+:mod:`ics_maps.analysis.nesting`.
 
 Columns of the summary CSVs (see :mod:`ics_maps.analysis.summaries`):
 
@@ -30,6 +32,7 @@ Columns of the summary CSVs (see :mod:`ics_maps.analysis.summaries`):
   method, n_lad, main_lad, main_lad_name, main_lad_share (share of its registered patients).
 * ``practice`` / ``lsoa``: the atlas table as it is, without geometry.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,22 +46,33 @@ from ics_maps.tiers import TIERS
 
 def add_export_parser(subparsers) -> argparse.ArgumentParser:
     """Add ``export coterminosity|summary|geojson`` to the CLI's subparsers."""
-    p = subparsers.add_parser("export", help="write a coterminosity table, a tier summary or a GeoJSON layer",
-                              description="Export tables (CSV) and layers (GeoJSON) from a built atlas.")
+    p = subparsers.add_parser(
+        "export",
+        help="write a coterminosity table, a tier summary or a GeoJSON layer",
+        description="Export tables (CSV) and layers (GeoJSON) from a built atlas.",
+    )
     kinds = p.add_subparsers(dest="export_kind", metavar="{coterminosity,summary,geojson}")
     kinds.required = True
 
     def common(sp: argparse.ArgumentParser, suffix: str) -> None:
-        sp.add_argument("--vintage", default=DEFAULT_VINTAGE, choices=list(VINTAGES),
-                        help=f"geography vintage (default {DEFAULT_VINTAGE})")
+        sp.add_argument(
+            "--vintage",
+            default=DEFAULT_VINTAGE,
+            choices=list(VINTAGES),
+            help=f"geography vintage (default {DEFAULT_VINTAGE})",
+        )
         sp.add_argument("--out", required=True, type=Path, help=f"output file ({suffix})")
 
     c = kinds.add_parser("coterminosity", help="child × parent overlap table (CSV)")
     c.add_argument("--child", required=True, choices=TIERS)
     c.add_argument("--parent", required=True, choices=TIERS)
     c.add_argument("--weight", default="population", choices=("population", "area"))
-    c.add_argument("--tolerance", default=0.0, type=float,
-                   help="share of a child that may lie outside its parent and still count as nested (0–1)")
+    c.add_argument(
+        "--tolerance",
+        default=0.0,
+        type=float,
+        help="share of a child that may lie outside its parent and still count as nested (0–1)",
+    )
     common(c, ".csv")
     c.set_defaults(func=export_coterminosity)
 
@@ -109,8 +123,11 @@ def export_coterminosity(args) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     atlas = _atlas(args.vintage)
-    return _run(lambda: coterminosity(atlas, args.child, args.parent, args.weight, args.tolerance), args.out,
-                write_csv)
+    return _run(
+        lambda: coterminosity(atlas, args.child, args.parent, args.weight, args.tolerance),
+        args.out,
+        write_csv,
+    )
 
 
 def export_summary(args) -> int:

@@ -1,4 +1,5 @@
-"""Exports: CSV tables safe to open in a spreadsheet, GeoJSON layers, and the `ics-maps export` commands.
+"""Exports: CSV tables safe to open in a spreadsheet, GeoJSON layers, and the `ics-maps export`
+commands.
 
 CSV files are UTF-8 with one header row. Text cells that a spreadsheet would run as a formula
 (starting with ``=``, ``+``, ``-``, ``@``, TAB or CR) get a leading apostrophe; numbers, and text
@@ -7,6 +8,7 @@ written as integers; shares keep 6 decimals, km² 3 and other fractions 2 (:func
 Every file is written to a temporary file beside the target and swapped in with :func:`os.replace`,
 so a reader never sees half a file.
 """
+
 from __future__ import annotations
 
 import os
@@ -17,7 +19,6 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
@@ -27,7 +28,11 @@ _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 def neutralise(value):
     """A text value made inert for spreadsheets; anything else (numbers, NA) unchanged."""
-    if isinstance(value, str) and value.startswith(DANGEROUS_PREFIXES) and not _NUMBER.fullmatch(value):
+    if (
+        isinstance(value, str)
+        and value.startswith(DANGEROUS_PREFIXES)
+        and not _NUMBER.fullmatch(value)
+    ):
         return "'" + value
     return value
 
@@ -37,15 +42,20 @@ def _neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
     out.columns = [neutralise(str(c)) for c in out.columns]
     for col in out.columns:
         s = out[col]
-        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s) or \
-                pd.api.types.is_datetime64_any_dtype(s):
+        if (
+            pd.api.types.is_numeric_dtype(s)
+            or pd.api.types.is_bool_dtype(s)
+            or pd.api.types.is_datetime64_any_dtype(s)
+        ):
             continue
         out[col] = s.astype(object).map(neutralise, na_action="ignore")
     return out
 
 
-# Decimal places kept in CSV cells: shares to 1 in a million, areas to 0.001 km² (1,000 m²), any other
-# fractional figure (a PCN's attributed residents) to 0.01. More would be float noise, not precision.
+# Decimal places kept in CSV cells: shares to 1 in a million, areas to 0.001 km² (1,000 m²), any
+# other
+# fractional figure (a PCN's attributed residents) to 0.01. More would be float noise, not
+# precision.
 SHARE_DECIMALS, KM2_DECIMALS, OTHER_DECIMALS = 6, 3, 2
 
 
@@ -58,7 +68,9 @@ def tidy_numbers(df: pd.DataFrame) -> pd.DataFrame:
         if not pd.api.types.is_float_dtype(s):
             continue
         name = str(col)
-        digits = SHARE_DECIMALS if "share" in name else KM2_DECIMALS if "km2" in name else OTHER_DECIMALS
+        digits = (
+            SHARE_DECIMALS if "share" in name else KM2_DECIMALS if "km2" in name else OTHER_DECIMALS
+        )
         s = s.round(digits)
         values = s.dropna()
         if len(values) and (values == values.round()).all() and values.abs().max() < 2**53:
@@ -68,7 +80,8 @@ def tidy_numbers(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def safe_csv(df: pd.DataFrame) -> bytes:
-    """UTF-8 CSV bytes with a header row, formula injection neutralised, numbers tidied, no index, no geometry."""
+    """UTF-8 CSV bytes with a header row, formula injection neutralised, numbers tidied, no index,
+    no geometry."""
     if isinstance(df, gpd.GeoDataFrame):
         df = pd.DataFrame(df.drop(columns=df.geometry.name))
     text = _neutralise_frame(tidy_numbers(df)).to_csv(index=False, lineterminator="\n")

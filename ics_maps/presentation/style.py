@@ -3,6 +3,7 @@
 Every map, chart, table and page takes its words and colours from here, so a system is called the
 same thing, and a split council has the same red, everywhere.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -26,11 +27,25 @@ LABELS: dict[str, str] = {
 }
 # One short name per tier on every page: unitaries sit in both council tiers, so each name says so.
 TIER_SHORT: dict[str, str] = {
-    "region": "NHS region", "icb": "ICS", "sicbl": "Sub-ICB location", "utla": "County or unitary",
-    "lad": "District or unitary", "pcn": "PCN", "practice": "GP practice", "lsoa": "LSOA"}
+    "region": "NHS region",
+    "icb": "ICS",
+    "sicbl": "Sub-ICB location",
+    "utla": "County or unitary",
+    "lad": "District or unitary",
+    "pcn": "PCN",
+    "practice": "GP practice",
+    "lsoa": "LSOA",
+}
 TIER_PLURAL: dict[str, str] = {
-    "region": "NHS regions", "icb": "ICSs", "sicbl": "sub-ICB locations", "utla": "counties and unitaries",
-    "lad": "districts and unitaries", "pcn": "PCNs", "practice": "GP practices", "lsoa": "LSOAs"}
+    "region": "NHS regions",
+    "icb": "ICSs",
+    "sicbl": "sub-ICB locations",
+    "utla": "counties and unitaries",
+    "lad": "districts and unitaries",
+    "pcn": "PCNs",
+    "practice": "GP practices",
+    "lsoa": "LSOAs",
+}
 _OLD_WORDS = ("STP", "CCG")  # the 2021 vintage's own words for the ICB and sub-ICB tiers
 
 
@@ -63,21 +78,29 @@ def short_name(name: Any) -> str:
 
 
 WAVE_LABELS: dict[int, str] = {
-    1: "Wave 1 (June 2017)", 2: "Wave 2 (May 2018)", 3: "Wave 3 (June 2019)", 4: "Wave 4 (spring 2020)",
-    5: "Wave 5 (December 2020)", 6: "Wave 6 (April 2021)",
+    1: "Wave 1 (June 2017)",
+    2: "Wave 2 (May 2018)",
+    3: "Wave 3 (June 2019)",
+    4: "Wave 4 (spring 2020)",
+    5: "Wave 5 (December 2020)",
+    6: "Wave 6 (April 2021)",
 }
 # A system's relationship to the county and unitary councils, in the words of the map's legend,
 # its tooltip and the tables.
 COUNCIL_WORDS: dict[str, str] = {
-    "coterminous": "the same as one council", "combines": "whole councils only",
-    "nested": "inside one council", "split": "shares a council with another system"}
+    "coterminous": "the same as one council",
+    "combines": "whole councils only",
+    "nested": "inside one council",
+    "split": "shares a council with another system",
+}
 
 # ---------------------------------------------------------------------------- bands
 
 PCN_BAND = PCN_TARGET_BAND  # (30,000, 50,000) registered patients: what PCN policy aimed for
 PCN_BAND_TEXT = f"{PCN_BAND[0] // 1000}–{PCN_BAND[1] // 1000}k"
 
-# ---------------------------------------------------------------------------- palette (NHS identity)
+# ---------------------------------------------------------------------------- palette (NHS
+# identity)
 
 NHS_BLUE = "#005EB8"
 NHS_DARK_BLUE = "#003087"
@@ -88,18 +111,54 @@ NHS_WARM_YELLOW = "#FFB81C"
 NO_DATA = "#D8DDE0"
 FONT = dict(family="Arial, Helvetica, sans-serif", size=13, color=NHS_BLACK)
 REGION_COLOURS: dict[str, str] = {
-    "London": "#005EB8", "South East": "#00A499", "South West": "#41B6E6", "East of England": "#FFB81C",
-    "Midlands": "#ED8B00", "North West": "#AE2573", "North East and Yorkshire": "#330072",
+    "London": "#005EB8",
+    "South East": "#00A499",
+    "South West": "#41B6E6",
+    "East of England": "#FFB81C",
+    "Midlands": "#ED8B00",
+    "North West": "#AE2573",
+    "North East and Yorkshire": "#330072",
 }
-CATEGORICAL = ["#005EB8", "#ED8B00", "#00A499", "#AE2573", "#FFB81C", "#330072", "#41B6E6", "#DA291C",
-               "#78BE20", "#768692", "#003087", "#8A1538"]
+CATEGORICAL = [
+    "#005EB8",
+    "#ED8B00",
+    "#00A499",
+    "#AE2573",
+    "#FFB81C",
+    "#330072",
+    "#41B6E6",
+    "#DA291C",
+    "#78BE20",
+    "#768692",
+    "#003087",
+    "#8A1538",
+]
 WAVE_COLOURS = {1: "#440154", 2: "#414487", 3: "#2A788E", 4: "#22A884", 5: "#7AD151", 6: "#FDE725"}
-SEQUENTIAL = ["#DEEBF7", "#C6DBEF", "#9ECAE1", "#6BAED6", "#4292C6", "#2171B5", "#08519C", "#08306B"]
+SEQUENTIAL = [
+    "#DEEBF7",
+    "#C6DBEF",
+    "#9ECAE1",
+    "#6BAED6",
+    "#4292C6",
+    "#2171B5",
+    "#08519C",
+    "#08306B",
+]
 RELATIONSHIP_COLOURS: dict[str, str] = {
-    "coterminous": "#009639", "nested": "#41B6E6", "combines": "#8C6BB1", "split": "#DA291C"}
+    "coterminous": "#009639",
+    "nested": "#41B6E6",
+    "combines": "#8C6BB1",
+    "split": "#DA291C",
+}
 TIER_COLOURS: dict[str, str] = {
-    "region": "#330072", "icb": NHS_BLACK, "sicbl": "#00A499", "utla": "#AE2573", "lad": "#ED8B00",
-    "pcn": "#005EB8", "practice": "#DA291C"}
+    "region": "#330072",
+    "icb": NHS_BLACK,
+    "sicbl": "#00A499",
+    "utla": "#AE2573",
+    "lad": "#ED8B00",
+    "pcn": "#005EB8",
+    "practice": "#DA291C",
+}
 TIER_DASH: dict[str, str | None] = {"lad": "6 4", "utla": "10 4", "sicbl": None, "pcn": "2 3"}
 
 # ---------------------------------------------------------------------------- number formats

@@ -1,4 +1,5 @@
 """Checks every reader shares: columns, row counts, unique codes, and reading a catalogued CSV."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -11,8 +12,11 @@ from ics_maps.sources.fetch import Progress, resolve
 def check_columns(ds: Dataset, columns, required=None) -> None:
     missing = [c for c in (required or ds.required) if c not in columns]
     if missing:
-        raise DataError(ds, f"missing column(s) {missing}; expected {list(required or ds.required)}, "
-                            f"found {list(columns)[:15]}")
+        raise DataError(
+            ds,
+            f"missing column(s) {missing}; expected {list(required or ds.required)}, "
+            f"found {list(columns)[:15]}",
+        )
 
 
 def check_rows(ds: Dataset, n: int) -> None:
@@ -25,15 +29,22 @@ def check_rows(ds: Dataset, n: int) -> None:
 def check_unique(ds: Dataset, codes: pd.Series, what: str) -> None:
     dup = codes[codes.duplicated()]
     if len(dup):
-        raise DataError(ds, f"duplicate {what} code(s): {sorted(dup.unique())[:5]} ({len(dup)} duplicates)")
+        raise DataError(
+            ds, f"duplicate {what} code(s): {sorted(dup.unique())[:5]} ({len(dup)} duplicates)"
+        )
 
 
 def header_line(ds: Dataset, path) -> int:
-    """Index of the header line: exports differ (a Nomis query export has title lines, the bulk file none)."""
-    names = {ds.required[0], *(pub for pub, ours in ds.aliases if ours == ds.required[0])} if ds.required else set()
+    """Index of the header line: exports differ (a Nomis query export has title lines, the bulk file
+    none)."""
+    names = (
+        {ds.required[0], *(pub for pub, ours in ds.aliases if ours == ds.required[0])}
+        if ds.required
+        else set()
+    )
     try:
         with open(path, encoding="utf-8-sig", errors="replace") as fh:
-            for i, line in zip(range(12), fh):
+            for i, line in zip(range(12), fh, strict=False):
                 cells = {c.strip().strip('"') for c in line.split(",")}
                 if names & cells:
                     return i
@@ -45,8 +56,15 @@ def header_line(ds: Dataset, path) -> int:
 def read_csv(ds: Dataset, progress: Progress | None = None, **kw) -> pd.DataFrame:
     path = resolve(ds.id, progress)
     try:
-        df = pd.read_csv(path, dtype=str, encoding="utf-8-sig", skiprows=header_line(ds, path),
-                         keep_default_na=False, na_values=[""], **kw)
+        df = pd.read_csv(
+            path,
+            dtype=str,
+            encoding="utf-8-sig",
+            skiprows=header_line(ds, path),
+            keep_default_na=False,
+            na_values=[""],
+            **kw,
+        )
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
         raise DataError(ds, f"cannot parse {path}: {exc}") from exc
     df = df.rename(columns={pub: ours for pub, ours in ds.aliases if ours not in df.columns})

@@ -1,5 +1,6 @@
 """Boundary files: any catalogued vector file to tidy polygons ``code, name, ods_code, geometry`` in
 EPSG:27700, with its CRS, columns, feature count and extent checked."""
+
 from __future__ import annotations
 
 import geopandas as gpd
@@ -18,10 +19,12 @@ _MIN_NORTHING_M = 1_000  # all of Great Britain lies north of this; lon/lat read
 
 
 def read_vector(dataset_id: str, progress: Progress | None = None) -> gpd.GeoDataFrame:
-    """Read a boundary file, check its CRS and columns, return it in EPSG:27700 with valid geometry."""
+    """Read a boundary file, check its CRS and columns, return it in EPSG:27700 with valid
+    geometry."""
     ds = dataset(dataset_id)
     path = resolve(ds.id, progress)
-    import pyogrio  # here, not at the top: the app loads built atlases and never reads boundary files
+    # here, not at the top: the app loads built atlases and never reads boundary files
+    import pyogrio
 
     try:
         gdf = gpd.read_file(path, engine="pyogrio")
@@ -32,8 +35,11 @@ def read_vector(dataset_id: str, progress: Progress | None = None) -> gpd.GeoDat
     check_rows(ds, len(gdf))
     empty = gdf.geometry.isna() | gdf.geometry.is_empty
     if empty.any():
-        raise DataError(ds, f"{int(empty.sum())} of {len(gdf)} features in {path} have no geometry: "
-                            "the file is truncated or corrupt")
+        raise DataError(
+            ds,
+            f"{int(empty.sum())} of {len(gdf)} features in {path} have no geometry: "
+            "the file is truncated or corrupt",
+        )
     if gdf.crs is None:
         raise DataError(ds, f"{path} has no CRS; expected EPSG:27700 or EPSG:4326")
     gdf = gdf.to_crs(BNG)
@@ -49,7 +55,9 @@ def _polygonal(geom):
     """make_valid can return collections with stray lines: keep the polygonal part."""
     if geom is None or geom.geom_type in ("Polygon", "MultiPolygon"):
         return geom
-    parts = [g for g in getattr(geom, "geoms", [geom]) if g.geom_type in ("Polygon", "MultiPolygon")]
+    parts = [
+        g for g in getattr(geom, "geoms", [geom]) if g.geom_type in ("Polygon", "MultiPolygon")
+    ]
     return shapely.union_all(parts) if parts else geom
 
 
@@ -58,19 +66,34 @@ def _check_bounds(ds: Dataset, gdf: gpd.GeoDataFrame) -> None:
     bx0, by0, bx1, by1 = _UK_BNG
     inside = x0 >= bx0 and y0 >= by0 and x1 <= bx1 and y1 <= by1
     if not inside or y1 < _MIN_NORTHING_M:
-        raise DataError(ds, f"coordinates fall outside Great Britain after reprojection to EPSG:27700 "
-                            f"(bounds {x0:.0f},{y0:.0f},{x1:.0f},{y1:.0f}): the declared CRS {gdf.crs} "
-                            f"is probably wrong")
+        raise DataError(
+            ds,
+            f"coordinates fall outside Great Britain after reprojection to EPSG:27700 "
+            f"(bounds {x0:.0f},{y0:.0f},{x1:.0f},{y1:.0f}): the declared CRS {gdf.crs} "
+            f"is probably wrong",
+        )
 
 
-def tidy_polygons(gdf: gpd.GeoDataFrame, ds: Dataset, code: str, name: str, ods: str | None = None,
-                  prefix: tuple[str, ...] | None = None) -> gpd.GeoDataFrame:
+def tidy_polygons(
+    gdf: gpd.GeoDataFrame,
+    ds: Dataset,
+    code: str,
+    name: str,
+    ods: str | None = None,
+    prefix: tuple[str, ...] | None = None,
+) -> gpd.GeoDataFrame:
     """Rename to the shared tier schema, keep England (by code prefix), check codes are unique."""
-    out = gpd.GeoDataFrame({
-        "code": gdf[code].astype(str).str.strip(),
-        "name": gdf[name].astype(str).str.strip(),
-        "ods_code": gdf[ods].astype("string") if ods else pd.Series(pd.NA, index=gdf.index, dtype="string"),
-    }, geometry=gdf.geometry.values, crs=gdf.crs)
+    out = gpd.GeoDataFrame(
+        {
+            "code": gdf[code].astype(str).str.strip(),
+            "name": gdf[name].astype(str).str.strip(),
+            "ods_code": gdf[ods].astype("string")
+            if ods
+            else pd.Series(pd.NA, index=gdf.index, dtype="string"),
+        },
+        geometry=gdf.geometry.values,
+        crs=gdf.crs,
+    )
     if prefix:
         out = out[out["code"].str.startswith(prefix)].reset_index(drop=True)
     check_unique(ds, out["code"], "area")
@@ -79,15 +102,23 @@ def tidy_polygons(gdf: gpd.GeoDataFrame, ds: Dataset, code: str, name: str, ods:
 
 # ---------------------------------------------------------------------------- boundaries
 
-def read_boundaries(dataset_id: str, code: str, name: str, prefix: tuple[str, ...] | None = None,
-                    progress: Progress | None = None) -> gpd.GeoDataFrame:
+
+def read_boundaries(
+    dataset_id: str,
+    code: str,
+    name: str,
+    prefix: tuple[str, ...] | None = None,
+    progress: Progress | None = None,
+) -> gpd.GeoDataFrame:
     ds = dataset(dataset_id)
     return tidy_polygons(read_vector(dataset_id, progress), ds, code, name, prefix=prefix)
 
 
 def read_lsoa_boundaries(progress: Progress | None = None) -> gpd.GeoDataFrame:
     """English LSOA 2021 polygons (the atom), EPSG:27700."""
-    return read_boundaries("lsoa21_bsc", "lsoa21_code", "lsoa21_name", prefix=("E01",), progress=progress)
+    return read_boundaries(
+        "lsoa21_bsc", "lsoa21_code", "lsoa21_name", prefix=("E01",), progress=progress
+    )
 
 
 # ---------------------------------------------------------------------------- population
@@ -100,5 +131,3 @@ def read_lsoa_boundaries(progress: Progress | None = None) -> gpd.GeoDataFrame:
 
 
 # ---------------------------------------------------------------------------- facts
-
-

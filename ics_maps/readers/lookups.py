@@ -1,4 +1,5 @@
 """ONS lookups: LSOA → sub-ICB → ICB → region → district, and the historic sub-ICB/CCG parents."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -12,33 +13,44 @@ from ics_maps.sources.fetch import Progress
 def read_lsoa_lookup(dataset_id: str, progress: Progress | None = None) -> pd.DataFrame:
     """An LSOA 2021 → sub-ICB → ICB (→ region) → LAD lookup in a common form.
 
-    Columns: ``lsoa, sicbl, sicbl_ods, sicbl_name, icb, icb_ods, icb_name, lad, lad_name`` and, where
+    Columns: ``lsoa, sicbl, sicbl_ods, sicbl_name, icb, icb_ods, icb_name, lad, lad_name`` and,
+    where
     the file has them, ``region, region_ods, region_name``.
     """
     ds = dataset(dataset_id)
     df = read_csv(ds, progress)
     check_rows(ds, len(df))
     yy = "26" if "SICBL26CD" in df.columns else "24"
-    out = pd.DataFrame({
-        "lsoa": df["LSOA21CD"], "sicbl": df[f"SICBL{yy}CD"], "sicbl_ods": df[f"SICBL{yy}CDH"],
-        "sicbl_name": df[f"SICBL{yy}NM"], "icb": df[f"ICB{yy}CD"],
-        "icb_ods": df.get(f"ICB{yy}CDH", pd.Series(pd.NA, index=df.index, dtype="string")),
-        "icb_name": df[f"ICB{yy}NM"], "lad": df.get("LAD24CD", df.get("LAD26CD")),
-        "lad_name": df.get("LAD24NM", df.get("LAD26NM")),
-    })
+    out = pd.DataFrame(
+        {
+            "lsoa": df["LSOA21CD"],
+            "sicbl": df[f"SICBL{yy}CD"],
+            "sicbl_ods": df[f"SICBL{yy}CDH"],
+            "sicbl_name": df[f"SICBL{yy}NM"],
+            "icb": df[f"ICB{yy}CD"],
+            "icb_ods": df.get(f"ICB{yy}CDH", pd.Series(pd.NA, index=df.index, dtype="string")),
+            "icb_name": df[f"ICB{yy}NM"],
+            "lad": df.get("LAD24CD", df.get("LAD26CD")),
+            "lad_name": df.get("LAD24NM", df.get("LAD26NM")),
+        }
+    )
     if "NHSER23CD" in df.columns:
         out["region"] = df["NHSER23CD"]
         out["region_ods"] = df["NHSER23CDH"]
         out["region_name"] = df["NHSER26NM"]
     nulls = out[["lsoa", "sicbl", "icb"]].isna().sum()
     if nulls.any():
-        raise DataError(ds, f"empty codes in {nulls[nulls > 0].to_dict()}: every LSOA needs a sub-ICB, ICB and LAD")
+        raise DataError(
+            ds,
+            f"empty codes in {nulls[nulls > 0].to_dict()}: every LSOA needs a sub-ICB, ICB and LAD",
+        )
     check_unique(ds, out["lsoa"], "LSOA")
     return out
 
 
-def _code_table(dataset_id: str, key: str, what: str, columns: dict[str, str],
-                progress: Progress | None = None) -> pd.DataFrame:
+def _code_table(
+    dataset_id: str, key: str, what: str, columns: dict[str, str], progress: Progress | None = None
+) -> pd.DataFrame:
     """A lookup with one row per ``key`` code: read, check, keep and rename ``columns``."""
     ds = dataset(dataset_id)
     df = read_csv(ds, progress)
@@ -48,10 +60,22 @@ def _code_table(dataset_id: str, key: str, what: str, columns: dict[str, str],
 
 
 def read_sicbl_region_lookup(progress: Progress | None = None) -> pd.DataFrame:
-    """April 2023 sub-ICB → ICB → NHS region: ``sicbl, icb, icb_ods, region, region_ods, region_name``."""
-    return _code_table("sicbl23_icb23_nhser23_lookup", "SICBL23CD", "sub-ICB", {
-        "SICBL23CD": "sicbl", "ICB23CD": "icb", "ICB23CDH": "icb_ods", "NHSER23CD": "region",
-        "NHSER23CDH": "region_ods", "NHSER23NM": "region_name"}, progress)
+    """April 2023 sub-ICB → ICB → NHS region: ``sicbl, icb, icb_ods, region, region_ods,
+    region_name``."""
+    return _code_table(
+        "sicbl23_icb23_nhser23_lookup",
+        "SICBL23CD",
+        "sub-ICB",
+        {
+            "SICBL23CD": "sicbl",
+            "ICB23CD": "icb",
+            "ICB23CDH": "icb_ods",
+            "NHSER23CD": "region",
+            "NHSER23CDH": "region_ods",
+            "NHSER23NM": "region_name",
+        },
+        progress,
+    )
 
 
 def read_sicbl22_lookup(progress: Progress | None = None) -> pd.DataFrame:
@@ -59,14 +83,39 @@ def read_sicbl22_lookup(progress: Progress | None = None) -> pd.DataFrame:
     ds = dataset("lsoa11_sicbl22_lookup")
     df = read_csv(ds, progress)
     check_rows(ds, len(df))
-    out = df[["sicbl22_code", "sicbl22_code_h", "sicbl22_name", "icb22_code", "icb22_code_h", "icb22_name"]]
-    out = out.drop_duplicates().set_axis(["sicbl", "sicbl_ods", "sicbl_name", "icb", "icb_ods", "icb_name"], axis=1)
+    out = df[
+        [
+            "sicbl22_code",
+            "sicbl22_code_h",
+            "sicbl22_name",
+            "icb22_code",
+            "icb22_code_h",
+            "icb22_name",
+        ]
+    ]
+    out = out.drop_duplicates().set_axis(
+        ["sicbl", "sicbl_ods", "sicbl_name", "icb", "icb_ods", "icb_name"], axis=1
+    )
     check_unique(ds, out["sicbl"], "sub-ICB (each must sit in one ICB)")
     return out.reset_index(drop=True)
 
 
 def read_ccg_stp_lookup(progress: Progress | None = None) -> pd.DataFrame:
-    """April 2021 CCG → STP → region: ``sicbl, sicbl_ods, sicbl_name, icb, icb_ods, icb_name, region21, region_name``."""
-    return _code_table("ccg21_stp21_nhser21_lookup", "CCG21CD", "CCG", {
-        "CCG21CD": "sicbl", "CCG21CDH": "sicbl_ods", "CCG21NM": "sicbl_name", "STP21CD": "icb",
-        "STP21CDH": "icb_ods", "STP21NM": "icb_name", "NHSER21CD": "region21", "NHSER21NM": "region_name"}, progress)
+    """April 2021 CCG → STP → region: ``sicbl, sicbl_ods, sicbl_name, icb, icb_ods, icb_name,
+    region21, region_name``."""
+    return _code_table(
+        "ccg21_stp21_nhser21_lookup",
+        "CCG21CD",
+        "CCG",
+        {
+            "CCG21CD": "sicbl",
+            "CCG21CDH": "sicbl_ods",
+            "CCG21NM": "sicbl_name",
+            "STP21CD": "icb",
+            "STP21CDH": "icb_ods",
+            "STP21NM": "icb_name",
+            "NHSER21CD": "region21",
+            "NHSER21NM": "region_name",
+        },
+        progress,
+    )

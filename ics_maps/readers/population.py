@@ -1,4 +1,5 @@
 """Census 2021 residents per LSOA 2021 (the atoms' people)."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -21,8 +22,12 @@ def read_census_population(progress: Progress | None = None) -> pd.DataFrame:
     residents = pd.to_numeric(df["Total"], errors="coerce")
     if residents.isna().any():
         bad = df.loc[residents.isna(), "mnemonic"].head(3).tolist()
-        raise DataError(ds, f"non-numeric 'Total' for LSOA(s) {bad}: expected whole numbers of residents")
-    out = pd.DataFrame({"code": df["mnemonic"].values, "residents": residents.astype("int64").values})
+        raise DataError(
+            ds, f"non-numeric 'Total' for LSOA(s) {bad}: expected whole numbers of residents"
+        )
+    out = pd.DataFrame(
+        {"code": df["mnemonic"].values, "residents": residents.astype("int64").values}
+    )
     out = out[out["code"].str.startswith("E01")].reset_index(drop=True)
     check_unique(ds, out["code"], "LSOA")
     return out

@@ -1,4 +1,6 @@
-"""Primary care: practice → PCN maps, list sizes, practice locations, practice × LSOA registrations."""
+"""Primary care: practice → PCN maps, list sizes, practice locations, practice × LSOA
+registrations."""
+
 from __future__ import annotations
 
 import warnings
@@ -22,13 +24,21 @@ def read_practice_map(dataset_id: str, progress: Progress | None = None) -> pd.D
     df = read_csv(ds, progress)
     check_rows(ds, len(df))
     check_unique(ds, df["PRACTICE_CODE"], "practice")
-    return pd.DataFrame({
-        "code": df["PRACTICE_CODE"].str.strip(), "name": df["PRACTICE_NAME"].str.strip(),
-        "postcode": df["PRACTICE_POSTCODE"].str.strip(), "pcn": df["PCN_CODE"].str.strip(),
-        "pcn_name": df["PCN_NAME"].str.strip(), "sicbl": df["ONS_SUB_ICB_LOCATION_CODE"],
-        "sicbl_ods": df["SUB_ICB_LOCATION_CODE"], "icb": df["ONS_ICB_CODE"], "icb_ods": df["ICB_CODE"],
-        "region": df["ONS_COMM_REGION_CODE"], "extract_date": df.get("EXTRACT_DATE"),
-    })
+    return pd.DataFrame(
+        {
+            "code": df["PRACTICE_CODE"].str.strip(),
+            "name": df["PRACTICE_NAME"].str.strip(),
+            "postcode": df["PRACTICE_POSTCODE"].str.strip(),
+            "pcn": df["PCN_CODE"].str.strip(),
+            "pcn_name": df["PCN_NAME"].str.strip(),
+            "sicbl": df["ONS_SUB_ICB_LOCATION_CODE"],
+            "sicbl_ods": df["SUB_ICB_LOCATION_CODE"],
+            "icb": df["ONS_ICB_CODE"],
+            "icb_ods": df["ICB_CODE"],
+            "region": df["ONS_COMM_REGION_CODE"],
+            "extract_date": df.get("EXTRACT_DATE"),
+        }
+    )
 
 
 def read_list_sizes(progress: Progress | None = None) -> pd.DataFrame:
@@ -39,7 +49,9 @@ def read_list_sizes(progress: Progress | None = None) -> pd.DataFrame:
     check_rows(ds, len(df))
     n = pd.to_numeric(df["NUMBER_OF_PATIENTS"], errors="coerce")
     if n.isna().any():
-        raise DataError(ds, f"non-numeric NUMBER_OF_PATIENTS for {df.loc[n.isna(), 'CODE'].head(3).tolist()}")
+        raise DataError(
+            ds, f"non-numeric NUMBER_OF_PATIENTS for {df.loc[n.isna(), 'CODE'].head(3).tolist()}"
+        )
     check_unique(ds, df["CODE"], "practice")
     return pd.DataFrame({"code": df["CODE"].values, "list_size": n.astype("int64").values})
 
@@ -53,20 +65,36 @@ def read_practice_locations(progress: Progress | None = None) -> pd.DataFrame:
     ds = dataset("practice_locations_2024_01")
     df = read_csv(ds, progress)
     check_rows(ds, len(df))
-    nat = pd.DataFrame({"code": df["PRAC_CODE"], "postcode": df["PRAC_POSTCODE"],
-                        "lat": pd.to_numeric(df["PRAC_LAT"], errors="coerce"),
-                        "lng": pd.to_numeric(df["PRAC_LNG"], errors="coerce"),
-                        "location_source": "ONSPD Nov 2023 (Jan 2024 lookup)"})
+    nat = pd.DataFrame(
+        {
+            "code": df["PRAC_CODE"],
+            "postcode": df["PRAC_POSTCODE"],
+            "lat": pd.to_numeric(df["PRAC_LAT"], errors="coerce"),
+            "lng": pd.to_numeric(df["PRAC_LNG"], errors="coerce"),
+            "location_source": "ONSPD Nov 2023 (Jan 2024 lookup)",
+        }
+    )
     parts = [nat]
     ds2 = dataset("practice_locations_ssot_2025_10")
     try:
         s = read_csv(ds2, progress)
-        parts.append(pd.DataFrame({"code": s["PRACTICE_CODE"], "postcode": s["PRACTICE_POSTCODE"],
-                                   "lat": pd.to_numeric(s["Latitude_1m"], errors="coerce"),
-                                   "lng": pd.to_numeric(s["Longitude_1m"], errors="coerce"),
-                                   "location_source": "Staffordshire & Stoke-on-Trent list (Oct 2025)"}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "code": s["PRACTICE_CODE"],
+                    "postcode": s["PRACTICE_POSTCODE"],
+                    "lat": pd.to_numeric(s["Latitude_1m"], errors="coerce"),
+                    "lng": pd.to_numeric(s["Longitude_1m"], errors="coerce"),
+                    "location_source": "Staffordshire & Stoke-on-Trent list (Oct 2025)",
+                }
+            )
+        )
     except DataError as exc:
-        warnings.warn(f"{exc}: continuing with the national practice locations only", DataWarning, stacklevel=2)
+        warnings.warn(
+            f"{exc}: continuing with the national practice locations only",
+            DataWarning,
+            stacklevel=2,
+        )
     out = pd.concat(parts, ignore_index=True).dropna(subset=["lat", "lng"])
     ok = out["lat"].between(49.8, 55.9) & out["lng"].between(-6.5, 2.0)
     return out[ok].drop_duplicates("code").reset_index(drop=True)
@@ -75,18 +103,28 @@ def read_practice_locations(progress: Progress | None = None) -> pd.DataFrame:
 def read_gp_lsoa_registrations(progress: Progress | None = None) -> tuple[pd.DataFrame, dict]:
     """Practice × LSOA registered patients: ``lsoa, practice, patients`` (English LSOA codes only).
 
-    Returns the table and a report of what was dropped (pseudo-codes CLOSED/EMPTY, Welsh, Scottish...).
+    Returns the table and a report of what was dropped (pseudo-codes CLOSED/EMPTY, Welsh,
+    Scottish...).
     """
     ds = dataset("gp_lsoa_2025_10")
     df = read_csv(ds, progress)
     check_rows(ds, len(df))
     n = pd.to_numeric(df["NUMBER_OF_PATIENTS"], errors="coerce").fillna(0).astype("int64")
     english = df["LSOA_CODE"].str.match(r"^E01\d{6}$", na=False)
-    report = {"rows": int(len(df)), "patients": int(n.sum()), "patients_english_lsoa": int(n[english].sum()),
-              "practices": int(df["PRACTICE_CODE"].nunique()), "dropped_codes":
-              sorted(df.loc[~english, "LSOA_CODE"].str[:3].dropna().unique().tolist())}
-    out = pd.DataFrame({"lsoa": df.loc[english, "LSOA_CODE"].values, "practice": df.loc[english, "PRACTICE_CODE"].values,
-                        "patients": n[english].values})
+    report = {
+        "rows": int(len(df)),
+        "patients": int(n.sum()),
+        "patients_english_lsoa": int(n[english].sum()),
+        "practices": int(df["PRACTICE_CODE"].nunique()),
+        "dropped_codes": sorted(df.loc[~english, "LSOA_CODE"].str[:3].dropna().unique().tolist()),
+    }
+    out = pd.DataFrame(
+        {
+            "lsoa": df.loc[english, "LSOA_CODE"].values,
+            "practice": df.loc[english, "PRACTICE_CODE"].values,
+            "patients": n[english].values,
+        }
+    )
     out = out.groupby(["lsoa", "practice"], as_index=False)["patients"].sum()
     return out, report
 

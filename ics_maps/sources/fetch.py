@@ -4,6 +4,7 @@ The mirror (``ICS_MAPS_MIRROR``) wins when it holds the file; otherwise the file
 ``boundaries/`` or ``data/downloads/`` under the same relative path, with a progress bar, written
 atomically (``.part`` then ``os.replace``) so an interrupted download never looks complete.
 """
+
 from __future__ import annotations
 
 import io
@@ -47,8 +48,11 @@ def resolve(dataset_id: str, progress: Progress | None = None) -> Path:
     except DataError:
         raise
     except Exception as exc:  # network, HTTP, zip errors: say which dataset and where it was going
-        raise DataError(ds, f"file not found in the mirror ({missing}) and the download from {ds.url} "
-                            f"failed: {exc}") from exc
+        raise DataError(
+            ds,
+            f"file not found in the mirror ({missing}) and the download from {ds.url} "
+            f"failed: {exc}",
+        ) from exc
     return target
 
 
@@ -71,7 +75,9 @@ def download(ds: Dataset, target: Path, progress: Progress | None = None) -> Non
                 with zipfile.ZipFile(io.BytesIO(data)) as zf:
                     names = [n for n in zf.namelist() if n.endswith(member)]
                     if not names:
-                        raise DataError(ds, f"downloaded zip has no member {member!r} (has {zf.namelist()[:5]})")
+                        raise DataError(
+                            ds, f"downloaded zip has no member {member!r} (has {zf.namelist()[:5]})"
+                        )
                     data = zf.read(names[0])
         part.write_bytes(data)
         os.replace(part, target)
@@ -80,7 +86,8 @@ def download(ds: Dataset, target: Path, progress: Progress | None = None) -> Non
 
 
 def _link_on_page(ds: Dataset, pattern: str) -> str:
-    """Publication pages link a file whose path changes monthly: take the first link matching ``pattern``."""
+    """Publication pages link a file whose path changes monthly: take the first link matching
+    ``pattern``."""
     import re
 
     html = _get(ds.url, ds.title, None).decode("utf-8", "replace")
@@ -110,7 +117,11 @@ def _arcgis_pages(ds: Dataset, progress: Progress | None) -> bytes:
     expected = ds.expect_rows[1] if ds.expect_rows else None
     while True:
         sep = "&" if "?" in ds.url else "?"
-        url = ds.url + sep + urllib.parse.urlencode({"resultOffset": offset, "resultRecordCount": _PAGE})
+        url = (
+            ds.url
+            + sep
+            + urllib.parse.urlencode({"resultOffset": offset, "resultRecordCount": _PAGE})
+        )
         page = json.loads(_get(url, ds.title, None))
         if "error" in page:
             raise DataError(ds, f"publisher service returned an error: {page['error']}")
@@ -119,10 +130,13 @@ def _arcgis_pages(ds: Dataset, progress: Progress | None) -> bytes:
         offset += len(batch)
         if progress and expected:
             progress(f"Downloading {ds.title}", min(1.0, offset / expected))
-        if not batch or not page.get("exceededTransferLimit", page.get("properties", {}).get("exceededTransferLimit")):
+        if not batch or not page.get(
+            "exceededTransferLimit", page.get("properties", {}).get("exceededTransferLimit")
+        ):
             break
     if ds.kind == "csv":
         import pandas as pd
+
         rows = [f.get("attributes") or f.get("properties") or {} for f in features]
         return pd.DataFrame(rows).to_csv(index=False).encode("utf-8")
     return json.dumps({"type": "FeatureCollection", "features": features}).encode("utf-8")

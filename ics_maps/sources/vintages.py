@@ -1,4 +1,6 @@
-"""Geography vintages: which catalogue entries make each tier in each year. Adding a vintage adds no code."""
+"""Geography vintages: which catalogue entries make each tier in each year. Adding a vintage adds no
+code."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,7 +11,8 @@ DEFAULT_TERMS = {"icb": "ICB", "sicbl": "Sub-ICB location"}
 
 @dataclass(frozen=True)
 class Vintage:
-    """A geography vintage: which catalogue entries make each tier. Adding a vintage adds no code."""
+    """A geography vintage: which catalogue entries make each tier. Adding a vintage adds no
+    code."""
 
     id: str
     label: str
@@ -24,20 +27,58 @@ class Vintage:
     notes: str = ""
 
 
-VINTAGES: dict[str, Vintage] = {v.id: v for v in [
-    Vintage("2026", "April 2026: 36 ICBs after the mergers", "icb_2026_bsc", "ICB26CD", "ICB26NM",
-            None, "lsoa21_sicbl26_lookup", "gp_map_2025_10",
-            notes="Sub-ICB boundaries dissolved from LSOA 2021 (no ONS 2026 sub-ICB boundary file in the mirror)."),
-    Vintage("2024", "2022–March 2026: 42 statutory ICBs (April 2024 codes)", "icb_2023_bsc", "ICB23CD", "ICB23NM",
-            "sicbl_2023_bsc", "lsoa21_sicbl24_lookup", "gp_map_2025_10"),
-    Vintage("2022", "July 2022: 42 ICBs at establishment", "icb_2022_buc", "ICB22CD", "ICB22NM",
-            "sicbl_2022_buc", None, "gp_map_2024_10",
-            notes="LSOA 2021 atoms placed in July 2022 boundaries by best fit (a point inside each LSOA)."),
-    Vintage("2021", "April 2021: 42 STPs and 106 CCGs (pre-statutory ICS footprints)", "stp_2021_buc",
-            "stp21_code", "stp21_name", "ccg_2021_bsc", None, "gp_map_2024_10",
-            icb_term="STP", sicbl_term="CCG",
-            notes="LSOA 2021 atoms placed in April 2021 STP/CCG boundaries by best fit."),
-]}
+VINTAGES: dict[str, Vintage] = {
+    v.id: v
+    for v in [
+        Vintage(
+            "2026",
+            "April 2026: 36 ICBs after the mergers",
+            "icb_2026_bsc",
+            "ICB26CD",
+            "ICB26NM",
+            None,
+            "lsoa21_sicbl26_lookup",
+            "gp_map_2025_10",
+            notes="Sub-ICB boundaries dissolved from LSOA 2021 (no ONS 2026 sub-ICB boundary file "
+            "in the mirror).",
+        ),
+        Vintage(
+            "2024",
+            "2022–March 2026: 42 statutory ICBs (April 2024 codes)",
+            "icb_2023_bsc",
+            "ICB23CD",
+            "ICB23NM",
+            "sicbl_2023_bsc",
+            "lsoa21_sicbl24_lookup",
+            "gp_map_2025_10",
+        ),
+        Vintage(
+            "2022",
+            "July 2022: 42 ICBs at establishment",
+            "icb_2022_buc",
+            "ICB22CD",
+            "ICB22NM",
+            "sicbl_2022_buc",
+            None,
+            "gp_map_2024_10",
+            notes="LSOA 2021 atoms placed in July 2022 boundaries by best fit (a point inside "
+            "each LSOA).",
+        ),
+        Vintage(
+            "2021",
+            "April 2021: 42 STPs and 106 CCGs (pre-statutory ICS footprints)",
+            "stp_2021_buc",
+            "stp21_code",
+            "stp21_name",
+            "ccg_2021_bsc",
+            None,
+            "gp_map_2024_10",
+            icb_term="STP",
+            sicbl_term="CCG",
+            notes="LSOA 2021 atoms placed in April 2021 STP/CCG boundaries by best fit.",
+        ),
+    ]
+}
 
 DEFAULT_VINTAGE = "2026"
 
@@ -47,4 +88,6 @@ def get_vintage(vid: str) -> Vintage:
     try:
         return VINTAGES[vid]
     except KeyError:
-        raise ValueError(f"unknown vintage {vid!r}: expected one of {', '.join(VINTAGES)}") from None
+        raise ValueError(
+            f"unknown vintage {vid!r}: expected one of {', '.join(VINTAGES)}"
+        ) from None

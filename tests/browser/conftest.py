@@ -1,11 +1,13 @@
-"""Shared fixtures for browser tests: a real ``streamlit run`` server and Debian's headless Chromium.
+"""Shared fixtures for browser tests: a real ``streamlit run`` server and Debian's headless
+Chromium.
 
 * ``streamlit_server(script_path, env=None, *, cwd=PROJECT_ROOT, args=(), timeout=90)`` starts
   Streamlit on a free localhost port (static serving on, headless, no usage stats, no file watcher),
   waits for ``/_stcore/health`` and returns the base URL. Every server it started is stopped (its
   whole process group) when the test ends. ``server.log`` of each run is kept in the test's tmp dir
   and its tail is shown if the server does not come up.
-* ``chromium``: one browser per session, Playwright for Python driving ``/usr/bin/chromium`` (never a
+* ``chromium``: one browser per session, Playwright for Python driving ``/usr/bin/chromium`` (never
+a
   downloaded browser). Missing Playwright or Chromium skips the test, or fails it when
   ``ICS_MAPS_REQUIRE_BROWSER=1`` (CI).
 * ``offline_page``: a fresh page whose every request to a host other than localhost is *blocked*
@@ -14,6 +16,7 @@
 
 All waits are bounded; nothing here touches the network beyond 127.0.0.1.
 """
+
 from __future__ import annotations
 
 import os
@@ -33,10 +36,21 @@ import pytest
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = PROJECT_ROOT / "screenshots"
 CHROMIUM = os.environ.get("ICS_MAPS_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage",
-                 "--disable-default-apps", "--disable-extensions", "--no-default-browser-check",
-                 "--metrics-recording-only", "--disable-features=OptimizationHints,MediaRouter,Translate"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-dev-shm-usage",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--no-default-browser-check",
+    "--metrics-recording-only",
+    "--disable-features=OptimizationHints,MediaRouter,Translate",
+]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 
@@ -52,7 +66,9 @@ def browser_problem() -> str | None:
     except ImportError as exc:
         return f"Playwright for Python is not installed ({exc}); pip install -e '.[test]'"
     if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        return f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set ICS_MAPS_CHROMIUM)"
+        return (
+            f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set ICS_MAPS_CHROMIUM)"
+        )
     return None
 
 
@@ -84,7 +100,9 @@ def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float) -
         except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
             last = exc
         time.sleep(0.25)
-    raise TimeoutError(f"streamlit not healthy at {url} after {timeout:.0f}s ({last}):\n{_tail(log)}")
+    raise TimeoutError(
+        f"streamlit not healthy at {url} after {timeout:.0f}s ({last}):\n{_tail(log)}"
+    )
 
 
 def _tail(log: Path, n: int = 40) -> str:
@@ -114,23 +132,56 @@ def streamlit_server(tmp_path):
     """Factory: ``url = streamlit_server(script_path, env=None, cwd=..., args=(), timeout=90)``."""
     started: list[subprocess.Popen] = []
 
-    def start(script_path: str | os.PathLike, env: dict[str, str] | None = None, *,
-              cwd: str | os.PathLike | None = None, args: tuple[str, ...] | list[str] = (),
-              timeout: float = 90) -> str:
+    def start(
+        script_path: str | os.PathLike,
+        env: dict[str, str] | None = None,
+        *,
+        cwd: str | os.PathLike | None = None,
+        args: tuple[str, ...] | list[str] = (),
+        timeout: float = 90,
+    ) -> str:
         port = free_port()
-        cmd = [sys.executable, "-m", "streamlit", "run", str(script_path),
-               "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-               "--server.enableStaticServing", "true", "--server.fileWatcherType", "none",
-               "--server.runOnSave", "false", "--browser.gatherUsageStats", "false",
-               "--global.developmentMode", "false", *args]
+        cmd = [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(script_path),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--server.enableStaticServing",
+            "true",
+            "--server.fileWatcherType",
+            "none",
+            "--server.runOnSave",
+            "false",
+            "--browser.gatherUsageStats",
+            "false",
+            "--global.developmentMode",
+            "false",
+            *args,
+        ]
         full_env = dict(os.environ)
-        full_env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), full_env.get("PYTHONPATH")) if p)
+        full_env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(PROJECT_ROOT), full_env.get("PYTHONPATH")) if p
+        )
         full_env["PYTHONUNBUFFERED"] = "1"
         full_env.update(env or {})
         log = tmp_path / f"server-{port}.log"
         with open(log, "wb") as fh:
-            proc = subprocess.Popen(cmd, cwd=str(cwd or PROJECT_ROOT), env=full_env, stdout=fh,
-                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+            proc = subprocess.Popen(
+                cmd,
+                cwd=str(cwd or PROJECT_ROOT),
+                env=full_env,
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         started.append(proc)
         url = f"http://127.0.0.1:{port}"
         try:
@@ -157,8 +208,11 @@ def chromium():
 
     with sync_playwright() as p:
         try:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, timeout=60_000)
-        except Exception as exc:  # noqa: BLE001 - a chromium that will not start is a missing browser
+            browser = p.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, timeout=60_000
+            )
+        # noqa: BLE001 - a chromium that will not start is a missing browser
+        except Exception as exc:
             skip_or_fail(f"Chromium at {CHROMIUM} did not start: {exc}")
         yield browser
         browser.close()
@@ -167,10 +221,12 @@ def chromium():
 @dataclass
 class OfflinePage:
     page: object
-    external: list[str] = field(default_factory=list)   # blocked requests to non-local hosts
+    external: list[str] = field(default_factory=list)  # blocked requests to non-local hosts
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
-    responses: dict[str, tuple[int, str]] = field(default_factory=dict)  # local URL -> (status, content-type)
+    responses: dict[str, tuple[int, str]] = field(
+        default_factory=dict
+    )  # local URL -> (status, content-type)
 
 
 @pytest.fixture()
@@ -190,9 +246,15 @@ def offline_page(chromium):
 
     context.route("**/*", gate)
     page = context.new_page()
-    page.on("console", lambda msg: state.console_errors.append(msg.text) if msg.type == "error" else None)
+    page.on(
+        "console",
+        lambda msg: state.console_errors.append(msg.text) if msg.type == "error" else None,
+    )
     page.on("pageerror", lambda exc: state.page_errors.append(str(exc)))
-    page.on("response", lambda r: state.responses.__setitem__(r.url, (r.status, r.headers.get("content-type", ""))))
+    page.on(
+        "response",
+        lambda r: state.responses.__setitem__(r.url, (r.status, r.headers.get("content-type", ""))),
+    )
     state.page = page
     yield state
     context.close()

@@ -1,4 +1,5 @@
-"""The dashboard in a real browser: `streamlit run app.py` and Debian's headless Chromium (Playwright).
+"""The dashboard in a real browser: `streamlit run app.py` and Debian's headless Chromium
+(Playwright).
 
 * every page opens from a link and its map paints (``path.leaflet-interactive`` inside the
   st_folium iframe) with every request to a non-local host blocked;
@@ -9,6 +10,7 @@
 Screenshots go to ``screenshots/app_*.png``. Chromium is /usr/bin/chromium (never downloaded);
 without it these tests skip, or fail when ICS_MAPS_REQUIRE_BROWSER=1 (CI).
 """
+
 from __future__ import annotations
 
 import re
@@ -37,9 +39,14 @@ PAGES = [  # (name, link, text that must appear)
 
 PLOT, TABLE = '[data-testid="stPlotlyChart"]', '[data-testid="stDataFrame"]'
 EXTRA_TABS = {
-    "overview": [("Designation waves", PLOT, "app_overview_waves.png"), ("ICBs table", TABLE, "app_overview_table.png")],
-    "system": [("Residents by place and PCN", PLOT, "app_system_treemap.png"),
-               ("Coterminosity", TABLE, "app_system_tables.png")],
+    "overview": [
+        ("Designation waves", PLOT, "app_overview_waves.png"),
+        ("ICBs table", TABLE, "app_overview_table.png"),
+    ],
+    "system": [
+        ("Residents by place and PCN", PLOT, "app_system_treemap.png"),
+        ("Coterminosity", TABLE, "app_system_tables.png"),
+    ],
     "place": [("Residents to systems", PLOT, "app_place_sankey.png")],
     "pcn": [("List-size distribution", PLOT, "app_pcn_list_sizes.png")],
 }
@@ -53,20 +60,25 @@ def app_url(streamlit_server):
 def wait_for_map(page, timeout: float = 60_000) -> None:
     """Until Leaflet has drawn at least one interactive SVG path inside the st_folium iframe."""
     page.locator(MAP_IFRAME).first.wait_for(timeout=timeout)
-    map_frame(page).locator("path.leaflet-interactive").first.wait_for(state="visible", timeout=timeout)
+    map_frame(page).locator("path.leaflet-interactive").first.wait_for(
+        state="visible", timeout=timeout
+    )
 
 
 def wait_idle(page, timeout: float = 30_000) -> None:
     """Until Streamlit has finished running the script (no "running" status widget)."""
     page.wait_for_timeout(150)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
+    )
 
 
 def metrics(page) -> dict[str, str]:
     out = {}
     for m in page.locator('[data-testid="stMetric"]').all():
-        out[m.locator('[data-testid="stMetricLabel"]').inner_text().strip()] = \
+        out[m.locator('[data-testid="stMetricLabel"]').inner_text().strip()] = (
             m.locator('[data-testid="stMetricValue"]').inner_text().strip()
+        )
     return out
 
 
@@ -75,7 +87,9 @@ def wait_metric(page, label: str, value: str, timeout: float = 30_000) -> None:
         """([label, value]) => [...document.querySelectorAll('[data-testid="stMetric"]')].some(m =>
               m.querySelector('[data-testid="stMetricLabel"]')?.innerText.trim() === label &&
               m.querySelector('[data-testid="stMetricValue"]')?.innerText.trim() === value)""",
-        arg=[label, value], timeout=timeout)
+        arg=[label, value],
+        timeout=timeout,
+    )
 
 
 def choose(page, widget_index: int, text: str) -> None:
@@ -83,7 +97,9 @@ def choose(page, widget_index: int, text: str) -> None:
     box = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').nth(widget_index)
     box.click()
     page.keyboard.type(text)
-    option = page.get_by_role("option", name=re.compile("^" + re.escape(text)))  # not "Select all matches"
+    option = page.get_by_role(
+        "option", name=re.compile("^" + re.escape(text))
+    )  # not "Select all matches"
     option.first.wait_for(timeout=10_000)
     option.first.click()
     page.keyboard.press("Escape")
@@ -94,8 +110,10 @@ def shoot(page, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.mouse.move(2, 2)
     size = page.viewport_size
-    height = page.evaluate("() => Math.max(...[...document.querySelectorAll('section, [data-testid=\"stMain\"], "
-                           "[data-testid=\"stMainBlockContainer\"]')].map(e => e.scrollHeight), 900)")
+    height = page.evaluate(
+        '() => Math.max(...[...document.querySelectorAll(\'section, [data-testid="stMain"], '
+        '[data-testid="stMainBlockContainer"]\')].map(e => e.scrollHeight), 900)'
+    )
     page.set_viewport_size({"width": size["width"], "height": min(int(height) + 120, 4000)})
     page.wait_for_timeout(1200)
     path = SCREENSHOTS / name
@@ -107,7 +125,8 @@ def shoot(page, name: str) -> Path:
 def no_error_on_page(state) -> None:
     page = state.page
     assert page.locator('[data-testid="stException"]').count() == 0, page.locator(
-        '[data-testid="stException"]').first.inner_text()
+        '[data-testid="stException"]'
+    ).first.inner_text()
     assert state.external == [], f"requests to other hosts: {state.external}"
     assert not state.page_errors, state.page_errors
 
@@ -137,8 +156,14 @@ def test_every_page_opens_and_paints(app_url, offline_page):
             shoot(page, shot)
     # the sidebar lists the six pages (dashboard.py's navigation, also when a deep link came first)
     nav = page.locator('[data-testid="stSidebarNav"] a').all_inner_texts()
-    assert [re.sub(r"^\w+\s+", "", t.strip()) for t in nav] == ["Overview", "System", "Place", "PCN",
-                                                                  "Coterminosity", "About"], nav
+    assert [re.sub(r"^\w+\s+", "", t.strip()) for t in nav] == [
+        "Overview",
+        "System",
+        "Place",
+        "PCN",
+        "Coterminosity",
+        "About",
+    ], nav
     print("seconds to first map per page:", {k: round(v, 2) for k, v in timings.items()})
 
 
@@ -159,8 +184,11 @@ def test_region_and_wave_filters_change_what_is_shown(app_url, offline_page, atl
     region_only = metrics(page)
     assert region_only != national
     assert region_only["Residents"] == f"{int(nw.tier('icb')['residents'].sum()):,}"
-    page.wait_for_function(f"n => document.querySelector('{MAP_IFRAME}').contentDocument"
-                           ".querySelectorAll('path.leaflet-interactive').length === n", arg=len(nw.icb_codes))
+    page.wait_for_function(
+        f"n => document.querySelector('{MAP_IFRAME}').contentDocument"
+        ".querySelectorAll('path.leaflet-interactive').length === n",
+        arg=len(nw.icb_codes),
+    )
     assert f"region={NORTH_WEST}" in page.url
     shoot(page, "app_filter_region.png")
 
@@ -199,15 +227,18 @@ def test_click_an_ics_to_open_it(app_url, offline_page):
     # scrolled first. One click must open the system; it once only scrolled the map into view.
     viewport = page.viewport_size["height"]
     frame_box = page.locator(MAP_IFRAME).bounding_box()
-    assert frame_box["y"] + frame_box["height"] > viewport, "the map should start partly below the fold"
+    assert frame_box["y"] + frame_box["height"] > viewport, (
+        "the map should start partly below the fold"
+    )
     frame = map_frame(page)
     x = y = None
     for target in frame.locator("path.leaflet-interactive").all():
         box = target.bounding_box()
         x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
         if frame_box["y"] < y < viewport - 20 and target.evaluate(
-                "(el, [x, y]) => el.ownerDocument.elementFromPoint(x, y) === el",
-                [x - frame_box["x"], y - frame_box["y"]]):
+            "(el, [x, y]) => el.ownerDocument.elementFromPoint(x, y) === el",
+            [x - frame_box["x"], y - frame_box["y"]],
+        ):
             break
     else:
         pytest.fail("no ICS of the North West shows above the fold")
@@ -216,13 +247,22 @@ def test_click_an_ics_to_open_it(app_url, offline_page):
     tip = frame.locator(".leaflet-tooltip").first
     tip.wait_for(state="visible", timeout=10_000)
     tip_box = tip.bounding_box()  # the tooltip is drawn inside the map, not cut by its edges
-    assert frame_box["y"] <= tip_box["y"] and tip_box["y"] + tip_box["height"] <= frame_box["y"] + frame_box["height"]
+    assert (
+        frame_box["y"] <= tip_box["y"]
+        and tip_box["y"] + tip_box["height"] <= frame_box["y"] + frame_box["height"]
+    )
     code = re.search(r"E54\d{6}", tip.inner_text()).group(0)
     name = tip.inner_text().split("\n")[0].split("\t")[-1].strip()
     page.mouse.click(x, y)
-    assert page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]')?.scrollTop") in (scrolled, None)
-    page.wait_for_function("code => location.pathname.endsWith('/system') && location.search.includes('icb=' + code)",
-                           arg=code, timeout=30_000)
+    assert page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]')?.scrollTop") in (
+        scrolled,
+        None,
+    )
+    page.wait_for_function(
+        "code => location.pathname.endsWith('/system') && location.search.includes('icb=' + code)",
+        arg=code,
+        timeout=30_000,
+    )
     page.get_by_role("heading", name=name).wait_for(timeout=30_000)
     wait_for_map(page)
     wait_idle(page)
@@ -233,7 +273,8 @@ def test_click_an_ics_to_open_it(app_url, offline_page):
 
 def test_legend_fades_under_a_tooltip(app_url, offline_page):
     """Leaflet draws controls above every pane: a legend once covered the name of the system hovered
-    beside it. Now the legend fades while a tooltip lies over it, and comes back when the mouse leaves."""
+    beside it. Now the legend fades while a tooltip lies over it, and comes back when the mouse
+    leaves."""
     page = offline_page.page
     page.set_viewport_size({"width": 1280, "height": 1100})
     page.goto(app_url + "/", wait_until="domcontentloaded", timeout=90_000)
@@ -250,8 +291,12 @@ def test_legend_fades_under_a_tooltip(app_url, offline_page):
         if not tip.count():
             continue
         t, g = tip.first.bounding_box(), legend.bounding_box()
-        over = t["x"] < g["x"] + g["width"] and t["x"] + t["width"] > g["x"] and \
-            t["y"] < g["y"] + g["height"] and t["y"] + t["height"] > g["y"]
+        over = (
+            t["x"] < g["x"] + g["width"]
+            and t["x"] + t["width"] > g["x"]
+            and t["y"] < g["y"] + g["height"]
+            and t["y"] + t["height"] > g["y"]
+        )
         assert legend.evaluate("e => e.style.opacity") == ("0.15" if over else ""), (over, t, g)
         seen["over" if over else "clear"] += 1
         if seen["over"] and seen["clear"]:
@@ -264,8 +309,10 @@ def test_legend_fades_under_a_tooltip(app_url, offline_page):
 
 
 def test_back_returns_to_the_previous_page(app_url, offline_page):
-    """Opening a page adds one history entry, so one Back returns to the page before. The app once wrote
-    the URL parameter by parameter: Coterminosity added four entries and Back stepped through them."""
+    """Opening a page adds one history entry, so one Back returns to the page before. The app once
+    wrote
+    the URL parameter by parameter: Coterminosity added four entries and Back stepped through
+    them."""
     page = offline_page.page
     page.goto(app_url + "/about", wait_until="domcontentloaded", timeout=90_000)
     page.get_by_role("heading", name="About ics-maps").wait_for(timeout=90_000)
@@ -283,20 +330,29 @@ def test_back_returns_to_the_previous_page(app_url, offline_page):
 
 
 def test_csv_download_in_the_browser(app_url, offline_page, atlas_2026):
-    """The Coterminosity CSV, made only when clicked, is the engine's table for the settings and filters shown."""
-    from ics_maps.presentation.export import safe_csv
+    """The Coterminosity CSV, made only when clicked, is the engine's table for the settings and
+    filters shown."""
     from ics_maps.analysis.nesting import coterminosity
+    from ics_maps.presentation.export import safe_csv
 
     page = offline_page.page
-    page.goto(app_url + f"/coterminosity?child=lad&parent=icb&tol=5&region={NORTH_WEST}",
-              wait_until="domcontentloaded", timeout=90_000)
+    page.goto(
+        app_url + f"/coterminosity?child=lad&parent=icb&tol=5&region={NORTH_WEST}",
+        wait_until="domcontentloaded",
+        timeout=90_000,
+    )
     wait_for_map(page, timeout=90_000)
     wait_idle(page)
     with page.expect_download(timeout=30_000) as info:
         page.get_by_role("button", name="Download this table (CSV)").click()
     download = info.value
     view = F.apply_filters(atlas_2026, F.Filters(regions=(NORTH_WEST,)))
-    expected = safe_csv(F.filter_table(coterminosity(atlas_2026, "lad", "icb", "population", 0.05), view, "lad"))
+    expected = safe_csv(
+        F.filter_table(coterminosity(atlas_2026, "lad", "icb", "population", 0.05), view, "lad")
+    )
     assert Path(download.path()).read_bytes() == expected
-    assert download.suggested_filename == f"coterminosity_lad_in_icb_2026_population_tol5pct_regions-{NORTH_WEST}.csv"
+    assert (
+        download.suggested_filename
+        == f"coterminosity_lad_in_icb_2026_population_tol5pct_regions-{NORTH_WEST}.csv"
+    )
     no_error_on_page(offline_page)

@@ -1,4 +1,5 @@
-"""Maps paint in a real browser with every non-local request blocked: Leaflet comes from /app/static.
+"""Maps paint in a real browser with every non-local request blocked: Leaflet comes from
+/app/static.
 
 Starts ``streamlit run`` on a copy of ``apps/offline_map_app.py`` in a tmp folder (Streamlit serves
 ``static/`` next to the main script; the app copies Leaflet there), opens it in headless Chromium,
@@ -6,6 +7,7 @@ waits for Leaflet's SVG paths inside streamlit-folium's iframe, clicks a feature
 got its code back (``last_active_drawing.properties.code``), and saves screenshots under
 ``screenshots/``.
 """
+
 from __future__ import annotations
 
 import re
@@ -59,7 +61,9 @@ def assert_offline(offline_page) -> None:
     assert served, f"leaflet.js was not requested: {sorted(offline_page.responses)[:20]}"
     status, ctype = next(iter(served.values()))
     assert status == 200 and "javascript" in ctype, (status, ctype)
-    assert offline_page.external == [], f"requests to other hosts (blocked): {offline_page.external}"
+    assert offline_page.external == [], (
+        f"requests to other hosts (blocked): {offline_page.external}"
+    )
     assert not offline_page.page_errors, offline_page.page_errors
 
 
@@ -72,7 +76,8 @@ def test_ics_map_paints_without_internet(app_url, offline_page):
     fills = {paths.nth(i).get_attribute("fill") for i in range(4)}
     assert len(fills) == 4, f"four residents classes, four colours: {fills}"
 
-    # Hover shows the tooltip (the name escaped: no <b> element made from data); a click returns the code
+    # Hover shows the tooltip (the name escaped: no <b> element made from data); a click returns the
+    # code
     x, y = centre(paths.nth(1))
     page.mouse.move(x, y)
     tip = frame.locator(".leaflet-tooltip").first
@@ -111,8 +116,9 @@ def test_system_map_layers_and_practices_without_internet(app_url, offline_page)
     page.get_by_text(re.compile(r"Clicked practice: A8100\d")).wait_for(timeout=30_000)
 
     # switching a layer off removes its paths
-    frame.locator(".leaflet-control-layers label", has_text="District or unitary (lower tier)").locator(
-        "input").uncheck()
+    frame.locator(
+        ".leaflet-control-layers label", has_text="District or unitary (lower tier)"
+    ).locator("input").uncheck()
     page.wait_for_timeout(300)
     assert paths.count() == 6
     shoot(page, "offline_system_map.png")

@@ -1,4 +1,6 @@
-"""Loading a built atlas: tiers decoded on first use, display layers stored with it, the server warm-up."""
+"""Loading a built atlas: tiers decoded on first use, display layers stored with it, the server
+warm-up."""
+
 from __future__ import annotations
 
 import json
@@ -12,11 +14,11 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
-from ics_maps.atlas.display import NATIONAL_TOLERANCE_M, TOLERANCE_M, WEB_TIERS, simplify_for_web
 from shapely.geometry import Polygon, mapping
 
 from ics_maps.app import warmup
 from ics_maps.atlas import Atlas, load_atlas
+from ics_maps.atlas.display import NATIONAL_TOLERANCE_M, TOLERANCE_M, WEB_TIERS, simplify_for_web
 from ics_maps.atlas.model import LazyFrames
 from ics_maps.paths import atlas_root
 from ics_maps.presentation.maps import features
@@ -83,7 +85,9 @@ def test_display_layers_are_stored_with_the_atlas(atlas_2026):
     assert lad.attrs["web"]["vertices_out"] < atlas.web_layer("lad").attrs["web"]["vertices_out"]
     # the stored layer is what simplify_for_web makes from the tier now (same rule, same result)
     fresh = simplify_for_web(atlas.tier("icb"), tier="icb")
-    assert shapely.equals_exact(fresh.geometry.values, atlas.web_layer("icb").geometry.values, 1e-9).all()
+    assert shapely.equals_exact(
+        fresh.geometry.values, atlas.web_layer("icb").geometry.values, 1e-9
+    ).all()
     with pytest.raises(ValueError, match="LSOA"):
         atlas.web_layer("lsoa")
 
@@ -98,8 +102,11 @@ def test_hand_made_atlas_makes_missing_display_layers_once():
 
 
 def test_feature_geometry_is_the_geometry_drawn():
-    gdf = gpd.GeoDataFrame({"code": ["a", "b", "c"], "name": ["A", "B", "C"]},
-                           geometry=[Polygon([(0, 0), (1.5, 0), (1, 1.25)]), None, Polygon()], crs="EPSG:4326")
+    gdf = gpd.GeoDataFrame(
+        {"code": ["a", "b", "c"], "name": ["A", "B", "C"]},
+        geometry=[Polygon([(0, 0), (1.5, 0), (1, 1.25)]), None, Polygon()],
+        crs="EPSG:4326",
+    )
     fc = features.feature_collection(gdf, "icb", [])
     assert [f["id"] for f in fc["features"]] == ["a"]  # rows without geometry are not drawn
     assert fc["features"][0]["geometry"] == json.loads(json.dumps(mapping(gdf.geometry[0])))
@@ -112,7 +119,9 @@ def test_warm_up_loads_the_overview_tiers_but_never_builds(atlas_2026, monkeypat
     from ics_maps.atlas import store
 
     monkeypatch.setattr(store, "fingerprint", lambda v: "changed inputs")
-    assert warmup.warm("2026") is None  # out of date: the first page builds it behind a progress bar
+    assert (
+        warmup.warm("2026") is None
+    )  # out of date: the first page builds it behind a progress bar
 
 
 def test_prefetched_atlas_is_handed_out_once(atlas_2026, monkeypatch):
@@ -127,9 +136,13 @@ def test_prefetched_atlas_is_handed_out_once(atlas_2026, monkeypatch):
 
 def test_warm_up_does_not_import_the_map_component():
     """streamlit_folium imported outside a script would never register its files with the server."""
-    code = ("import sys; from ics_maps.app import warmup; warmup.warm('2026'); "
-            "assert 'streamlit_folium' not in sys.modules; assert 'folium' in sys.modules; print('ok')")
-    out = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True, timeout=300)
+    code = (
+        "import sys; from ics_maps.app import warmup; warmup.warm('2026'); "
+        "assert 'streamlit_folium' not in sys.modules; assert 'folium' in sys.modules; print('ok')"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True, timeout=300
+    )
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
 
 

@@ -1,4 +1,5 @@
 """CSV and GeoJSON exports: formula injection, atomic writes, CRS, and the `export` commands."""
+
 from __future__ import annotations
 
 import argparse
@@ -19,27 +20,36 @@ def cells(data: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(data.decode("utf-8"))))
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
-    ("+44 20 7946 0000", "'+44 20 7946 0000"),
-    ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
-    ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
-    ("\tTAB", "'\tTAB"),
-    ("\rCR", "'\rCR"),
-    ("-5", "-5"),            # text that is only a number is harmless and kept
-    ("-0.25", "-0.25"),
-    ("1e-3", "1e-3"),
-    ("NHS Norfolk and Waveney", "NHS Norfolk and Waveney"),
-    ("a=b", "a=b"),          # only the first character matters
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+        ("+44 20 7946 0000", "'+44 20 7946 0000"),
+        ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+        ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
+        ("\tTAB", "'\tTAB"),
+        ("\rCR", "'\rCR"),
+        ("-5", "-5"),  # text that is only a number is harmless and kept
+        ("-0.25", "-0.25"),
+        ("1e-3", "1e-3"),
+        ("NHS Norfolk and Waveney", "NHS Norfolk and Waveney"),
+        ("a=b", "a=b"),  # only the first character matters
+    ],
+)
 def test_neutralise(value, expected):
     assert export.neutralise(value) == expected
 
 
 def test_safe_csv_keeps_numbers_and_utf8_and_header():
-    df = pd.DataFrame({"code": ["=1+1", "E54000067", None], "share": [-0.5, 1.0, float("nan")],
-                       "n": pd.array([-3, 4, None], dtype="Int64"), "name": ["Hôpital – Ōsaka", "-7", "@x"],
-                       "=evil": ["ok", "ok", "ok"]})
+    df = pd.DataFrame(
+        {
+            "code": ["=1+1", "E54000067", None],
+            "share": [-0.5, 1.0, float("nan")],
+            "n": pd.array([-3, 4, None], dtype="Int64"),
+            "name": ["Hôpital – Ōsaka", "-7", "@x"],
+            "=evil": ["ok", "ok", "ok"],
+        }
+    )
     out = cells(export.safe_csv(df))
     assert out[0] == ["code", "share", "n", "name", "'=evil"]
     assert out[1] == ["'=1+1", "-0.5", "-3", "Hôpital – Ōsaka", "ok"]
@@ -50,8 +60,14 @@ def test_safe_csv_keeps_numbers_and_utf8_and_header():
 
 
 def test_safe_csv_writes_counts_as_integers_and_rounds_float_noise():
-    df = pd.DataFrame({"overlap_residents": [92376.0, 143941.99999999994], "patients": [24222.14997455996, 1.0],
-                       "share_of_child": [0.031139527506818598, 1.0], "overlap_km2": [94.55532838475665, 0.0]})
+    df = pd.DataFrame(
+        {
+            "overlap_residents": [92376.0, 143941.99999999994],
+            "patients": [24222.14997455996, 1.0],
+            "share_of_child": [0.031139527506818598, 1.0],
+            "overlap_km2": [94.55532838475665, 0.0],
+        }
+    )
     out = cells(export.safe_csv(df))
     assert out[1:] == [["92376", "24222.15", "0.03114", "94.555"], ["143942", "1.0", "1.0", "0.0"]]
     assert df["overlap_residents"].dtype == float  # the caller's frame is untouched
@@ -128,12 +144,35 @@ def cli(monkeypatch):
 
 def test_cli_coterminosity(cli, tmp_path, capsys):
     out = tmp_path / "lad_icb.csv"
-    assert cli("export", "coterminosity", "--child", "lad", "--parent", "icb", "--vintage", "2024",
-               "--out", str(out)) == 0
+    assert (
+        cli(
+            "export",
+            "coterminosity",
+            "--child",
+            "lad",
+            "--parent",
+            "icb",
+            "--vintage",
+            "2024",
+            "--out",
+            str(out),
+        )
+        == 0
+    )
     df = pd.read_csv(out)
-    assert list(df.columns) == ["child_code", "child_name", "parent_code", "parent_name", "overlap_residents",
-                                "child_residents", "parent_residents", "share_of_child", "share_of_parent",
-                                "overlap_km2", "relationship"]
+    assert list(df.columns) == [
+        "child_code",
+        "child_name",
+        "parent_code",
+        "parent_name",
+        "overlap_residents",
+        "child_residents",
+        "parent_residents",
+        "share_of_child",
+        "share_of_parent",
+        "overlap_km2",
+        "relationship",
+    ]
     assert len(df) == 4 and cli.loads == ["2024"]
     assert df.loc[df["child_code"] == "B", "relationship"].tolist() == ["split", "split"]
     assert "wrote 4 rows" in capsys.readouterr().out
@@ -141,14 +180,43 @@ def test_cli_coterminosity(cli, tmp_path, capsys):
 
 def test_cli_tolerance_and_area(cli, tmp_path):
     out = tmp_path / "pcn.csv"
-    assert cli("export", "coterminosity", "--child", "pcn", "--parent", "icb", "--tolerance", "0.1",
-               "--out", str(out)) == 0
+    assert (
+        cli(
+            "export",
+            "coterminosity",
+            "--child",
+            "pcn",
+            "--parent",
+            "icb",
+            "--tolerance",
+            "0.1",
+            "--out",
+            str(out),
+        )
+        == 0
+    )
     df = pd.read_csv(out)
     assert df.loc[df["child_code"] == "P2", "relationship"].unique().tolist() == ["nested"]
-    assert cli("export", "coterminosity", "--child", "lad", "--parent", "icb", "--weight", "area",
-               "--out", str(out)) == 0
+    assert (
+        cli(
+            "export",
+            "coterminosity",
+            "--child",
+            "lad",
+            "--parent",
+            "icb",
+            "--weight",
+            "area",
+            "--out",
+            str(out),
+        )
+        == 0
+    )
     df = pd.read_csv(out)
-    assert df.loc[(df["child_code"] == "B") & (df["parent_code"] == "I1"), "overlap_residents"].item() == 900
+    assert (
+        df.loc[(df["child_code"] == "B") & (df["parent_code"] == "I1"), "overlap_residents"].item()
+        == 900
+    )
 
 
 def test_cli_summary_and_geojson(cli, tmp_path):
@@ -160,15 +228,51 @@ def test_cli_summary_and_geojson(cli, tmp_path):
 
 
 def test_cli_errors(cli, tmp_path, capsys):
-    assert cli("export", "coterminosity", "--child", "lad", "--parent", "lad", "--out", str(tmp_path / "x.csv")) == 2
+    assert (
+        cli(
+            "export",
+            "coterminosity",
+            "--child",
+            "lad",
+            "--parent",
+            "lad",
+            "--out",
+            str(tmp_path / "x.csv"),
+        )
+        == 2
+    )
     assert "same tier" in capsys.readouterr().err
     assert cli.loads == []  # rejected before loading any atlas
     assert not (tmp_path / "x.csv").exists()
-    assert cli("export", "coterminosity", "--child", "icb", "--parent", "practice",
-               "--out", str(tmp_path / "x.csv")) == 2
+    assert (
+        cli(
+            "export",
+            "coterminosity",
+            "--child",
+            "icb",
+            "--parent",
+            "practice",
+            "--out",
+            str(tmp_path / "x.csv"),
+        )
+        == 2
+    )
     with pytest.raises(SystemExit):
         cli("export", "coterminosity", "--child", "ward", "--parent", "icb", "--out", "x.csv")
     with pytest.raises(SystemExit):
         cli("export", "summary", "--tier", "icb")  # --out is required
-    assert cli("export", "coterminosity", "--child", "lad", "--parent", "icb", "--tolerance", "2",
-               "--out", str(tmp_path / "x.csv")) == 2
+    assert (
+        cli(
+            "export",
+            "coterminosity",
+            "--child",
+            "lad",
+            "--parent",
+            "icb",
+            "--tolerance",
+            "2",
+            "--out",
+            str(tmp_path / "x.csv"),
+        )
+        == 2
+    )

@@ -1,4 +1,6 @@
-"""Download path: a fake publisher on localhost serves paged ArcGIS GeoJSON and a publication page."""
+"""Download path: a fake publisher on localhost serves paged ArcGIS GeoJSON and a publication
+page."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -14,14 +16,37 @@ import pytest
 from ics_maps import readers, sources
 from ics_maps.sources import catalogue, fetch
 
-FEATURES = [{"type": "Feature", "properties": {"ICB26CD": f"E5400{i:04d}", "ICB26NM": f"ICB {i}"},
-             "geometry": {"type": "Polygon", "coordinates": [[[-2 + i * .01, 52], [-2 + i * .01, 52.01],
-                                                              [-1.99 + i * .01, 52.01], [-2 + i * .01, 52]]]}}
-            for i in range(5)] + [{"type": "Feature", "properties": {"ICB26CD": "E54009999", "ICB26NM": "far"},
-                                   "geometry": {"type": "Polygon", "coordinates": [[[0, 54], [0, 54.1], [0.1, 54.1],
-                                                                                    [0, 54]]]}}]
-LIST_CSV = ("PUBLICATION,EXTRACT_DATE,TYPE,SUB_ICB_LOCATION_CODE,ONS_SUB_ICB_LOCATION_CODE,CODE,POSTCODE,SEX,AGE,"
-            "NUMBER_OF_PATIENTS\nG,2025-04-01,GP,16C,E38000247,A81001,TS18 1HU,ALL,ALL,3904\n")
+FEATURES = [
+    {
+        "type": "Feature",
+        "properties": {"ICB26CD": f"E5400{i:04d}", "ICB26NM": f"ICB {i}"},
+        "geometry": {
+            "type": "Polygon",
+            "coordinates": [
+                [
+                    [-2 + i * 0.01, 52],
+                    [-2 + i * 0.01, 52.01],
+                    [-1.99 + i * 0.01, 52.01],
+                    [-2 + i * 0.01, 52],
+                ]
+            ],
+        },
+    }
+    for i in range(5)
+] + [
+    {
+        "type": "Feature",
+        "properties": {"ICB26CD": "E54009999", "ICB26NM": "far"},
+        "geometry": {
+            "type": "Polygon",
+            "coordinates": [[[0, 54], [0, 54.1], [0.1, 54.1], [0, 54]]],
+        },
+    }
+]
+LIST_CSV = (
+    "PUBLICATION,EXTRACT_DATE,TYPE,SUB_ICB_LOCATION_CODE,ONS_SUB_ICB_LOCATION_CODE,CODE,POSTCODE,SEX,AGE,"
+    "NUMBER_OF_PATIENTS\nG,2025-04-01,GP,16C,E38000247,A81001,TS18 1HU,ALL,ALL,3904\n"
+)
 
 
 class Publisher(BaseHTTPRequestHandler):
@@ -37,12 +62,18 @@ class Publisher(BaseHTTPRequestHandler):
         if url.path.endswith("/query"):
             off, n = int(q["resultOffset"][0]), int(q["resultRecordCount"][0])
             n = min(n, 4)  # the service pages 4 at a time
-            body = {"type": "FeatureCollection", "features": FEATURES[off:off + n],
-                    "properties": {"exceededTransferLimit": off + n < len(FEATURES)}}
+            body = {
+                "type": "FeatureCollection",
+                "features": FEATURES[off : off + n],
+                "properties": {"exceededTransferLimit": off + n < len(FEATURES)},
+            }
             self._send(json.dumps(body).encode(), "application/json")
         elif url.path == "/publication":
-            self._send(b'<html><a href="http://%s/files/AB/12CD34/gp-reg-pat-prac-all.zip">zip</a></html>'
-                       % self.headers["Host"].encode(), "text/html")
+            self._send(
+                b'<html><a href="http://%s/files/AB/12CD34/gp-reg-pat-prac-all.zip">zip</a></html>'
+                % self.headers["Host"].encode(),
+                "text/html",
+            )
         elif url.path.endswith("gp-reg-pat-prac-all.zip"):
             buf = io.BytesIO()
             with zipfile.ZipFile(buf, "w") as zf:
@@ -67,11 +98,18 @@ def publisher(fake_mirror, monkeypatch):
     base = f"http://127.0.0.1:{server.server_address[1]}"
     monkeypatch.delenv("ICS_MAPS_OFFLINE")
     cat = dict(sources.CATALOGUE)
-    cat["icb_2026_bsc"] = dataclasses.replace(cat["icb_2026_bsc"], expect_rows=(6, 6),
-                                              url=f"{base}/svc/FeatureServer/0/query?where=1%3D1&f=geojson")
-    cat["gp_list_2025_04"] = dataclasses.replace(cat["gp_list_2025_04"], expect_rows=None, url=f"{base}/publication",
-                                                 download=r"page:http://[^\"']+/gp-reg-pat-prac-all\.zip"
-                                                          r"|zip:gp-reg-pat-prac-all.csv")
+    cat["icb_2026_bsc"] = dataclasses.replace(
+        cat["icb_2026_bsc"],
+        expect_rows=(6, 6),
+        url=f"{base}/svc/FeatureServer/0/query?where=1%3D1&f=geojson",
+    )
+    cat["gp_list_2025_04"] = dataclasses.replace(
+        cat["gp_list_2025_04"],
+        expect_rows=None,
+        url=f"{base}/publication",
+        download=r"page:http://[^\"']+/gp-reg-pat-prac-all\.zip"
+        r"|zip:gp-reg-pat-prac-all.csv",
+    )
     monkeypatch.setattr(catalogue, "CATALOGUE", cat)
     Publisher.requests = []
     yield base
@@ -80,7 +118,9 @@ def publisher(fake_mirror, monkeypatch):
 
 def test_arcgis_service_is_paged_and_cached_as_geojson(publisher, tmp_path):
     seen = []
-    gdf = readers.read_boundaries("icb_2026_bsc", "ICB26CD", "ICB26NM", progress=lambda m, f: seen.append(f))
+    gdf = readers.read_boundaries(
+        "icb_2026_bsc", "ICB26CD", "ICB26NM", progress=lambda m, f: seen.append(f)
+    )
     assert len(gdf) == 6 and gdf.crs.to_epsg() == 27700
     pages = [r for r in Publisher.requests if "/query" in r]
     assert len(pages) == 2 and "resultOffset=4" in pages[1]
@@ -102,5 +142,7 @@ def test_failed_download_names_dataset_url_and_mirror(publisher, monkeypatch):
     cat = dict(sources.CATALOGUE)
     cat["icb_2023_bsc"] = dataclasses.replace(cat["icb_2023_bsc"], url=f"{publisher}/missing")
     monkeypatch.setattr(catalogue, "CATALOGUE", cat)
-    with pytest.raises(ValueError, match=r"icb_2023_bsc.*not found in the mirror.*download from .*/missing failed"):
+    with pytest.raises(
+        ValueError, match=r"icb_2023_bsc.*not found in the mirror.*download from .*/missing failed"
+    ):
         fetch.resolve("icb_2023_bsc")

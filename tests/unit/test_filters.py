@@ -1,14 +1,16 @@
-"""Filters and page parameters (pure, no Streamlit): parsing untrusted URL text and narrowing tiers."""
+"""Filters and page parameters (pure, no Streamlit): parsing untrusted URL text and narrowing
+tiers."""
+
 from __future__ import annotations
 
 import math
 
 import pandas as pd
 import pytest
-from ics_maps.analysis.nesting import coterminosity
 from toy_atlas import toy_atlas
 
 from ics_maps.analysis import filters, search
+from ics_maps.analysis.nesting import coterminosity
 from ics_maps.app import params as link_params
 from ics_maps.sources import DEFAULT_VINTAGE
 
@@ -19,8 +21,9 @@ def toy():
     # a second region so that region filters have something to separate
     a.tiers["icb"].loc[a.tiers["icb"]["code"] == "I2", "region"] = "R2"
     reg = a.tiers["region"]
-    a.tiers["region"] = pd.concat([reg, reg.assign(code="R2", name="Name <R2> & Co", ods_code="Y99")],
-                                  ignore_index=True).pipe(lambda d: d.set_geometry("geometry"))
+    a.tiers["region"] = pd.concat(
+        [reg, reg.assign(code="R2", name="Name <R2> & Co", ods_code="Y99")], ignore_index=True
+    ).pipe(lambda d: d.set_geometry("geometry"))
     return a
 
 
@@ -34,7 +37,9 @@ def test_defaults_from_empty_params():
 
 
 def test_parse_round_trip():
-    f, warn = link_params.parse_filters({"vintage": "2024", "region": "e40000003, E40000007", "wave": ["2,1", "2"]})
+    f, warn = link_params.parse_filters(
+        {"vintage": "2024", "region": "e40000003, E40000007", "wave": ["2,1", "2"]}
+    )
     assert not warn
     assert f == filters.Filters("2024", ("E40000003", "E40000007"), (1, 2))
     assert link_params.parse_filters(f.to_params())[0] == f
@@ -53,15 +58,18 @@ def test_repeated_keys_are_accepted():
     assert f.regions == ("E40000003", "E40000007") and f.waves == (1, 3)
 
 
-@pytest.mark.parametrize("params, needle", [
-    ({"vintage": "1999"}, "Unknown vintage"),
-    ({"vintage": "<script>"}, "Unknown vintage"),
-    ({"wave": "7"}, "waves are 1 to 6"),
-    ({"wave": "one"}, "waves are 1 to 6"),
-    ({"wave": "1.5"}, "waves are 1 to 6"),
-    ({"region": "E40000003'; DROP TABLE"}, "malformed NHS region"),
-    ({"region": "x" * 5000}, "malformed NHS region"),
-])
+@pytest.mark.parametrize(
+    "params, needle",
+    [
+        ({"vintage": "1999"}, "Unknown vintage"),
+        ({"vintage": "<script>"}, "Unknown vintage"),
+        ({"wave": "7"}, "waves are 1 to 6"),
+        ({"wave": "one"}, "waves are 1 to 6"),
+        ({"wave": "1.5"}, "waves are 1 to 6"),
+        ({"region": "E40000003'; DROP TABLE"}, "malformed NHS region"),
+        ({"region": "x" * 5000}, "malformed NHS region"),
+    ],
+)
 def test_bad_params_warn_and_fall_back(params, needle):
     f, warn = link_params.parse_filters(params)
     assert len(warn) == 1 and needle in warn[0]
@@ -108,16 +116,29 @@ def test_headline_changes_with_filters(toy):
     all_ = filters.headline(filters.apply_filters(toy, filters.Filters()))
     r2 = filters.headline(filters.apply_filters(toy, filters.Filters(regions=("R2",))))
     assert (all_["icb"], all_["residents"], all_["registered"], all_["pcn"]) == (2, 3600, 21000, 3)
-    assert (r2["icb"], r2["residents"], r2["registered"], r2["pcn"], r2["practice"]) == (1, 2200, 9000, 1, 4)
+    assert (r2["icb"], r2["residents"], r2["registered"], r2["pcn"], r2["practice"]) == (
+        1,
+        2200,
+        9000,
+        1,
+        4,
+    )
     assert (all_["icb_min"], all_["icb_max"]) == (1400, 2200)
 
 
 def test_filter_table_keeps_whole_children(toy):
     table = coterminosity(toy, "lad", "icb")
-    assert filters.filter_table(table, filters.apply_filters(toy, filters.Filters()), "lad") is table
-    t = filters.filter_table(table, filters.apply_filters(toy, filters.Filters(regions=("R1",))), "lad")
+    assert (
+        filters.filter_table(table, filters.apply_filters(toy, filters.Filters()), "lad") is table
+    )
+    t = filters.filter_table(
+        table, filters.apply_filters(toy, filters.Filters(regions=("R1",))), "lad"
+    )
     assert set(t["child_code"]) == {"A", "B"}
-    assert set(t.loc[t["child_code"] == "B", "parent_code"]) == {"I1", "I2"}  # the split stays visible
+    assert set(t.loc[t["child_code"] == "B", "parent_code"]) == {
+        "I1",
+        "I2",
+    }  # the split stays visible
 
 
 # ---------------------------------------------------------------------------- page parameters
@@ -135,8 +156,10 @@ def test_parse_choice_and_fraction():
 
 
 def test_parse_flag():
-    assert [link_params.parse_flag(v, "switch")[0] for v in ("1", "true", "Yes", " on ", "0", "no", "", None)] == \
-        [True] * 4 + [False] * 4
+    assert [
+        link_params.parse_flag(v, "switch")[0]
+        for v in ("1", "true", "Yes", " on ", "0", "no", "", None)
+    ] == [True] * 4 + [False] * 4
     assert all(link_params.parse_flag(v, "switch")[1] is None for v in ("1", "0", "", None))
     v, w = link_params.parse_flag("banana", "switch")
     assert v is False and w == "Ignored switch “banana” in the link: expected 1 (on) or 0 (off)."
@@ -157,47 +180,81 @@ def test_search_pcns(toy):
     pcn, prac = toy.tier("pcn"), toy.practices
     assert list(search.search_pcns(pcn, prac, "p3")["code"]) == ["P3"]
     assert list(search.search_pcns(pcn, prac, "name p")["code"]) == ["P1", "P2", "P3"]
-    assert list(search.search_pcns(pcn, prac, "pr4")["code"]) == ["P3"]  # found through a member practice
+    assert list(search.search_pcns(pcn, prac, "pr4")["code"]) == [
+        "P3"
+    ]  # found through a member practice
     assert search.search_pcns(pcn, prac, "   ").empty
     assert search.search_pcns(pcn, prac, ".*").empty  # plain text, not a regular expression
     assert search.search_pcns(pcn, prac, "name", limit=2).shape[0] == 2
 
 
 def test_search_pcns_by_practice_code_and_postcode(atlas_2026):
-    """The examples in the PCN page's search box find what they promise, with or without a postcode's space."""
+    """The examples in the PCN page's search box find what they promise, with or without a
+    postcode's space."""
     pcn, prac = atlas_2026.tier("pcn"), atlas_2026.practices
-    eccles = "U00203"  # ECCLES & IRLAM PCN; member practice P87620 (1/MONTON MEDICAL PRACTICE), M30 8AR
+    eccles = (
+        "U00203"  # ECCLES & IRLAM PCN; member practice P87620 (1/MONTON MEDICAL PRACTICE), M30 8AR
+    )
     for q in ("P87620", "p87620", "M30 8AR", "m308ar", "M30  8AR ", "eccles"):
         assert search.search_pcns(pcn, prac, q)["code"].iloc[0] == eccles, q
-    assert search.search_pcns(pcn, prac, "M30 8AR")["code"].tolist() == [eccles]  # one practice has that postcode
+    assert search.search_pcns(pcn, prac, "M30 8AR")["code"].tolist() == [
+        eccles
+    ]  # one practice has that postcode
     assert search.search_pcns(pcn, prac, "ZZ99 9ZZ").empty
 
 
-# ---------------------------------------------------------------------------- search: ranking and match reasons
+# ---------------------------------------------------------------------------- search: ranking and
+# match reasons
 
 
 def _search_frames():
     """Hand-built PCNs and practices with known answers (names as the real data spells them)."""
-    pcn = pd.DataFrame({"code": ["U1", "U2", "U3", "U4", "U5", "U6"],
-                        "name": ["EDMONTON PCN", "ECCLES & IRLAM PCN", "SALFORD SOUTH PCN", "LEYLAND PCN",
-                                 "STONE & ECCLESHALL PCN", "NORTH (MONTON) PCN"]})
-    practices = pd.DataFrame({
-        "code": ["P1", "P2", "P3", "P4", "P5", "P6", "P7"],
-        "name": ["1/MONTON MEDICAL PRACTICE", "ECCLES HEALTH CENTRE", "THE VILLAGE SURGERIES CROSTON&ECCLESTON",
-                 "ECCLESTON MEDICAL CENTRE", "LEMONTON SURGERY", "SEA-MONTON HC", "PARK SURGERY"],
-        "postcode": ["M30 8AR", "M30 0NB", "PR7 5LN", "PR7 5PU", "AB1 2CD", "XY9 9YX", None],
-        "pcn": ["U2", "U3", "U4", "U4", "U3", "U5", None]})
+    pcn = pd.DataFrame(
+        {
+            "code": ["U1", "U2", "U3", "U4", "U5", "U6"],
+            "name": [
+                "EDMONTON PCN",
+                "ECCLES & IRLAM PCN",
+                "SALFORD SOUTH PCN",
+                "LEYLAND PCN",
+                "STONE & ECCLESHALL PCN",
+                "NORTH (MONTON) PCN",
+            ],
+        }
+    )
+    practices = pd.DataFrame(
+        {
+            "code": ["P1", "P2", "P3", "P4", "P5", "P6", "P7"],
+            "name": [
+                "1/MONTON MEDICAL PRACTICE",
+                "ECCLES HEALTH CENTRE",
+                "THE VILLAGE SURGERIES CROSTON&ECCLESTON",
+                "ECCLESTON MEDICAL CENTRE",
+                "LEMONTON SURGERY",
+                "SEA-MONTON HC",
+                "PARK SURGERY",
+            ],
+            "postcode": ["M30 8AR", "M30 0NB", "PR7 5LN", "PR7 5PU", "AB1 2CD", "XY9 9YX", None],
+            "pcn": ["U2", "U3", "U4", "U4", "U3", "U5", None],
+        }
+    )
     return pcn, practices
 
 
 def test_search_word_start_beats_mid_word():
     pcn, prac = _search_frames()
     hits = search.search_pcns(pcn, prac, "monton")
-    # a PCN name at a word start (after a bracket); practices at a word start (after a slash, a hyphen),
+    # a PCN name at a word start (after a bracket); practices at a word start (after a slash, a
+    # hyphen),
     # by PCN name; a PCN name mid-word (EDMONTON); a practice mid-word (LEMONTON)
     assert hits["code"].tolist() == ["U6", "U2", "U5", "U1", "U3"]
-    assert hits["matched"].tolist() == ["PCN name", "practice P1: 1/MONTON MEDICAL PRACTICE",
-                                        "practice P6: SEA-MONTON HC", "PCN name", "practice P5: LEMONTON SURGERY"]
+    assert hits["matched"].tolist() == [
+        "PCN name",
+        "practice P1: 1/MONTON MEDICAL PRACTICE",
+        "practice P6: SEA-MONTON HC",
+        "PCN name",
+        "practice P5: LEMONTON SURGERY",
+    ]
     assert hits["code"].iloc[0] != "U1"  # EDMONTON is not first
 
 
@@ -215,14 +272,22 @@ def test_search_order_codes_then_names_then_practices():
     assert search.search_pcns(pcn, prac, "u4")["matched"].tolist() == ["PCN code"]
     # an exact practice code ranks with exact PCN codes
     hits = search.search_pcns(pcn, prac, "p5")
-    assert hits["code"].tolist() == ["U3"] and hits["matched"].tolist() == ["practice P5: LEMONTON SURGERY"]
+    assert hits["code"].tolist() == ["U3"] and hits["matched"].tolist() == [
+        "practice P5: LEMONTON SURGERY"
+    ]
     # "eccles": PCN names at a word start (alphabetically), then PCNs through practices' word starts
     hits = search.search_pcns(pcn, prac, "eccles")
     assert hits["code"].tolist() == ["U2", "U5", "U4", "U3"]
-    assert hits["matched"].tolist()[:2] == ["PCN name", "PCN name"]  # ECCLESHALL: the name wins over a practice
-    # LEYLAND has two matching practices: the first by name is the reason, with a count of the others
-    assert hits["matched"].tolist()[2:] == ["practice P4: ECCLESTON MEDICAL CENTRE +1 more practice",
-                                            "practice P2: ECCLES HEALTH CENTRE"]
+    assert hits["matched"].tolist()[:2] == [
+        "PCN name",
+        "PCN name",
+    ]  # ECCLESHALL: the name wins over a practice
+    # LEYLAND has two matching practices: the first by name is the reason, with a count of the
+    # others
+    assert hits["matched"].tolist()[2:] == [
+        "practice P4: ECCLESTON MEDICAL CENTRE +1 more practice",
+        "practice P2: ECCLES HEALTH CENTRE",
+    ]
 
 
 def test_search_reason_for_postcode_and_unaligned_practices():
@@ -232,9 +297,10 @@ def test_search_reason_for_postcode_and_unaligned_practices():
         assert hits["code"].tolist() == ["U3"], q
         assert hits["matched"].tolist() == ["practice postcode M30 0NB: ECCLES HEALTH CENTRE"], q
     hits = search.search_pcns(pcn, prac, "m30")  # two PCNs with a practice in M30, each says which
-    assert dict(zip(hits["code"], hits["matched"])) == {
+    assert dict(zip(hits["code"], hits["matched"], strict=False)) == {
         "U2": "practice postcode M30 8AR: 1/MONTON MEDICAL PRACTICE",
-        "U3": "practice postcode M30 0NB: ECCLES HEALTH CENTRE"}
+        "U3": "practice postcode M30 0NB: ECCLES HEALTH CENTRE",
+    }
     assert search.search_pcns(pcn, prac, "park surgery").empty  # a practice in no PCN finds nothing
     assert search.search_pcns(pcn, prac, "zz99").empty
     assert list(search.search_pcns(pcn, prac, "").columns) == ["code", "name", "matched"]
@@ -242,14 +308,21 @@ def test_search_reason_for_postcode_and_unaligned_practices():
 
 def test_search_names_are_plain_text():
     pcn = pd.DataFrame({"code": ["U1", "U2"], "name": ["A.B PCN", "A*B [X] PCN"]})
-    prac = pd.DataFrame({"code": ["P1"], "name": ["<b>*DR* [X](y)</b>"], "postcode": ["E1 1AA"], "pcn": ["U1"]})
-    assert search.search_pcns(pcn, prac, "a.b")["code"].tolist() == ["U1"]  # "." is not "any character"
+    prac = pd.DataFrame(
+        {"code": ["P1"], "name": ["<b>*DR* [X](y)</b>"], "postcode": ["E1 1AA"], "pcn": ["U1"]}
+    )
+    assert search.search_pcns(pcn, prac, "a.b")["code"].tolist() == [
+        "U1"
+    ]  # "." is not "any character"
     assert search.search_pcns(pcn, prac, "[x]")["code"].tolist() == ["U2", "U1"]
-    assert search.search_pcns(pcn, prac, "dr*")["matched"].tolist() == ["practice P1: <b>*DR* [X](y)</b>"]  # as is
+    assert search.search_pcns(pcn, prac, "dr*")["matched"].tolist() == [
+        "practice P1: <b>*DR* [X](y)</b>"
+    ]  # as is
 
 
 def test_search_real_atlas_monton_and_eccles(atlas_2026):
-    """On the real data, "monton" puts the PCN of 1/MONTON MEDICAL PRACTICE before EDMONTON PCN, and PCNs
+    """On the real data, "monton" puts the PCN of 1/MONTON MEDICAL PRACTICE before EDMONTON PCN, and
+    PCNs
     found for "eccles" through a member practice name that practice."""
     pcn, prac = atlas_2026.tier("pcn"), atlas_2026.practices
     hits = search.search_pcns(pcn, prac, "monton")
@@ -261,8 +334,11 @@ def test_search_real_atlas_monton_and_eccles(atlas_2026):
     via = hits[~own & ~hits["code"].str.casefold().str.contains("eccles")]
     assert len(via) > 0 and via["matched"].str.startswith("practice ").all()
     members = prac.set_index("code")
-    for pcn_code, reason in zip(via["code"], via["matched"]):
+    for pcn_code, reason in zip(via["code"], via["matched"], strict=False):
         p_code = reason.removeprefix("practice ").split(":", 1)[0]
-        assert members.loc[p_code, "pcn"] == pcn_code and "eccles" in members.loc[p_code, "name"].casefold()
+        assert (
+            members.loc[p_code, "pcn"] == pcn_code
+            and "eccles" in members.loc[p_code, "name"].casefold()
+        )
     rank_of = {c: i for i, c in enumerate(hits["code"])}
     assert max(rank_of[c] for c in hits.loc[own, "code"]) < min(rank_of[c] for c in via["code"])

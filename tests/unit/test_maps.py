@@ -1,11 +1,12 @@
-"""Map builders on hand-built layers: offline assets only, escaping, colours, legends, click ids, payload.
+"""Map builders on hand-built layers: offline assets only, escaping, colours, legends, click ids,
+payload.
 
 Layers are 10 km squares in EPSG:27700 around (400000, 300000) (the Midlands), so the expected
 colours, classes and bounds are known in advance.
 """
+
 from __future__ import annotations
 
-import os
 import re
 
 import folium
@@ -22,7 +23,16 @@ from ics_maps.presentation import style as palette
 from ics_maps.presentation.maps import features as map_features
 from ics_maps.presentation.maps import offline
 
-CDN = ("cdn.jsdelivr", "code.jquery", "maxcdn", "cdnjs", "unpkg", "netdna", "bootstrapcdn", "d3js.org")
+CDN = (
+    "cdn.jsdelivr",
+    "code.jquery",
+    "maxcdn",
+    "cdnjs",
+    "unpkg",
+    "netdna",
+    "bootstrapcdn",
+    "d3js.org",
+)
 LEAFLET_JS = "/app/static/vendor/leaflet/leaflet.js"
 LEAFLET_CSS = "/app/static/vendor/leaflet/leaflet.css"
 X0, Y0, KM = 400_000, 300_000, 1000
@@ -38,50 +48,78 @@ def square(i: int, j: int, size_km: float = 10, wiggle: bool = False):
     t = np.linspace(0, 1, n, endpoint=False)
     jitter = np.sin(t * 97) * 2.0
     s = size_km * KM
-    edges = [np.c_[x + t * s, y + jitter], np.c_[x + s + jitter, y + t * s],
-             np.c_[x + s - t * s, y + s + jitter], np.c_[x + jitter, y + s - t * s]]
+    edges = [
+        np.c_[x + t * s, y + jitter],
+        np.c_[x + s + jitter, y + t * s],
+        np.c_[x + s - t * s, y + s + jitter],
+        np.c_[x + jitter, y + s - t * s],
+    ]
     return shapely.Polygon(np.vstack(edges))
 
 
 @pytest.fixture()
 def icbs() -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({
-        "code": ["E54000001", "E54000002", "E54000003", "E54000004"],
-        "name": ["NHS Alpha ICB", EVIL, "NHS Gamma & Delta ICB", "NHS Epsilon ICB"],
-        "ods_code": ["QAA", "QBB", "QCC", None],
-        "region_name": ["Midlands", "Midlands", "London", "North West"],
-        "wave": pd.array([1, 2, 6, pd.NA], dtype="Int64"),
-        "waves": ["1 (100%)", "2 (100%)", "1 (40%); 6 (60%)", None],
-        "residents": [500_000, 1_000_000, 2_000_000, 3_000_000],
-        "n_pcn": [10, 20, 30, 40],
-    }, geometry=[square(0, 0, wiggle=True), square(1, 0, wiggle=True), square(0, 1), square(1, 1)],
-        crs="EPSG:27700")
+    return gpd.GeoDataFrame(
+        {
+            "code": ["E54000001", "E54000002", "E54000003", "E54000004"],
+            "name": ["NHS Alpha ICB", EVIL, "NHS Gamma & Delta ICB", "NHS Epsilon ICB"],
+            "ods_code": ["QAA", "QBB", "QCC", None],
+            "region_name": ["Midlands", "Midlands", "London", "North West"],
+            "wave": pd.array([1, 2, 6, pd.NA], dtype="Int64"),
+            "waves": ["1 (100%)", "2 (100%)", "1 (40%); 6 (60%)", None],
+            "residents": [500_000, 1_000_000, 2_000_000, 3_000_000],
+            "n_pcn": [10, 20, 30, 40],
+        },
+        geometry=[square(0, 0, wiggle=True), square(1, 0, wiggle=True), square(0, 1), square(1, 1)],
+        crs="EPSG:27700",
+    )
 
 
 @pytest.fixture()
 def las() -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({"code": ["E06000001", "E06000002"], "name": ["Ayton", "Beeton & <b>Sea</b>"],
-                             "residents": [300_000, 200_000]},
-                            geometry=[box(X0, Y0, X0 + 5 * KM, Y0 + 10 * KM), box(X0 + 5 * KM, Y0, X0 + 10 * KM,
-                                                                                    Y0 + 10 * KM)],
-                            crs="EPSG:27700")
+    return gpd.GeoDataFrame(
+        {
+            "code": ["E06000001", "E06000002"],
+            "name": ["Ayton", "Beeton & <b>Sea</b>"],
+            "residents": [300_000, 200_000],
+        },
+        geometry=[
+            box(X0, Y0, X0 + 5 * KM, Y0 + 10 * KM),
+            box(X0 + 5 * KM, Y0, X0 + 10 * KM, Y0 + 10 * KM),
+        ],
+        crs="EPSG:27700",
+    )
 
 
 @pytest.fixture()
 def pcns() -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({"code": ["U00001", "U00002"], "name": ["North PCN", "South <i>PCN</i>"],
-                             "list_size": [35_000, 52_000], "method": ["registrations", "modelled"]},
-                            geometry=[box(X0, Y0 + 5 * KM, X0 + 10 * KM, Y0 + 10 * KM),
-                                      box(X0, Y0, X0 + 10 * KM, Y0 + 5 * KM)], crs="EPSG:27700")
+    return gpd.GeoDataFrame(
+        {
+            "code": ["U00001", "U00002"],
+            "name": ["North PCN", "South <i>PCN</i>"],
+            "list_size": [35_000, 52_000],
+            "method": ["registrations", "modelled"],
+        },
+        geometry=[
+            box(X0, Y0 + 5 * KM, X0 + 10 * KM, Y0 + 10 * KM),
+            box(X0, Y0, X0 + 10 * KM, Y0 + 5 * KM),
+        ],
+        crs="EPSG:27700",
+    )
 
 
 @pytest.fixture()
 def practices() -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({"code": ["A81001", "A81002", "A81003"],
-                             "name": ["The Surgery", "Dr <script>x</script> & Partners", "Nowhere Practice"],
-                             "pcn": ["U00001", "U00002", "U00002"], "list_size": [9000, 30000, None]},
-                            geometry=[Point(X0 + 2 * KM, Y0 + 7 * KM), Point(X0 + 6 * KM, Y0 + 2 * KM), None],
-                            crs="EPSG:27700")
+    return gpd.GeoDataFrame(
+        {
+            "code": ["A81001", "A81002", "A81003"],
+            "name": ["The Surgery", "Dr <script>x</script> & Partners", "Nowhere Practice"],
+            "pcn": ["U00001", "U00002", "U00002"],
+            "list_size": [9000, 30000, None],
+        },
+        geometry=[Point(X0 + 2 * KM, Y0 + 7 * KM), Point(X0 + 6 * KM, Y0 + 2 * KM), None],
+        crs="EPSG:27700",
+    )
 
 
 def geojson_layers(m: folium.Map) -> list[folium.GeoJson]:
@@ -118,7 +156,9 @@ def assert_offline(page: str) -> None:
     links = re.findall(r'<link[^>]+href="([^"]+)"', page)
     assert scripts == [LEAFLET_JS], scripts  # Leaflet only: no jQuery, Bootstrap, awesome-markers
     assert links == [LEAFLET_CSS], links
-    assert not re.search(r"https?://", page.replace('http-equiv', ''))  # no remote URL at all (no tiles either)
+    assert not re.search(
+        r"https?://", page.replace("http-equiv", "")
+    )  # no remote URL at all (no tiles either)
 
 
 # ---------------------------------------------------------------------------- assets
@@ -132,12 +172,16 @@ def test_ensure_static_assets_copies_leaflet_once(tmp_path):
     assert (dest / "leaflet.css").read_text().count(".leaflet-") > 50
     assert (dest / "images" / "layers.png").stat().st_size > 0
     before = {p: p.stat().st_mtime_ns for p in dest.rglob("*")}
-    assert offline.ensure_static_assets(tmp_path / "static") == dest  # idempotent: nothing rewritten
+    assert (
+        offline.ensure_static_assets(tmp_path / "static") == dest
+    )  # idempotent: nothing rewritten
     assert {p: p.stat().st_mtime_ns for p in dest.rglob("*")} == before
     (dest / "leaflet.js").write_text("broken")  # damaged copy: replaced as a whole
     offline.ensure_static_assets(tmp_path / "static")
     assert (dest / "leaflet.js").read_text() == js
-    assert [p.name for p in dest.parent.iterdir()] == ["leaflet"]  # no temporary folders left behind
+    assert [p.name for p in dest.parent.iterdir()] == [
+        "leaflet"
+    ]  # no temporary folders left behind
 
 
 def test_offline_map_uses_only_app_static_urls():
@@ -167,15 +211,26 @@ def test_simplify_for_web_reprojects_rounds_and_reduces(icbs):
     assert info["method"] == "coverage" and info["vertices_out"] < info["vertices_in"] / 10
     coords = shapely.get_coordinates(web.geometry.values)
     assert np.allclose(coords, np.round(coords, 5))
-    assert (-2.1 < coords[:, 0]).all() and (coords[:, 0] < -1.0).all() and (52.0 < coords[:, 1]).all()
+    assert (
+        (-2.1 < coords[:, 0]).all() and (coords[:, 0] < -1.0).all() and (52.0 < coords[:, 1]).all()
+    )
     # coverage simplification keeps neighbours edge to edge: no gaps or overlaps between them
     back = web.to_crs(27700)
-    assert abs(back.area.sum() - shapely.union_all(back.geometry.values).area) < 0.001 * back.area.sum()
+    assert (
+        abs(back.area.sum() - shapely.union_all(back.geometry.values).area)
+        < 0.001 * back.area.sum()
+    )
     # the original is untouched, points pass through, a missing geometry stays a row
     assert icbs.crs.to_epsg() == 27700
-    pts = display.simplify_for_web(gpd.GeoDataFrame({"code": ["a", "b"]}, geometry=[Point(X0, Y0), None],
-                                                 crs="EPSG:27700"), tier="practice")
-    assert len(pts) == 2 and pts.geometry.iloc[1] is None and pts.geometry.iloc[0].x == pytest.approx(-2.0, abs=0.1)
+    pts = display.simplify_for_web(
+        gpd.GeoDataFrame({"code": ["a", "b"]}, geometry=[Point(X0, Y0), None], crs="EPSG:27700"),
+        tier="practice",
+    )
+    assert (
+        len(pts) == 2
+        and pts.geometry.iloc[1] is None
+        and pts.geometry.iloc[0].x == pytest.approx(-2.0, abs=0.1)
+    )
 
 
 def test_simplify_needs_a_crs():
@@ -187,7 +242,9 @@ def test_builders_skip_resimplifying_a_display_layer(icbs, monkeypatch):
     web = display.simplify_for_web(icbs, tier="icb")
     calls = []
     real = display.simplify_for_web
-    monkeypatch.setattr(map_features, "simplify_for_web", lambda *a, **k: calls.append(1) or real(*a, **k))
+    monkeypatch.setattr(
+        map_features, "simplify_for_web", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
     maps.ics_map(web)
     assert calls == []
     maps.ics_map(icbs)
@@ -210,7 +267,9 @@ def test_ics_map_offline_classes_legend_and_ids(icbs):
     assert [f["id"] for f in feats] == list(icbs["code"])
     assert [f["properties"]["code"] for f in feats] == list(icbs["code"])
     assert feats[0]["properties"]["residents"] == "500,000"
-    assert feats[3]["properties"]["ods"] == "–"  # no ODS code (new 2026 ICBs): a dash, not an empty row
+    assert (
+        feats[3]["properties"]["ods"] == "–"
+    )  # no ODS code (new 2026 ICBs): a dash, not an empty row
 
 
 def test_ics_map_escapes_names(icbs):
@@ -218,7 +277,7 @@ def test_ics_map_escapes_names(icbs):
     page = m.get_root().render()
     assert "<script>alert" not in page
     names = {f["properties"]["code"]: f["properties"]["name"] for f in features(m)}
-    assert names["E54000002"] == '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Sons'
+    assert names["E54000002"] == "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Sons"
     assert names["E54000003"] == "NHS Gamma &amp; Delta ICB"
 
 
@@ -228,19 +287,30 @@ def test_ics_map_region_and_wave_are_categorical(icbs):
     assert len({by_region["E54000001"], by_region["E54000003"], by_region["E54000004"]}) == 3
     m = maps.ics_map(icbs, color_by="wave")
     by_wave = fills(m)
-    assert by_wave["E54000001"] == palette.WAVE_COLOURS[1] and by_wave["E54000003"] == palette.WAVE_COLOURS[6]
+    assert (
+        by_wave["E54000001"] == palette.WAVE_COLOURS[1]
+        and by_wave["E54000003"] == palette.WAVE_COLOURS[6]
+    )
     assert by_wave["E54000004"] == palette.NO_DATA
     page = m.get_root().render()
     assert "Wave 1 (June 2017)" in page and "no wave" in page
     lines = icbs.assign(council_lines=["combines", "split", "combines", None])
     m = maps.ics_map(lines, color_by="councils")
     c = palette.RELATIONSHIP_COLOURS
-    assert fills(m) == {"E54000001": c["combines"], "E54000002": c["split"], "E54000003": c["combines"],
-                        "E54000004": palette.NO_DATA}
+    assert fills(m) == {
+        "E54000001": c["combines"],
+        "E54000002": c["split"],
+        "E54000003": c["combines"],
+        "E54000004": palette.NO_DATA,
+    }
     page = m.get_root().render()
     assert "whole councils only (2)" in page and "shares a council with another system (1)" in page
-    assert "not known" in page and "coterminous" not in page  # only the relationships present are listed
-    assert features(m)[1]["properties"]["councils"] == "shares a council with another system"  # the legend's words
+    assert (
+        "not known" in page and "coterminous" not in page
+    )  # only the relationships present are listed
+    assert (
+        features(m)[1]["properties"]["councils"] == "shares a council with another system"
+    )  # the legend's words
     with pytest.raises(ValueError, match="council_lines"):
         maps.ics_map(icbs, color_by="councils")
 
@@ -265,8 +335,11 @@ def test_ics_map_selected_gets_a_heavy_outline(icbs):
 
 
 def test_ics_map_tooltip_fields():
-    gdf = gpd.GeoDataFrame({"code": ["E54000001"], "name": ["A"], "residents": [1]}, geometry=[square(0, 0)],
-                           crs="EPSG:27700")
+    gdf = gpd.GeoDataFrame(
+        {"code": ["E54000001"], "name": ["A"], "residents": [1]},
+        geometry=[square(0, 0)],
+        crs="EPSG:27700",
+    )
     page = maps.ics_map(gdf).get_root().render()
     assert "bindTooltip" in page and '"ICS / ICB"' in page and '"Residents (Census 2021)"' in page
 
@@ -274,6 +347,7 @@ def test_ics_map_tooltip_fields():
 def test_legend_has_no_branca_colormap(icbs):
     """streamlit-folium would inject d3 from two CDNs for a branca colormap on the map."""
     import branca.colormap as bcm
+
     m = maps.ics_map(icbs)
     stack, found = [m], []
     while stack:
@@ -288,8 +362,13 @@ def test_streamlit_folium_component_links_are_local(icbs, pcns, practices, las):
     """What st_folium hands its iframe: js_links/css_links collected like the component does."""
     import branca.colormap as bcm
     import folium.elements
-    for m in (maps.ics_map(icbs), maps.system_map(icbs.iloc[[0]], {"lad": las, "pcn": pcns}, practices),
-              maps.pcn_map(pcns, practices), maps.highlight_map(las, ["E06000002"])):
+
+    for m in (
+        maps.ics_map(icbs),
+        maps.system_map(icbs.iloc[[0]], {"lad": las, "pcn": pcns}, practices),
+        maps.pcn_map(pcns, practices),
+        maps.highlight_map(las, ["E06000002"]),
+    ):
         m.get_root().render()
         js, css, stack = [], [], [m]
         while stack:
@@ -302,7 +381,8 @@ def test_streamlit_folium_component_links_are_local(icbs, pcns, practices, las):
         assert set(js) == {LEAFLET_JS} and set(css) == {LEAFLET_CSS}
 
 
-# ---------------------------------------------------------------------------- system, PCN, highlight maps
+# ---------------------------------------------------------------------------- system, PCN,
+# highlight maps
 
 
 def test_system_map_layers_toggle_and_label_pcns(icbs, las, pcns, practices):
@@ -310,10 +390,16 @@ def test_system_map_layers_toggle_and_label_pcns(icbs, las, pcns, practices):
     page = m.get_root().render()
     assert_offline(page)
     # the layer box is the legend: each entry is a swatch in the layer's colour, then its name
-    groups = {re.sub(r"<[^>]+>", "", c.layer_name).strip(): c
-              for c in m._children.values() if isinstance(c, folium.FeatureGroup)}
-    assert set(groups) == {"District or unitary (lower tier)", "PCN footprints (indicative)",
-                           "GP practices (1 without a known location, not drawn)"}
+    groups = {
+        re.sub(r"<[^>]+>", "", c.layer_name).strip(): c
+        for c in m._children.values()
+        if isinstance(c, folium.FeatureGroup)
+    }
+    assert set(groups) == {
+        "District or unitary (lower tier)",
+        "PCN footprints (indicative)",
+        "GP practices (1 without a known location, not drawn)",
+    }
     assert palette.TIER_COLOURS["lad"] in groups["District or unitary (lower tier)"].layer_name
     assert groups["PCN footprints (indicative)"].show is False
     assert groups["GP practices (1 without a known location, not drawn)"].show is True
@@ -321,13 +407,23 @@ def test_system_map_layers_toggle_and_label_pcns(icbs, las, pcns, practices):
     fit = next(c for c in m._children.values() if isinstance(c, folium.FitBounds))
     assert fit.options["paddingBottomRight"][0] >= map_features.LAYER_BOX_WIDTH
     hidden = maps.system_map(icbs.iloc[0], {"lad": las}, practices, show_practices=False)
-    assert [c.show for c in hidden._children.values() if isinstance(c, folium.FeatureGroup)] == [True, False]
+    assert [c.show for c in hidden._children.values() if isinstance(c, folium.FeatureGroup)] == [
+        True,
+        False,
+    ]
     assert any(isinstance(c, folium.LayerControl) for c in m._children.values())
-    assert "L.control.layers" in page and "L.circleMarker" in page.replace("new L.CircleMarker", "L.circleMarker")
+    assert "L.control.layers" in page and "L.circleMarker" in page.replace(
+        "new L.CircleMarker", "L.circleMarker"
+    )
     pr = features(m, "practice")
-    assert [f["properties"]["code"] for f in pr] == ["A81001", "A81002"]  # the practice with no location is skipped
+    assert [f["properties"]["code"] for f in pr] == [
+        "A81001",
+        "A81002",
+    ]  # the practice with no location is skipped
     assert "&lt;script&gt;x&lt;/script&gt; &amp; Partners" in pr[1]["properties"]["name"]
-    assert "<script>x</script>" not in page and "<b>Sea</b>" not in page and "<i>PCN</i>" not in page
+    assert (
+        "<script>x</script>" not in page and "<b>Sea</b>" not in page and "<i>PCN</i>" not in page
+    )
     # practices take their PCN's colour
     pcn_fill = fills(m, "pcn")
     prac_fill = fills(m, "practice")
@@ -347,25 +443,45 @@ def test_system_map_accepts_a_one_row_frame(icbs, las):
 
 
 def test_highlight_map_colours_relationships(las, icbs):
-    rel = pd.DataFrame({"child_code": ["E06000001"], "relationship": ["coterminous"],
-                        "main_parent_name": ["NHS Alpha ICB"], "main_share": [1.0], "n_parents": [1]})
+    rel = pd.DataFrame(
+        {
+            "child_code": ["E06000001"],
+            "relationship": ["coterminous"],
+            "main_parent_name": ["NHS Alpha ICB"],
+            "main_share": [1.0],
+            "n_parents": [1],
+        }
+    )
     m = maps.highlight_map(las, ["E06000002"], relationships=rel, parents=icbs, tier="lad")
     colour = fills(m, "lad")
-    assert colour == {"E06000001": palette.RELATIONSHIP_COLOURS["coterminous"],
-                      "E06000002": palette.RELATIONSHIP_COLOURS["split"]}
+    assert colour == {
+        "E06000001": palette.RELATIONSHIP_COLOURS["coterminous"],
+        "E06000002": palette.RELATIONSHIP_COLOURS["split"],
+    }
     page = m.get_root().render()
     assert_offline(page)
     assert "split (1)" in page and "coterminous (1)" in page and "nested (0)" in page
     props = {f["properties"]["code"]: f["properties"] for f in features(m, "lad")}
-    assert props["E06000001"]["main_share"] == "100.0%" and props["E06000001"]["relationship"] == "coterminous"
+    assert (
+        props["E06000001"]["main_share"] == "100.0%"
+        and props["E06000001"]["relationship"] == "coterminous"
+    )
     # the view frames the parents drawn for context as well as the units, clear of the scale bar
     fit = [c for c in m._children.values() if isinstance(c, folium.FitBounds)][0]
     (s, w), (n, e) = fit.bounds
-    both = pd.concat([display.simplify_for_web(las, 0).geometry, display.simplify_for_web(icbs, 0).geometry]).total_bounds
+    both = pd.concat(
+        [display.simplify_for_web(las, 0).geometry, display.simplify_for_web(icbs, 0).geometry]
+    ).total_bounds
     assert (w, s, e, n) == pytest.approx(tuple(both), abs=1e-4)
-    assert tuple(fit.options["paddingBottomRight"]) == (8 + map_features.LEGEND_WIDTH, map_features.SCALE_HEIGHT)
+    assert tuple(fit.options["paddingBottomRight"]) == (
+        8 + map_features.LEGEND_WIDTH,
+        map_features.SCALE_HEIGHT,
+    )
     plain = fills(maps.highlight_map(las, {"E06000001"}), "unit")
-    assert plain == {"E06000001": palette.RELATIONSHIP_COLOURS["split"], "E06000002": palette.RELATIONSHIP_COLOURS["nested"]}
+    assert plain == {
+        "E06000001": palette.RELATIONSHIP_COLOURS["split"],
+        "E06000002": palette.RELATIONSHIP_COLOURS["nested"],
+    }
 
 
 def test_pcn_map_indicative_method_and_practices(pcns, practices):
@@ -373,11 +489,18 @@ def test_pcn_map_indicative_method_and_practices(pcns, practices):
     page = m.get_root().render()
     assert_offline(page)
     assert "PCN footprints (indicative: registrations)" in page
-    g = [g for g in geojson_layers(m) if g.data["features"] and g.data["features"][0]["properties"]["tier"] == "pcn"][0]
+    g = [
+        g
+        for g in geojson_layers(m)
+        if g.data["features"] and g.data["features"][0]["properties"]["tier"] == "pcn"
+    ][0]
     st = {f["id"]: g.style_function(f) for f in g.data["features"]}
     assert st["U00002"]["weight"] > st["U00001"]["weight"]
     props = {f["properties"]["code"]: f["properties"] for f in features(m, "pcn")}
-    assert props["U00001"]["list_size"] == "35,000" and props["U00002"]["name"] == "South &lt;i&gt;PCN&lt;/i&gt;"
+    assert (
+        props["U00001"]["list_size"] == "35,000"
+        and props["U00002"]["name"] == "South &lt;i&gt;PCN&lt;/i&gt;"
+    )
     default = maps.pcn_map(pcns).get_root().render()
     assert "indicative: modelled, registrations" in default
 

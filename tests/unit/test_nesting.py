@@ -1,4 +1,5 @@
 """Nesting engine on hand-built atoms and squares: every figure is worked out by hand first."""
+
 from __future__ import annotations
 
 import geopandas as gpd
@@ -29,15 +30,21 @@ def rel(table: pd.DataFrame, child: str) -> str:
 
 # ---------------------------------------------------------------------------- plain atoms
 
-ATOMS = pd.DataFrame([  # child, parent, residents
-    ("X", "P", 970), ("X", "Q", 30),      # 3 % sliver in Q
-    ("Y", "R", 990), ("Y", "Q", 10),      # 1 % sliver; Y is 99 % of R
-    ("Z", "R", 10),                       # the rest of R
-    ("W", "S", 500),                      # W and S identical
-    ("V", None, 400),                     # V lies in no parent at all
-    (None, "T", 250),                     # T holds no child
-    ("U", "P", 800), ("U", None, 200),    # U: one parent, a fifth of it in none
-], columns=["child", "parent", "residents"])
+ATOMS = pd.DataFrame(
+    [  # child, parent, residents
+        ("X", "P", 970),
+        ("X", "Q", 30),  # 3 % sliver in Q
+        ("Y", "R", 990),
+        ("Y", "Q", 10),  # 1 % sliver; Y is 99 % of R
+        ("Z", "R", 10),  # the rest of R
+        ("W", "S", 500),  # W and S identical
+        ("V", None, 400),  # V lies in no parent at all
+        (None, "T", 250),  # T holds no child
+        ("U", "P", 800),
+        ("U", None, 200),  # U: one parent, a fifth of it in none
+    ],
+    columns=["child", "parent", "residents"],
+)
 
 
 @pytest.fixture
@@ -55,7 +62,9 @@ def test_weights_table_sums_and_shares(plain):
     assert x_p["share_of_child"] == pytest.approx(0.97)
     assert x_p["share_of_parent"] == pytest.approx(970 / 1770)
     assert row(plain, "Y", "Q")["share_of_parent"] == pytest.approx(10 / 40)
-    assert row(plain, "U", "P")["share_of_child"] == pytest.approx(0.8)  # U's 200 unparented still count
+    assert row(plain, "U", "P")["share_of_child"] == pytest.approx(
+        0.8
+    )  # U's 200 unparented still count
     assert len(plain) == 7
 
 
@@ -64,15 +73,27 @@ def test_no_overlap_gives_no_rows(plain):
     assert "T" not in set(plain["parent_code"])
 
 
-@pytest.mark.parametrize("tolerance, expected", [
-    (0.0, {"X": "split", "Y": "split", "Z": "nested", "W": "coterminous", "U": "nested"}),
-    (0.02, {"X": "split", "Y": "coterminous", "Z": "nested", "W": "coterminous", "U": "nested"}),  # 3 % > 2 %
-    (0.03, {"X": "nested", "Y": "coterminous", "Z": "nested", "W": "coterminous", "U": "nested"}),  # boundary
-    (0.05, {"X": "nested", "Y": "coterminous", "Z": "nested", "W": "coterminous", "U": "nested"}),
-])
+@pytest.mark.parametrize(
+    "tolerance, expected",
+    [
+        (0.0, {"X": "split", "Y": "split", "Z": "nested", "W": "coterminous", "U": "nested"}),
+        (
+            0.02,
+            {"X": "split", "Y": "coterminous", "Z": "nested", "W": "coterminous", "U": "nested"},
+        ),  # 3 % > 2 %
+        (
+            0.03,
+            {"X": "nested", "Y": "coterminous", "Z": "nested", "W": "coterminous", "U": "nested"},
+        ),  # boundary
+        (
+            0.05,
+            {"X": "nested", "Y": "coterminous", "Z": "nested", "W": "coterminous", "U": "nested"},
+        ),
+    ],
+)
 def test_relationship_rule_and_slivers(plain, tolerance, expected):
     labels = overlap.label_relationships(plain, tolerance)
-    got = dict(zip(plain["child_code"], labels))
+    got = dict(zip(plain["child_code"], labels, strict=False))
     assert got == expected
     # slivers keep their rows whatever the tolerance
     assert row(plain, "X", "Q")["overlap_residents"] == 30
@@ -85,33 +106,67 @@ def test_tolerance_must_be_a_fraction(plain):
         overlap.label_relationships(plain, -0.1)
 
 
-WHOLE = pd.DataFrame([  # child, parent, residents: children bigger than their parents
-    ("A", "P1", 300), ("A", "P2", 200),   # A is exactly P1 + P2
-    ("B", "P3", 400), ("B", "P4", 100),   # B is all of P3 and a quarter of P4 ...
-    ("C", "P4", 300),                     # ... whose other three quarters are C
-    ("D", "P5", 600), ("D", "P6", 390),   # D: whole P5, P6 but for 10 residents in E
-    ("E", "P6", 10), ("E", "P7", 900),
-], columns=["child", "parent", "residents"])
+WHOLE = pd.DataFrame(
+    [  # child, parent, residents: children bigger than their parents
+        ("A", "P1", 300),
+        ("A", "P2", 200),  # A is exactly P1 + P2
+        ("B", "P3", 400),
+        ("B", "P4", 100),  # B is all of P3 and a quarter of P4 ...
+        ("C", "P4", 300),  # ... whose other three quarters are C
+        ("D", "P5", 600),
+        ("D", "P6", 390),  # D: whole P5, P6 but for 10 residents in E
+        ("E", "P6", 10),
+        ("E", "P7", 900),
+    ],
+    columns=["child", "parent", "residents"],
+)
 
 
-@pytest.mark.parametrize("tolerance, expected", [
-    (0.0, {"A": "combines", "B": "split", "C": "nested", "D": "split", "E": "split"}),
-    # 10 of P6's 400 residents (2.5 %) are in E: within 3 %, P6 counts as whole inside D; E's 1.1 % in P6 is a
-    # sliver, and E is then all of P7: coterminous
-    (0.03, {"A": "combines", "B": "split", "C": "nested", "D": "combines", "E": "coterminous"}),
-    # at 20 % B (80 % in P3, all of P3) is coterminous with P3 before "combines" is asked
-    (0.20, {"A": "combines", "B": "coterminous", "C": "nested", "D": "combines", "E": "coterminous"}),
-])
+@pytest.mark.parametrize(
+    "tolerance, expected",
+    [
+        (0.0, {"A": "combines", "B": "split", "C": "nested", "D": "split", "E": "split"}),
+        # 10 of P6's 400 residents (2.5 %) are in E: within 3 %, P6 counts as whole inside D; E's
+        # 1.1 % in P6 is a
+        # sliver, and E is then all of P7: coterminous
+        (0.03, {"A": "combines", "B": "split", "C": "nested", "D": "combines", "E": "coterminous"}),
+        # at 20 % B (80 % in P3, all of P3) is coterminous with P3 before "combines" is asked
+        (
+            0.20,
+            {
+                "A": "combines",
+                "B": "coterminous",
+                "C": "nested",
+                "D": "combines",
+                "E": "coterminous",
+            },
+        ),
+    ],
+)
 def test_children_made_of_whole_parents_combine_them(tolerance, expected):
     t = overlap.weights_table(WHOLE, "child", "parent", "residents")
-    assert dict(zip(t["child_code"], overlap.label_relationships(t, tolerance))) == expected
+    assert (
+        dict(zip(t["child_code"], overlap.label_relationships(t, tolerance), strict=False))
+        == expected
+    )
 
 
 def test_combines_needs_every_part_whole():
     # a child over two parents that are each only half inside it is split, not combined
-    t = overlap.weights_table(pd.DataFrame([("K", "P", 50), ("K", "Q", 50), ("L", "P", 50), ("M", "Q", 50)],
-                                     columns=["child", "parent", "residents"]), "child", "parent", "residents")
-    assert dict(zip(t["child_code"], overlap.label_relationships(t))) == {"K": "split", "L": "nested", "M": "nested"}
+    t = overlap.weights_table(
+        pd.DataFrame(
+            [("K", "P", 50), ("K", "Q", 50), ("L", "P", 50), ("M", "Q", 50)],
+            columns=["child", "parent", "residents"],
+        ),
+        "child",
+        "parent",
+        "residents",
+    )
+    assert dict(zip(t["child_code"], overlap.label_relationships(t), strict=False)) == {
+        "K": "split",
+        "L": "nested",
+        "M": "nested",
+    }
 
 
 def test_weights_table_names_missing_column():
@@ -119,7 +174,9 @@ def test_weights_table_names_missing_column():
         overlap.weights_table(ATOMS, "child", "nope", "residents")
 
 
-# ---------------------------------------------------------------------------- area overlay on plain squares
+# ---------------------------------------------------------------------------- area overlay on plain
+# squares
+
 
 def _layer(items: dict) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"code": list(items)}, geometry=list(items.values()), crs="EPSG:27700")
@@ -127,8 +184,15 @@ def _layer(items: dict) -> gpd.GeoDataFrame:
 
 def test_area_overlay_shares_slivers_and_no_overlap():
     parents = _layer({"P": box(0, 0, 990, 2000), "Q": box(990, 0, 2000, 2000)})
-    kids = _layer({"K": box(0, 0, 1000, 1000), "K2": box(0, 1000, 1000, 2000), "K3": box(1000, 0, 2000, 2000),
-                   "FAR": box(5000, 5000, 6000, 6000), "EDGE": box(2000, 0, 3000, 1000)})
+    kids = _layer(
+        {
+            "K": box(0, 0, 1000, 1000),
+            "K2": box(0, 1000, 1000, 2000),
+            "K3": box(1000, 0, 2000, 2000),
+            "FAR": box(5000, 5000, 6000, 6000),
+            "EDGE": box(2000, 0, 3000, 1000),
+        }
+    )
     ov = overlap.area_overlaps(kids, parents)
     assert "FAR" not in set(ov["child_code"])
     assert "EDGE" not in set(ov["child_code"])  # touches Q along a line: zero area, no row
@@ -140,9 +204,11 @@ def test_area_overlay_shares_slivers_and_no_overlap():
     assert k_p["share_of_parent"] == pytest.approx(0.5)  # P holds K and K2 equally
     assert k_q["share_of_parent"] == pytest.approx(10_000 / 2_020_000)
     assert row(t, "K3", "Q")["share_of_child"] == pytest.approx(1.0)
-    labels = dict(zip(t["child_code"], overlap.label_relationships(t, 0.0)))
+    labels = dict(zip(t["child_code"], overlap.label_relationships(t, 0.0), strict=False))
     assert labels == {"K": "split", "K2": "split", "K3": "nested"}
-    labels = dict(zip(t["child_code"], overlap.label_relationships(t, 0.01)))  # a 1 % sliver is within 1 %
+    labels = dict(
+        zip(t["child_code"], overlap.label_relationships(t, 0.01), strict=False)
+    )  # a 1 % sliver is within 1 %
     # K3 is 2.00 of Q's 2.02 km² (99.0 %): within 1 % both ways, so coterminous
     assert labels == {"K": "nested", "K2": "nested", "K3": "coterminous"}
 
@@ -157,7 +223,9 @@ def test_area_shares_use_covered_area_so_the_coast_is_not_a_split():
 
 
 def test_area_overlay_repairs_invalid_and_requires_metric_crs():
-    bowtie = gpd.GeoSeries.from_wkt(["POLYGON ((0 0, 1000 1000, 1000 0, 0 1000, 0 0))"], crs="EPSG:27700")
+    bowtie = gpd.GeoSeries.from_wkt(
+        ["POLYGON ((0 0, 1000 1000, 1000 0, 0 1000, 0 0))"], crs="EPSG:27700"
+    )
     kid = gpd.GeoDataFrame({"code": ["B"]}, geometry=bowtie.values, crs="EPSG:27700")
     t = overlap.area_overlaps(kid, _layer({"P": box(0, 0, 1000, 1000)}))
     assert t["overlap_m2"].iloc[0] == pytest.approx(500_000)
@@ -165,7 +233,9 @@ def test_area_overlay_repairs_invalid_and_requires_metric_crs():
         overlap.area_overlaps(kid.to_crs(4326), _layer({"P": box(0, 0, 1, 1)}))
 
 
-# ---------------------------------------------------------------------------- the toy atlas, population-weighted
+# ---------------------------------------------------------------------------- the toy atlas,
+# population-weighted
+
 
 def test_columns_exact(atlas):
     t = nesting.coterminosity(atlas, "lad", "icb")
@@ -195,9 +265,16 @@ def test_coterminous_and_reverse_direction(atlas):
     assert rel(t, "C") == "coterminous"
     assert row(t, "C", "S3")["share_of_parent"] == 1.0
     rev = nesting.coterminosity(atlas, "sicbl", "lad")
-    assert {c: rel(rev, c) for c in ("S1", "S2", "S3")} == {"S1": "split", "S2": "nested", "S3": "coterminous"}
+    assert {c: rel(rev, c) for c in ("S1", "S2", "S3")} == {
+        "S1": "split",
+        "S2": "nested",
+        "S3": "coterminous",
+    }
     assert row(rev, "S2", "B")["share_of_parent"] == pytest.approx(1000 / 1800)
-    assert row(nesting.coterminosity(atlas, "sicbl", "icb"), "S1", "I1")["relationship"] == "coterminous"
+    assert (
+        row(nesting.coterminosity(atlas, "sicbl", "icb"), "S1", "I1")["relationship"]
+        == "coterminous"
+    )
 
 
 def test_other_tiers(atlas):
@@ -225,7 +302,11 @@ def test_pcn_fractional_population(atlas):
     assert row(t, "P2", "B")["share_of_child"] == pytest.approx(1.0)
     assert row(t, "P2", "B")["share_of_parent"] == pytest.approx(775 / 1800)
     assert row(t, "P3", "C")["share_of_child"] == pytest.approx(1200 / 2125)
-    assert {c: rel(t, c) for c in ("P1", "P2", "P3")} == {"P1": "split", "P2": "nested", "P3": "split"}
+    assert {c: rel(t, c) for c in ("P1", "P2", "P3")} == {
+        "P1": "split",
+        "P2": "nested",
+        "P3": "split",
+    }
     # shares of the fractional atoms add back to whole LSOAs: every resident counted once
     assert t.groupby("child_code")["overlap_residents"].sum().sum() == pytest.approx(3600)
 
@@ -272,8 +353,14 @@ def test_area_weighting_on_atlas(atlas):
 
 def test_practice_child(atlas):
     t = nesting.coterminosity(atlas, "practice", "lad")
-    assert dict(zip(t["child_code"], t["parent_code"])) == {"pr1": "A", "pr2": "A", "pr3": "B", "pr4": "C",
-                                                            "pr5": "C", "pr6": "B"}  # pr7 has no location
+    assert dict(zip(t["child_code"], t["parent_code"], strict=False)) == {
+        "pr1": "A",
+        "pr2": "A",
+        "pr3": "B",
+        "pr4": "C",
+        "pr5": "C",
+        "pr6": "B",
+    }  # pr7 has no location
     assert set(t["relationship"]) == {"nested"}
     assert t["child_residents"].isna().all() and (t["share_of_child"] == 1).all()
     assert row(t, "pr3", "B")["parent_residents"] == 1800
@@ -284,12 +371,15 @@ def test_practice_child(atlas):
     assert row(pcn, "pr7", "P3")["parent_name"] == "Name P3"
 
 
-@pytest.mark.parametrize("child, parent, message", [
-    ("lad", "lad", "same tier"),
-    ("ward", "icb", "expected one of region, icb, sicbl, utla, lad, pcn, practice, lsoa"),
-    ("lad", "county", "unknown tier 'county'"),
-    ("lad", "practice", "practice can only be a child"),
-])
+@pytest.mark.parametrize(
+    "child, parent, message",
+    [
+        ("lad", "lad", "same tier"),
+        ("ward", "icb", "expected one of region, icb, sicbl, utla, lad, pcn, practice, lsoa"),
+        ("lad", "county", "unknown tier 'county'"),
+        ("lad", "practice", "practice can only be a child"),
+    ],
+)
 def test_pair_errors(atlas, child, parent, message):
     with pytest.raises(ValueError, match=message):
         nesting.coterminosity(atlas, child, parent)
@@ -340,7 +430,8 @@ def test_dense_and_sparse_pair_sums_agree(monkeypatch):
 def test_positions_with_unknown_and_duplicate_keys():
     keys = pd.Series(["a", "b", "c"])
     assert atoms._positions(keys, pd.Series(["c", "x", "a"])).tolist() == [2, -1, 0]
-    with pytest.raises(Exception):  # duplicate keys cannot be positions: the index lookup refuses too
+    # duplicate keys cannot be positions: the index lookup refuses too
+    with pytest.raises(pd.errors.InvalidIndexError):
         atoms._positions(pd.Series(["a", "a"]), pd.Series(["a"]))
 
 
@@ -349,4 +440,6 @@ def test_lsoa_atoms_table_keeps_every_resident():
     whole, split = atoms.lsoa_atoms(a), atoms.lsoa_atoms(a, with_pcn=True)
     assert len(whole) == 8 and len(split) == 10
     assert whole["residents"].sum() == split["residents"].sum() == 3600
-    assert split.loc[(split["lsoa"] == "L3") & (split["pcn"] == "P3"), "residents"].item() == pytest.approx(225)
+    assert split.loc[
+        (split["lsoa"] == "L3") & (split["pcn"] == "P3"), "residents"
+    ].item() == pytest.approx(225)

@@ -1,4 +1,5 @@
 """Per-unit summaries on the toy atlas (figures worked out by hand in toy_atlas.py)."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -19,12 +20,19 @@ def test_icb_summary(atlas):
     s = s.set_index("code")
     i1, i2 = s.loc["I1"], s.loc["I2"]
     assert (i1["residents"], i1["registered"], i1["n_sicbl"]) == (1400, 12000, 1)
-    assert (i1["n_lad_whole"], i1["n_lad_part"], i1["n_utla_whole"], i1["n_utla_part"]) == (1, 1, 0, 1)
+    assert (i1["n_lad_whole"], i1["n_lad_part"], i1["n_utla_whole"], i1["n_utla_part"]) == (
+        1,
+        1,
+        0,
+        1,
+    )
     assert (i2["n_sicbl"], i2["n_lad_whole"], i2["n_lad_part"]) == (2, 1, 1)
     assert (i2["n_utla_whole"], i2["n_utla_part"]) == (1, 1)
     assert (i1["n_pcn"], i2["n_pcn"]) == (2, 1)
     assert (i1["n_practices"], i2["n_practices"]) == (3, 4)
-    assert i1["share_residents_in_split_lads"] == pytest.approx(800 / 1400)  # district B straddles I1/I2
+    assert i1["share_residents_in_split_lads"] == pytest.approx(
+        800 / 1400
+    )  # district B straddles I1/I2
     assert i2["share_residents_in_split_lads"] == pytest.approx(1000 / 2200)
     assert (i1["wave"], i2["wave"], i1["region"], i1["region_name"]) == (1, 3, "R1", "Name R1")
 
@@ -35,10 +43,18 @@ def test_la_summaries(atlas):
     assert lad["n_sicbl"].to_dict() == {"A": 1, "B": 2, "C": 1}
     assert lad["n_pcn"].to_dict() == {"A": 1, "B": 3, "C": 1}  # B's LSOAs use P1, P2 and P3
     assert lad["n_pcn_any"].to_dict() == {"A": 1, "B": 3, "C": 1}
-    assert lad["n_pcn_based"].to_dict() == {"A": 1, "B": 1, "C": 1}  # P1 → A 70 %, P2 → B, P3 → C 80 %
+    assert lad["n_pcn_based"].to_dict() == {
+        "A": 1,
+        "B": 1,
+        "C": 1,
+    }  # P1 → A 70 %, P2 → B, P3 → C 80 %
     # P1 holds 100 of B's 1800 residents (5.6 %): counted at a 5 % threshold, not at 6 %
-    assert summaries.la_summary(atlas, "lad", min_share=0.05).set_index("code").loc["B", "n_pcn"] == 3
-    assert summaries.la_summary(atlas, "lad", min_share=0.06).set_index("code").loc["B", "n_pcn"] == 2
+    assert (
+        summaries.la_summary(atlas, "lad", min_share=0.05).set_index("code").loc["B", "n_pcn"] == 3
+    )
+    assert (
+        summaries.la_summary(atlas, "lad", min_share=0.06).set_index("code").loc["B", "n_pcn"] == 2
+    )
     assert lad["residents"].to_dict() == {"A": 600, "B": 1800, "C": 1200}
     assert lad.loc["B", "relationship_to_icb"] == "split"
     assert lad.loc["B", "icbs"] == "I2 Name I2 (55.6%); I1 Name I1 (44.4%)"
@@ -57,8 +73,13 @@ def test_pcn_summary_and_la_shares(atlas):
     assert p["n_lad"].to_dict() == {"P1": 2, "P2": 1, "P3": 2}
     sh = summaries.pcn_la_shares(atlas)
     got = {(r.pcn, r.la): (r.patients, round(r.share, 6)) for r in sh.itertuples()}
-    assert got == {("P1", "A"): (350, 0.7), ("P1", "B"): (150, 0.3), ("P2", "B"): (400, 1.0),
-                   ("P3", "C"): (800, 0.8), ("P3", "B"): (200, 0.2)}
+    assert got == {
+        ("P1", "A"): (350, 0.7),
+        ("P1", "B"): (150, 0.3),
+        ("P2", "B"): (400, 1.0),
+        ("P3", "C"): (800, 0.8),
+        ("P3", "B"): (200, 0.2),
+    }
     assert list(sh.columns) == ["pcn", "pcn_name", "la", "la_name", "patients", "share"]
     assert sh.groupby("pcn")["share"].sum().tolist() == pytest.approx([1, 1, 1])
     with pytest.raises(ValueError, match="lad"):
@@ -67,8 +88,14 @@ def test_pcn_summary_and_la_shares(atlas):
 
 def test_region_and_sicbl(atlas):
     r = summaries.summary(atlas, "region").iloc[0]
-    assert (r["residents"], r["registered"], r["n_icb"], r["n_sicbl"], r["n_pcn"], r["n_practices"]) == \
-        (3600, 21000, 2, 3, 3, 7)
+    assert (
+        r["residents"],
+        r["registered"],
+        r["n_icb"],
+        r["n_sicbl"],
+        r["n_pcn"],
+        r["n_practices"],
+    ) == (3600, 21000, 2, 3, 3, 7)
     s = summaries.summary(atlas, "sicbl").set_index("code")
     assert s["registered"].to_dict() == {"S1": 12000, "S2": 1000, "S3": 8000}
     assert s["n_lad_whole"].to_dict() == {"S1": 1, "S2": 0, "S3": 1}

@@ -8,7 +8,8 @@ A PCN has no official boundary: it *is* its member practices' registered patient
   (the method of Beaney et al., BJGP Open 2022).
 * **Everywhere else** the flows are *modelled* by a spatial interaction (Huff-type) model:
 
-  ``P(LSOA i registers at practice j) ∝ list_size_j^alpha · d_ij^-gamma · exp(-beta·d_ij) · exp(-zone·[zone_i ≠ zone_j])``
+  ``P(LSOA i registers at practice j) ∝ list_size_j^alpha · d_ij^-gamma · exp(-beta·d_ij) ·
+  exp(-zone·[zone_i ≠ zone_j])``
 
   over the ``k`` nearest located practices of each LSOA, with ``d_ij = sqrt(dist² + d0²)`` the
   straight-line km from the LSOA's representative point to the practice (``d0`` keeps a practice
@@ -56,11 +57,27 @@ such as GP at Hand, whose patients live far away, are not like Staffordshire); t
 constrained IPF bounds each practice's balancing factor (``ipf_clip``) so very large lists cannot
 swamp their neighbourhood.
 """
+
 from ics_maps.atlas.catchments._assemble import build_catchments
 from ics_maps.atlas.catchments._fitting import fit_model
 from ics_maps.atlas.catchments._footprints import pcn_footprints
-from ics_maps.atlas.catchments._params import CATCHMENT_METHODS, UNALLOCATED, Catchments, ModelParams
+from ics_maps.atlas.catchments._params import (
+    CATCHMENT_METHODS,
+    UNALLOCATED,
+    Catchments,
+    ModelParams,
+)
 from ics_maps.atlas.catchments._validation import agreement, cross_validate, flow_agreement
 
-__all__ = ["CATCHMENT_METHODS", "UNALLOCATED", "Catchments", "ModelParams", "agreement", "build_catchments",
-           "cross_validate", "fit_model", "flow_agreement", "pcn_footprints"]
+__all__ = [
+    "CATCHMENT_METHODS",
+    "UNALLOCATED",
+    "Catchments",
+    "ModelParams",
+    "agreement",
+    "build_catchments",
+    "cross_validate",
+    "fit_model",
+    "flow_agreement",
+    "pcn_footprints",
+]

@@ -1,4 +1,5 @@
 """Indicative PCN footprints: LSOAs dissolved by the PCN most of their residents use."""
+
 from __future__ import annotations
 
 import geopandas as gpd
@@ -20,7 +21,9 @@ def dissolve_group(geoms: np.ndarray):
     return u, "union"
 
 
-def pcn_footprints(lsoa: gpd.GeoDataFrame, lsoa_pcn: pd.Series, pcn_method: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
+def pcn_footprints(
+    lsoa: gpd.GeoDataFrame, lsoa_pcn: pd.Series, pcn_method: pd.DataFrame | None = None
+) -> gpd.GeoDataFrame:
     """Indicative PCN footprints: LSOAs dissolved by their majority PCN.
 
     Fast coverage union per PCN (LSOAs tile the country), falling back to a full union where the
@@ -33,13 +36,17 @@ def pcn_footprints(lsoa: gpd.GeoDataFrame, lsoa_pcn: pd.Series, pcn_method: pd.D
     have = pd.notna(pcn)
     geoms = np.asarray(lsoa.geometry.array, dtype=object)[have]
     key = pcn[have].astype(str)
-    res = pd.to_numeric(lsoa["residents"], errors="coerce").to_numpy()[have] if "residents" in lsoa.columns else None
+    res = (
+        pd.to_numeric(lsoa["residents"], errors="coerce").to_numpy()[have]
+        if "residents" in lsoa.columns
+        else None
+    )
     order = np.argsort(key, kind="stable")
     ks = key[order]
     cuts = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1], True])
     out_codes, out_geoms, n_lsoa, resid = [], [], [], []
     counts = {"coverage": 0, "union": 0}
-    for a, b in zip(cuts[:-1], cuts[1:]):
+    for a, b in zip(cuts[:-1], cuts[1:], strict=False):
         g, how = dissolve_group(geoms[order[a:b]])
         counts[how] += 1
         out_codes.append(ks[a])
@@ -50,10 +57,16 @@ def pcn_footprints(lsoa: gpd.GeoDataFrame, lsoa_pcn: pd.Series, pcn_method: pd.D
     method: dict = {}
     if pcn_method is not None and len(pcn_method):
         method = pcn_method.set_index("pcn")["method"].to_dict()
-    out = gpd.GeoDataFrame({"code": out_codes,
-                            "method": [method.get(c, "modelled") for c in out_codes],
-                            "indicative": True, "n_lsoa": n_lsoa},
-                           geometry=gpd.GeoSeries(out_geoms, crs=lsoa.crs).values, crs=lsoa.crs)
+    out = gpd.GeoDataFrame(
+        {
+            "code": out_codes,
+            "method": [method.get(c, "modelled") for c in out_codes],
+            "indicative": True,
+            "n_lsoa": n_lsoa,
+        },
+        geometry=gpd.GeoSeries(out_geoms, crs=lsoa.crs).values,
+        crs=lsoa.crs,
+    )
     if res is not None:
         out.insert(4, "residents", np.round(resid).astype("int64"))
     out.attrs["dissolve"] = counts

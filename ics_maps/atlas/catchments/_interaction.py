@@ -1,4 +1,5 @@
 """The spatial interaction model: who registers where, summed to PCNs, and two simple baselines."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -9,7 +10,7 @@ from ics_maps.atlas.catchments._params import ModelParams
 
 def logits(net: Network, p: ModelParams, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
     d = net.dist[rows]
-    de = np.sqrt(d * d + p.d0_km ** 2)
+    de = np.sqrt(d * d + p.d0_km**2)
     out = p.alpha * np.log(net.size[net.idx[rows]]) - p.gamma * np.log(de) - p.beta * d
     if net.cross is not None and p.zone_penalty:
         out -= p.zone_penalty * net.cross[rows]
@@ -31,13 +32,15 @@ def model_probs(net: Network, p: ModelParams) -> tuple[np.ndarray, dict]:
     diag["practices_unreached"] = int((~reach).sum())
     if not p.constrained:
         col = np.bincount(net.idx.ravel(), weights=(W * net.origin[:, None]).ravel(), minlength=m)
-        diag["practice_total_within_10pct"] = float(np.mean(np.abs(col[reach] / net.size[reach] - 1) < 0.1))
+        diag["practice_total_within_10pct"] = float(
+            np.mean(np.abs(col[reach] / net.size[reach] - 1) < 0.1)
+        )
         return W, diag
     target = net.size * reach  # unreachable practices cannot take anyone
     B = np.ones(m)
     ratio = np.ones(m)
     it = 0
-    for it in range(1, p.ipf_iterations + 1):
+    for it in range(1, p.ipf_iterations + 1):  # noqa: B007 - it is reported after the loop
         WB = W * B[net.idx]
         A = net.origin / WB.sum(axis=1)
         col = np.bincount(net.idx.ravel(), weights=(WB * A[:, None]).ravel(), minlength=m)
@@ -50,8 +53,13 @@ def model_probs(net: Network, p: ModelParams) -> tuple[np.ndarray, dict]:
     WB = W * B[net.idx]
     P = WB / WB.sum(axis=1, keepdims=True)
     col = np.bincount(net.idx.ravel(), weights=(P * net.origin[:, None]).ravel(), minlength=m)
-    diag.update(ipf_iterations=it, practice_total_within_10pct=float(np.mean(np.abs(col[reach] / net.size[reach] - 1) < 0.1)),
-                practices_at_clip=int(np.sum(reach & ((B <= 1.0001 / p.ipf_clip) | (B >= p.ipf_clip / 1.0001)))))
+    diag.update(
+        ipf_iterations=it,
+        practice_total_within_10pct=float(np.mean(np.abs(col[reach] / net.size[reach] - 1) < 0.1)),
+        practices_at_clip=int(
+            np.sum(reach & ((B <= 1.0001 / p.ipf_clip) | (B >= p.ipf_clip / 1.0001)))
+        ),
+    )
     return P, diag
 
 
@@ -76,7 +84,9 @@ def majority(i_u, p_u, s, n: int) -> np.ndarray:
 def majority_from_probs(net: Network, P: np.ndarray) -> np.ndarray:
     n, k = P.shape
     i = np.repeat(np.arange(n), k)
-    return majority(*pcn_sums(i, net.prac_pcn_idx[net.idx].ravel(), P.ravel(), len(net.pcn_codes)), n)
+    return majority(
+        *pcn_sums(i, net.prac_pcn_idx[net.idx].ravel(), P.ravel(), len(net.pcn_codes)), n
+    )
 
 
 def baseline_nearest(net: Network) -> np.ndarray:

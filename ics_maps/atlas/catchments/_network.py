@@ -1,4 +1,5 @@
 """The network: each LSOA and its k nearest located practices, as dense arrays."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,19 +16,19 @@ from ics_maps.atlas.catchments._params import UNALLOCATED, ModelParams
 class Network:
     """LSOAs × their k nearest located practices, as dense (n, k) arrays."""
 
-    lsoa_codes: np.ndarray      # (n,) object
-    xy: np.ndarray              # (n, 2) representative points, metres
-    residents: np.ndarray       # (n,) float
-    origin: np.ndarray          # (n,) modelled registered patients = residents × kappa
+    lsoa_codes: np.ndarray  # (n,) object
+    xy: np.ndarray  # (n, 2) representative points, metres
+    residents: np.ndarray  # (n,) float
+    origin: np.ndarray  # (n,) modelled registered patients = residents × kappa
     kappa: float
-    prac_codes: np.ndarray      # (m,) located practices
-    prac_pcn: np.ndarray        # (m,) object
-    size: np.ndarray            # (m,) list size (imputed where missing), >= 1
-    idx: np.ndarray             # (n, k) practice index
-    dist: np.ndarray            # (n, k) km
-    cross: np.ndarray | None    # (n, k) bool: practice in another zone
-    pcn_codes: np.ndarray       # sorted allocated PCN codes (U excluded)
-    prac_pcn_idx: np.ndarray    # (m,) index into pcn_codes, -1 for U
+    prac_codes: np.ndarray  # (m,) located practices
+    prac_pcn: np.ndarray  # (m,) object
+    size: np.ndarray  # (m,) list size (imputed where missing), >= 1
+    idx: np.ndarray  # (n, k) practice index
+    dist: np.ndarray  # (n, k) km
+    cross: np.ndarray | None  # (n, k) bool: practice in another zone
+    pcn_codes: np.ndarray  # sorted allocated PCN codes (U excluded)
+    prac_pcn_idx: np.ndarray  # (m,) index into pcn_codes, -1 for U
     imputed_sizes: int = 0
 
 
@@ -41,7 +42,8 @@ def located(practices: gpd.GeoDataFrame) -> np.ndarray:
 
 
 def list_sizes(practices: pd.DataFrame) -> tuple[np.ndarray, int]:
-    """List sizes with missing ones imputed: the median of the PCN's other practices, else national."""
+    """List sizes with missing ones imputed: the median of the PCN's other practices, else
+    national."""
     s = pd.to_numeric(practices["list_size"], errors="coerce").astype("float64")
     missing = s.isna()
     if missing.any():
@@ -76,8 +78,10 @@ def network(lsoa: gpd.GeoDataFrame, practices: gpd.GeoDataFrame, params: ModelPa
     kc = params.kappa_col
     if kc and kc in lsoa.columns and kc in practices.columns and lsoa[kc].notna().any():
         lg = lsoa[kc].astype(object)
-        per = pd.Series(size, index=pl.index).groupby(pl[kc].astype(object)).sum() / \
-            pd.Series(residents, index=lsoa.index).groupby(lg).sum()
+        per = (
+            pd.Series(size, index=pl.index).groupby(pl[kc].astype(object)).sum()
+            / pd.Series(residents, index=lsoa.index).groupby(lg).sum()
+        )
         per = per[np.isfinite(per) & (per > 0)]
         k_by = lg.map(per).fillna(kappa).to_numpy(dtype=float, copy=True)
         k_by *= (size.sum() / (residents * k_by).sum()) if (residents * k_by).sum() > 0 else 1.0
@@ -94,17 +98,34 @@ def network(lsoa: gpd.GeoDataFrame, practices: gpd.GeoDataFrame, params: ModelPa
             cross = known & (lz[:, None] != pzk)
     pcn = np.asarray(pl["pcn"].astype(object), dtype=object)
     allocated = np.asarray(practices["pcn"].astype(object), dtype=object)
-    pcn_codes = np.array(sorted({p for p in allocated if isinstance(p, str) and p != UNALLOCATED}), dtype=object)
+    pcn_codes = np.array(
+        sorted({p for p in allocated if isinstance(p, str) and p != UNALLOCATED}), dtype=object
+    )
     pos = {c: i for i, c in enumerate(pcn_codes)}
     prac_pcn_idx = np.array([pos.get(p, -1) for p in pcn], dtype=np.int64)
-    return Network(np.asarray(lsoa["code"].astype(object), dtype=object), xy, residents, origin, kappa,
-                np.asarray(pl["code"].astype(object), dtype=object), pcn, size, idx, dist / 1000.0, cross,
-                pcn_codes, prac_pcn_idx, n_imputed)
+    return Network(
+        np.asarray(lsoa["code"].astype(object), dtype=object),
+        xy,
+        residents,
+        origin,
+        kappa,
+        np.asarray(pl["code"].astype(object), dtype=object),
+        pcn,
+        size,
+        idx,
+        dist / 1000.0,
+        cross,
+        pcn_codes,
+        prac_pcn_idx,
+        n_imputed,
+    )
 
 
 def check_inputs(lsoa, practices) -> None:
-    for name, df, cols in (("lsoa", lsoa, ("code", "residents", "geometry")),
-                           ("practices", practices, ("code", "pcn", "list_size", "geometry"))):
+    for name, df, cols in (
+        ("lsoa", lsoa, ("code", "residents", "geometry")),
+        ("practices", practices, ("code", "pcn", "list_size", "geometry")),
+    ):
         missing = [c for c in cols if c not in df.columns]
         if missing:
             raise ValueError(f"{name} lacks column(s) {missing}; has {list(df.columns)}")
@@ -112,4 +133,7 @@ def check_inputs(lsoa, practices) -> None:
         if df.crs is not None and df.crs.to_epsg() != 27700:
             raise ValueError(f"{name} must be in EPSG:27700 (British National Grid), got {df.crs}")
         if df["code"].duplicated().any():
-            raise ValueError(f"{name} has duplicate codes: {df.loc[df['code'].duplicated(), 'code'].head(3).tolist()}")
+            raise ValueError(
+                f"{name} has duplicate codes: "
+                f"{df.loc[df['code'].duplicated(), 'code'].head(3).tolist()}"
+            )

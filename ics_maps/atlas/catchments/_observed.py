@@ -1,4 +1,6 @@
-"""Observed registrations (practice × LSOA) on the network, and how well a prediction agrees with them."""
+"""Observed registrations (practice × LSOA) on the network, and how well a prediction agrees with
+them."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,11 +14,11 @@ from ics_maps.atlas.catchments._network import Network, located
 
 @dataclass
 class Observed:
-    i: np.ndarray           # LSOA index into net
-    j_full: np.ndarray      # practice index into the full practices table
-    pos: np.ndarray         # column in net.idx[i] where the practice sits, -1 if outside the k nearest
+    i: np.ndarray  # LSOA index into net
+    j_full: np.ndarray  # practice index into the full practices table
+    pos: np.ndarray  # column in net.idx[i] where the practice sits, -1 if outside the k nearest
     patients: np.ndarray
-    pcn: np.ndarray         # PCN index (-1 for U)
+    pcn: np.ndarray  # PCN index (-1 for U)
     dropped: dict
 
 
@@ -27,12 +29,17 @@ def observed(net: Network, practices: pd.DataFrame, registrations: pd.DataFrame)
     reg = registrations[["lsoa", "practice", "patients"]].copy()
     reg["patients"] = pd.to_numeric(reg["patients"], errors="coerce").fillna(0)
     li = pd.Series(np.arange(len(net.lsoa_codes)), index=pd.Index(net.lsoa_codes))
-    pj = pd.Series(np.arange(len(practices)), index=pd.Index(np.asarray(practices["code"].astype(object))))
+    pj = pd.Series(
+        np.arange(len(practices)), index=pd.Index(np.asarray(practices["code"].astype(object)))
+    )
     i = reg["lsoa"].astype(object).map(li)
     j = reg["practice"].astype(object).map(pj)
     ok = i.notna() & j.notna() & (reg["patients"] > 0)
-    dropped = {"rows_unknown_lsoa": int(i.isna().sum()), "rows_unknown_practice": int(j.isna().sum()),
-               "patients_dropped": float(reg.loc[~ok, "patients"].clip(lower=0).sum())}
+    dropped = {
+        "rows_unknown_lsoa": int(i.isna().sum()),
+        "rows_unknown_practice": int(j.isna().sum()),
+        "patients_dropped": float(reg.loc[~ok, "patients"].clip(lower=0).sum()),
+    }
     reg = reg[ok.to_numpy()]
     i = i[ok].to_numpy(dtype=np.int64)
     j = j[ok].to_numpy(dtype=np.int64)
@@ -49,23 +56,29 @@ def observed(net: Network, practices: pd.DataFrame, registrations: pd.DataFrame)
     hit = net.idx[i] == jn[:, None]
     pos = np.where(hit.any(axis=1) & (jn >= 0), np.argmax(hit, axis=1), -1)
     pcn_pos = {c: n for n, c in enumerate(net.pcn_codes)}
-    prac_pcn = np.array([pcn_pos.get(p, -1) for p in np.asarray(practices["pcn"].astype(object))], dtype=np.int64)
+    prac_pcn = np.array(
+        [pcn_pos.get(p, -1) for p in np.asarray(practices["pcn"].astype(object))], dtype=np.int64
+    )
     return Observed(i, j, pos, pat, prac_pcn[j], dropped)
 
 
 def subset(r: Observed, mask: np.ndarray) -> Observed:
-    return Observed(r.i[mask], r.j_full[mask], r.pos[mask], r.patients[mask], r.pcn[mask], r.dropped)
+    return Observed(
+        r.i[mask], r.j_full[mask], r.pos[mask], r.patients[mask], r.pcn[mask], r.dropped
+    )
 
 
 def agree(major: np.ndarray, r: Observed) -> float:
-    """Share of real patients (at PCN practices) whose LSOA's majority PCN is their practice's PCN."""
+    """Share of real patients (at PCN practices) whose LSOA's majority PCN is their practice's
+    PCN."""
     a = r.pcn >= 0
     tot = r.patients[a].sum()
     return float((r.patients[a] * (major[r.i[a]] == r.pcn[a])).sum() / tot) if tot else float("nan")
 
 
 def core_mask(net: Network, r: Observed, threshold: float) -> np.ndarray:
-    """Rows of LSOAs where the real file holds at least ``threshold`` of the LSOA's expected registered
+    """Rows of LSOAs where the real file holds at least ``threshold`` of the LSOA's expected
+    registered
     population (residents × κ): the covered area's interior, where the real majority is reliable."""
     tot = np.bincount(r.i, weights=r.patients, minlength=len(net.origin))
     return (tot / net.origin)[r.i] >= threshold
@@ -74,7 +87,8 @@ def core_mask(net: Network, r: Observed, threshold: float) -> np.ndarray:
 def share_agreement(net: Network, P: np.ndarray, r: Observed) -> float:
     """Σ_i X_i Σ_p min(ŝ_ip, s_ip) / Σ_i X_i over LSOAs with real data, where s are the real PCN
     shares among the PCNs the real file covers and ŝ the predicted shares renormalised over the
-    same PCNs (so border LSOAs, whose other practices are not in the file, compare like with like)."""
+    same PCNs (so border LSOAs, whose other practices are not in the file, compare like with
+    like)."""
     a = r.pcn >= 0
     n = len(net.origin)
     npcn = len(net.pcn_codes)
@@ -90,7 +104,10 @@ def share_agreement(net: Network, P: np.ndarray, r: Observed) -> float:
     tot_r = np.bincount(ri, weights=rs, minlength=n)
     tot_p = np.bincount(pi, weights=ps, minlength=n)
     real = pd.Series(rs / tot_r[ri], index=ri * (npcn + 1) + rp)
-    pred = pd.Series(np.where(tot_p[pi] > 0, ps / np.where(tot_p[pi] > 0, tot_p[pi], 1), 0.0), index=pi * (npcn + 1) + pp)
+    pred = pd.Series(
+        np.where(tot_p[pi] > 0, ps / np.where(tot_p[pi] > 0, tot_p[pi], 1), 0.0),
+        index=pi * (npcn + 1) + pp,
+    )
     both = pd.concat([real.rename("r"), pred.rename("p")], axis=1).fillna(0.0)
     lsoa = both.index.to_numpy() // (npcn + 1)
     m = np.minimum(both["r"].to_numpy(), both["p"].to_numpy())

@@ -1,4 +1,5 @@
 """How good are the catchments: agreement with observed registrations, in and out of sample."""
+
 from __future__ import annotations
 
 import time
@@ -9,14 +10,30 @@ import numpy as np
 import pandas as pd
 
 from ics_maps.atlas.catchments._fitting import fit
-from ics_maps.atlas.catchments._interaction import baseline_gravity, baseline_nearest, majority, majority_from_probs, model_probs
+from ics_maps.atlas.catchments._interaction import (
+    baseline_gravity,
+    baseline_nearest,
+    majority,
+    majority_from_probs,
+    model_probs,
+)
 from ics_maps.atlas.catchments._network import Network, network
-from ics_maps.atlas.catchments._observed import Observed, agree, core_mask, observed, share_agreement, subset
+from ics_maps.atlas.catchments._observed import (
+    Observed,
+    agree,
+    core_mask,
+    observed,
+    share_agreement,
+    subset,
+)
 from ics_maps.atlas.catchments._params import UNALLOCATED, ModelParams
 
 
 def practice_pcn(practices: pd.DataFrame) -> pd.Series:
-    return pd.Series(np.asarray(practices["pcn"].astype(object)), index=np.asarray(practices["code"].astype(object)))
+    return pd.Series(
+        np.asarray(practices["pcn"].astype(object)),
+        index=np.asarray(practices["code"].astype(object)),
+    )
 
 
 def as_majority(pred) -> pd.Series:
@@ -47,7 +64,9 @@ def agreement(pred_pcn_lsoa, real_registrations: pd.DataFrame, practices: pd.Dat
     return float((pat * right).sum() / tot) if tot else float("nan")
 
 
-def flow_agreement(pred_pcn_lsoa: pd.DataFrame, real_registrations: pd.DataFrame, practices: pd.DataFrame) -> float:
+def flow_agreement(
+    pred_pcn_lsoa: pd.DataFrame, real_registrations: pd.DataFrame, practices: pd.DataFrame
+) -> float:
     """Σ_i X_i Σ_p min(ŝ_ip, s_ip) / Σ_i X_i: how well predicted PCN *shares* match the real ones.
 
     For each LSOA i with real rows (X_i real patients at PCN practices), s_ip are the real PCN
@@ -60,7 +79,9 @@ def flow_agreement(pred_pcn_lsoa: pd.DataFrame, real_registrations: pd.DataFrame
     real = reg.groupby(["lsoa", "pcn"])["patients"].sum()
     x = real.groupby(level="lsoa").sum()
     s = real / real.index.get_level_values("lsoa").map(x).to_numpy()
-    pred = pred_pcn_lsoa[pred_pcn_lsoa["pcn"].isin(set(reg["pcn"])) & pred_pcn_lsoa["lsoa"].isin(set(x.index))]
+    pred = pred_pcn_lsoa[
+        pred_pcn_lsoa["pcn"].isin(set(reg["pcn"])) & pred_pcn_lsoa["lsoa"].isin(set(x.index))
+    ]
     ps = pred.groupby(["lsoa", "pcn"])["share"].sum()
     ps = ps / ps.index.get_level_values("lsoa").map(ps.groupby(level="lsoa").sum()).to_numpy()
     both = pd.concat([s.rename("r"), ps.rename("p")], axis=1).fillna(0.0)
@@ -68,7 +89,9 @@ def flow_agreement(pred_pcn_lsoa: pd.DataFrame, real_registrations: pd.DataFrame
     return float((per.reindex(x.index).fillna(0) * x).sum() / x.sum())
 
 
-def default_groups(net: Network, r: Observed, practices: pd.DataFrame, params: ModelParams, n_spatial: int = 5) -> np.ndarray:
+def default_groups(
+    net: Network, r: Observed, practices: pd.DataFrame, params: ModelParams, n_spatial: int = 5
+) -> np.ndarray:
     """Fold per real row: the zone (sub-ICB) of the practice holding most of the row's LSOA's real
     patients, so whole LSOAs, grouped in space, are held out together. Without a zone column:
     k-means blocks of the LSOAs' points."""
@@ -85,8 +108,12 @@ def default_groups(net: Network, r: Observed, practices: pd.DataFrame, params: M
         fold_of = pd.Series(lab, index=top_j.index)
     else:
         from scipy.cluster.vq import kmeans2
+
         lsoas = top_j.index.to_numpy()
-        cover = np.bincount(r.i, weights=r.patients, minlength=len(net.origin))[lsoas] / net.origin[lsoas]
+        cover = (
+            np.bincount(r.i, weights=r.patients, minlength=len(net.origin))[lsoas]
+            / net.origin[lsoas]
+        )
         core = lsoas[cover >= 0.5]  # blocks of the covered area, not of far-flung single patients
         if len(core) < n_spatial:
             core = lsoas
@@ -96,9 +123,15 @@ def default_groups(net: Network, r: Observed, practices: pd.DataFrame, params: M
     return fold_of.reindex(r.i).to_numpy()
 
 
-def cross_validate(lsoa: gpd.GeoDataFrame, practices: gpd.GeoDataFrame, registrations: pd.DataFrame,
-                   groups: pd.Series | None = None, params: ModelParams | None = None,
-                   core_threshold: float = 0.8, models: tuple[str, ...] = ("model", "huff")) -> dict:
+def cross_validate(
+    lsoa: gpd.GeoDataFrame,
+    practices: gpd.GeoDataFrame,
+    registrations: pd.DataFrame,
+    groups: pd.Series | None = None,
+    params: ModelParams | None = None,
+    core_threshold: float = 0.8,
+    models: tuple[str, ...] = ("model", "huff"),
+) -> dict:
     """Out-of-sample agreement: fit on all folds but one, score on the held-out fold, for each fold.
 
     ``groups`` maps LSOA code → fold (default: :func:`default_groups`, the sub-ICB location of the
@@ -106,7 +139,8 @@ def cross_validate(lsoa: gpd.GeoDataFrame, practices: gpd.GeoDataFrame, registra
     ``agreement`` (see :func:`agreement`) on every real patient of the fold's LSOAs and on the
     ``core`` LSOAs (real file holds ≥ ``core_threshold`` of residents × κ); ``share`` agreement (see
     :func:`flow_agreement`), for the fitted model applied as configured ("model"), the same fit
-    applied unconstrained ("huff"), and the baselines "nearest" (PCN of the nearest PCN practice) and
+    applied unconstrained ("huff"), and the baselines "nearest" (PCN of the nearest PCN practice)
+    and
     "gravity" (PCN of the practice maximising list size / distance²), plus the "ceiling": the real
     majority of the held-out rows themselves (what the Beaney assignment scores).
     """
@@ -133,9 +167,16 @@ def cross_validate(lsoa: gpd.GeoDataFrame, practices: gpd.GeoDataFrame, registra
         t = time.perf_counter()
         fitted = fit(net, tr, practices, template)
         fit_s = time.perf_counter() - t
-        row = {"fold": f, "test_lsoas": int(len(np.unique(te.i))), "test_patients": int(te.patients.sum()),
-               "fit_seconds": round(fit_s, 3), "params": {k: round(getattr(fitted, k), 4) for k in
-                                                         ("alpha", "beta", "gamma", "d0_km", "zone_penalty")}}
+        row = {
+            "fold": f,
+            "test_lsoas": int(len(np.unique(te.i))),
+            "test_patients": int(te.patients.sum()),
+            "fit_seconds": round(fit_s, 3),
+            "params": {
+                k: round(getattr(fitted, k), 4)
+                for k in ("alpha", "beta", "gamma", "d0_km", "zone_penalty")
+            },
+        }
         preds, probs = {}, {}
         for nm in models:
             q = ModelParams(**asdict(fitted))
@@ -146,13 +187,19 @@ def cross_validate(lsoa: gpd.GeoDataFrame, practices: gpd.GeoDataFrame, registra
         preds.update(base)
         rp = pd.DataFrame({"i": te.i, "p": te.pcn, "x": te.patients})
         rp = rp[rp["p"] >= 0].groupby(["i", "p"], as_index=False)["x"].sum()
-        preds["ceiling"] = majority(rp["i"].to_numpy(), rp["p"].to_numpy(), rp["x"].to_numpy(dtype=float), len(net.origin))
+        preds["ceiling"] = majority(
+            rp["i"].to_numpy(), rp["p"].to_numpy(), rp["x"].to_numpy(dtype=float), len(net.origin)
+        )
         te_core = subset(te, core[test])
         for nm in names:
             a_all, a_core = agree(preds[nm], te), agree(preds[nm], te_core)
             # an all-or-nothing prediction's share agreement is its majority agreement
             sh = share_agreement(net, probs[nm], te) if nm in probs else a_all
-            row[nm] = {"agreement": round(a_all, 4), "agreement_core": round(a_core, 4), "share_agreement": round(sh, 4)}
+            row[nm] = {
+                "agreement": round(a_all, 4),
+                "agreement_core": round(a_core, 4),
+                "share_agreement": round(sh, 4),
+            }
             wa = te.patients[te.pcn >= 0].sum()
             wc = te_core.patients[te_core.pcn >= 0].sum()
             for key, val, w in (("all", a_all, wa), ("core", a_core, wc), ("share", sh, wa)):
@@ -160,11 +207,22 @@ def cross_validate(lsoa: gpd.GeoDataFrame, practices: gpd.GeoDataFrame, registra
                     sums[nm][key][0] += val * w
                     sums[nm][key][1] += w
         folds.append(row)
-    overall = {nm: {"agreement": ratio(sums[nm]["all"]), "agreement_core": ratio(sums[nm]["core"]),
-                    "share_agreement": ratio(sums[nm]["share"])} for nm in names}
-    return {"folds": folds, "overall": overall, "n_folds": len(labels), "core_threshold": core_threshold,
-            "test_patients": int(r.patients[fold != None].sum()),  # noqa: E711
-            "seconds": round(time.perf_counter() - t0, 2)}
+    overall = {
+        nm: {
+            "agreement": ratio(sums[nm]["all"]),
+            "agreement_core": ratio(sums[nm]["core"]),
+            "share_agreement": ratio(sums[nm]["share"]),
+        }
+        for nm in names
+    }
+    return {
+        "folds": folds,
+        "overall": overall,
+        "n_folds": len(labels),
+        "core_threshold": core_threshold,
+        "test_patients": int(r.patients[fold != None].sum()),  # noqa: E711
+        "seconds": round(time.perf_counter() - t0, 2),
+    }
 
 
 def ratio(pair) -> float | None:

@@ -1,4 +1,5 @@
 """How the maps behave in a page: JavaScript added to every map (Leaflet only, no plugins)."""
+
 from __future__ import annotations
 
 from branca.element import MacroElement
@@ -8,11 +9,13 @@ from folium.template import Template
 class ClickWithoutScrolling(MacroElement):
     """Stop a click on the map from scrolling the page before it lands.
 
-    Why: Leaflet 1.9 gives every layer with a tooltip a focus listener, which makes Chromium focus the
+    Why: Leaflet 1.9 gives every layer with a tooltip a focus listener, which makes Chromium focus
+    the
     SVG path on mouse-down, and Leaflet's keyboard handler focuses the map container; either focus
     scrolls the Streamlit page to bring the map's iframe into view when it is partly below the fold,
     so the mouse-up lands elsewhere and the click (open this system) is lost. Capturing mouse-down,
-    the map is focused with ``preventScroll`` and the path's default focus is cancelled; clicks, drags
+    the map is focused with ``preventScroll`` and the path's default focus is cancelled; clicks,
+    drags
     and keyboard panning work as before.
     """
 
@@ -22,7 +25,8 @@ class ClickWithoutScrolling(MacroElement):
             var box = map.getContainer();
             box.addEventListener('mousedown', function (e) {
                 var t = e.target;
-                if (t && t.classList && t.classList.contains('leaflet-interactive')) { e.preventDefault(); }
+                if (t && t.classList && t.classList.contains('leaflet-interactive')) {
+                e.preventDefault(); }
                 if (document.activeElement !== box) { box.focus({preventScroll: true}); }
             }, true);
         })({{ this._parent.get_name() }});
@@ -35,11 +39,14 @@ class ClickWithoutScrolling(MacroElement):
 
 
 class TooltipInView(MacroElement):
-    """Keep a hover tooltip inside the map and readable: below the cursor near the top edge, above it near
+    """Keep a hover tooltip inside the map and readable: below the cursor near the top edge, above
+    it near
     the bottom, and the legend / layer box fade while the tooltip lies over them.
 
-    Why: Leaflet centres a sticky tooltip vertically on the cursor, so hovering a system near the top or
-    bottom of the map cut its tooltip in half (the map clips what overflows it); and Leaflet draws its
+    Why: Leaflet centres a sticky tooltip vertically on the cursor, so hovering a system near the
+    top or
+    bottom of the map cut its tooltip in half (the map clips what overflows it); and Leaflet draws
+    its
     controls above every pane, so the legend covered the name of a system hovered beside it.
     """
 
@@ -47,8 +54,10 @@ class TooltipInView(MacroElement):
         {% macro script(this, kwargs) %}
         (function (proto) {
             if (proto._icsInView) { return; }
-            function fadeControls(map, covered) {  // fade the legend / layer box where covered(its rect)
-                map.getContainer().querySelectorAll('.ics-legend, .leaflet-control-layers').forEach(function (el) {
+            function fadeControls(map, covered) {  // fade the legend / layer box where covered(its
+            rect)
+                map.getContainer().querySelectorAll('.ics-legend,
+                .leaflet-control-layers').forEach(function (el) {
                     el.style.opacity = covered(el.getBoundingClientRect()) ? '0.15' : '';
                 });
             }
@@ -56,17 +65,20 @@ class TooltipInView(MacroElement):
             proto._setPosition = function (pos) {
                 if (this._map && this.options.sticky) {
                     var h = this._map.getSize().y, y = this._map.layerPointToContainerPoint(pos).y;
-                    this.options.direction = y < h / 3 ? 'bottom' : (y > 2 * h / 3 ? 'top' : 'auto');
+                    this.options.direction = y < h / 3 ? 'bottom' : (y > 2 * h / 3 ? 'top' :
+                    'auto');
                 }
                 var out = place.call(this, pos), map = this._map, tip = this._container;
                 if (map && tip) {
                     var r = tip.getBoundingClientRect();
                     fadeControls(map, function (q) {
-                        return r.left < q.right && r.right > q.left && r.top < q.bottom && r.bottom > q.top;
+                        return r.left < q.right && r.right > q.left && r.top < q.bottom && r.bottom
+                        > q.top;
                     });
                     if (!map._icsFadeReset) {
                         map._icsFadeReset = true;
-                        map.on('tooltipclose', function () { fadeControls(map, function () { return false; }); });
+                        map.on('tooltipclose', function () { fadeControls(map, function () { return
+                        false; }); });
                     }
                 }
                 return out;

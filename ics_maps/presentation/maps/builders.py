@@ -2,9 +2,12 @@
 
 Every builder
 
-* draws display layers (``Atlas.web_layer``, made at build time by :mod:`ics_maps.atlas.display`); a layer that
-  did not come out of :func:`ics_maps.atlas.display.simplify_for_web` (``gdf.attrs["web"]``) is simplified first;
-* uses :func:`ics_maps.presentation.maps.offline.offline_map`, so the page needs only Leaflet from ``/app/static``;
+* draws display layers (``Atlas.web_layer``, made at build time by :mod:`ics_maps.atlas.display`); a
+layer that
+  did not come out of :func:`ics_maps.atlas.display.simplify_for_web` (``gdf.attrs["web"]``) is
+  simplified first;
+* uses :func:`ics_maps.presentation.maps.offline.offline_map`, so the page needs only Leaflet from
+``/app/static``;
 * HTML-escapes every value shown in a tooltip or legend (folium's GeoJsonTooltip writes property
   values into ``innerHTML`` unescaped), so feature *properties* hold escaped text;
 * gives every GeoJSON feature ``id`` = its code and the properties ``code`` and ``tier``.
@@ -19,9 +22,11 @@ layer: ``icb``, ``lad``, ``pcn``, ``practice``, …). Use the code to look the u
 tooltip's plain text (it includes the code too) but is for display, not identification.
 
 Legends are plain Leaflet controls (:class:`Legend`), not branca colormaps added to the map:
-streamlit-folium injects d3 from two CDNs into its iframe for any branca colormap on the map, and its
+streamlit-folium injects d3 from two CDNs into its iframe for any branca colormap on the map, and
+its
 loader stops at the first script that fails, which would leave the map blank offline.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -71,13 +76,23 @@ from ics_maps.presentation.style import (
 NATIONAL_BUDGET_BYTES = 2_000_000  # the national ICS map's HTML must stay under this
 
 
-def ics_map(icb_gdf: gpd.GeoDataFrame, color_by: str = "residents", selected: str | Iterable[str] | None = None, *,
-            k: int = 5, scheme: str = "FisherJenks", tolerance_m: float | None = None,
-            static_url: str | None = None, bins: list[float] | None = None) -> folium.Map:
-    """National choropleth of ICSs coloured by ``residents`` (classed), ``region``, ``wave`` or ``councils``.
+def ics_map(
+    icb_gdf: gpd.GeoDataFrame,
+    color_by: str = "residents",
+    selected: str | Iterable[str] | None = None,
+    *,
+    k: int = 5,
+    scheme: str = "FisherJenks",
+    tolerance_m: float | None = None,
+    static_url: str | None = None,
+    bins: list[float] | None = None,
+) -> folium.Map:
+    """National choropleth of ICSs coloured by ``residents`` (classed), ``region``, ``wave`` or
+    ``councils``.
 
     ``bins``: class upper bounds to use instead of classifying these rows (the atlas stores national
-    FisherJenks breaks, so a filtered map keeps the national colours and skips importing mapclassify).
+    FisherJenks breaks, so a filtered map keeps the national colours and skips importing
+    mapclassify).
 
     ``selected``: code(s) drawn with a heavy outline. Tooltips show name, ONS and ODS codes, region,
     wave(s), residents and PCN count where those columns exist. Features carry ``properties.code``.
@@ -87,32 +102,48 @@ def ics_map(icb_gdf: gpd.GeoDataFrame, color_by: str = "residents", selected: st
     sel = as_set(selected)
     fields = fields_present(web, ICS_FIELDS)
     fc = feature_collection(web, "icb", fields)
-    fill_of = {str(c): f for c, f in zip(web["code"], fills)}
+    fill_of = {str(c): f for c, f in zip(web["code"], fills, strict=False)}
     styles = {}
     for f in fc["features"]:
         on = f["properties"]["code"] in sel
-        styles[f["id"]] = {"fillColor": fill_of.get(f["properties"]["code"], NO_DATA),
-                           "color": NHS_BLACK if on else "#ffffff", "weight": 3.5 if on else 0.8,
-                           "fillOpacity": 0.85 if on or not sel else 0.55, "opacity": 1}
+        styles[f["id"]] = {
+            "fillColor": fill_of.get(f["properties"]["code"], NO_DATA),
+            "color": NHS_BLACK if on else "#ffffff",
+            "weight": 3.5 if on else 0.8,
+            "fillOpacity": 0.85 if on or not sel else 0.55,
+            "opacity": 1,
+        }
     m = new_map(bounds(web), static_url, right=LEGEND_WIDTH)
     folium.GeoJson(
-        fc, name="ICSs", style_function=lambda f: styles[f["id"]],
+        fc,
+        name="ICSs",
+        style_function=lambda f: styles[f["id"]],
         highlight_function=lambda f: {"weight": 3, "color": NHS_DARK_BLUE, "fillOpacity": 0.95},
-        tooltip=tooltip(fields), smooth_factor=0.5,
+        tooltip=tooltip(fields),
+        smooth_factor=0.5,
     ).add_to(m)
     legend.add_to(m)
     return m
 
 
-def system_map(icb_row_or_gdf: gpd.GeoDataFrame | pd.Series, layers: Mapping[str, gpd.GeoDataFrame],
-               practices: gpd.GeoDataFrame | None = None, *, show: Iterable[str] | None = None,
-               show_practices: bool = True, crs: str = BNG, tolerance_m: float | None = None,
-               static_url: str | None = None) -> folium.Map:
-    """One ICS with toggleable layers: ``layers`` maps a tier (``lad``, ``utla``, ``sicbl``, ``pcn`` …)
+def system_map(
+    icb_row_or_gdf: gpd.GeoDataFrame | pd.Series,
+    layers: Mapping[str, gpd.GeoDataFrame],
+    practices: gpd.GeoDataFrame | None = None,
+    *,
+    show: Iterable[str] | None = None,
+    show_practices: bool = True,
+    crs: str = BNG,
+    tolerance_m: float | None = None,
+    static_url: str | None = None,
+) -> folium.Map:
+    """One ICS with toggleable layers: ``layers`` maps a tier (``lad``, ``utla``, ``sicbl``, ``pcn``
+    …)
     to its units in (or around) the system; ``practices`` adds circle markers coloured by PCN.
 
     Each layer is a :class:`folium.FeatureGroup` in a :class:`folium.LayerControl`; ``show`` lists
-    the keys of ``layers`` visible at first (default: all), ``show_practices`` the practices. PCN footprints are labelled *indicative* (a PCN has no
+    the keys of ``layers`` visible at first (default: all), ``show_practices`` the practices. PCN
+    footprints are labelled *indicative* (a PCN has no
     official boundary). ``crs`` is the CRS of ``icb_row_or_gdf`` when it is a bare row (a Series).
     """
     icb = web_ready(row_gdf(icb_row_or_gdf, crs), "icb", tolerance_m)
@@ -137,12 +168,19 @@ def system_map(icb_row_or_gdf: gpd.GeoDataFrame | pd.Series, layers: Mapping[str
     return m
 
 
-def highlight_map(units_gdf: gpd.GeoDataFrame, split_codes: Iterable[str] | None = None, *,
-                  relationships: Mapping[str, str] | pd.Series | pd.DataFrame | None = None,
-                  parents: gpd.GeoDataFrame | None = None, tier: str | None = None,
-                  parent_label: str = "Parent boundary", tolerance_m: float | None = None,
-                  static_url: str | None = None) -> folium.Map:
-    """Units coloured by their relationship to a parent tier: split, nested, combines or coterminous.
+def highlight_map(
+    units_gdf: gpd.GeoDataFrame,
+    split_codes: Iterable[str] | None = None,
+    *,
+    relationships: Mapping[str, str] | pd.Series | pd.DataFrame | None = None,
+    parents: gpd.GeoDataFrame | None = None,
+    tier: str | None = None,
+    parent_label: str = "Parent boundary",
+    tolerance_m: float | None = None,
+    static_url: str | None = None,
+) -> folium.Map:
+    """Units coloured by their relationship to a parent tier: split, nested, combines or
+    coterminous.
 
     The relationship of each unit comes from ``relationships`` (code → label, or the
     :func:`ics_maps.nesting.children` table: ``child_code``, ``relationship``, ``main_parent_name``,
@@ -168,30 +206,52 @@ def highlight_map(units_gdf: gpd.GeoDataFrame, split_codes: Iterable[str] | None
         rel = got.where(got.notna(), rel)
     rel = rel.where(~codes.isin(as_set(split_codes)), "split")
     web["relationship"] = rel.astype(str)
-    fields = fields_present(web, [("name", "name", LABELS.get(tier, "Unit") if tier else "Unit", esc),
-                           ("code", "code", "Code", esc), ("relationship", "relationship", "Relationship", esc),
-                           ("main_parent", "main_parent_name", "Main parent", esc),
-                           ("main_share", "main_share", "Share in main parent", fmt_pct_or_none),
-                           ("n_parents", "n_parents", "Parents", fmt_int_or_none),
-                           ("residents", "residents", "Residents (Census 2021)", fmt_int_or_none)])
+    fields = fields_present(
+        web,
+        [
+            ("name", "name", LABELS.get(tier, "Unit") if tier else "Unit", esc),
+            ("code", "code", "Code", esc),
+            ("relationship", "relationship", "Relationship", esc),
+            ("main_parent", "main_parent_name", "Main parent", esc),
+            ("main_share", "main_share", "Share in main parent", fmt_pct_or_none),
+            ("n_parents", "n_parents", "Parents", fmt_int_or_none),
+            ("residents", "residents", "Residents (Census 2021)", fmt_int_or_none),
+        ],
+    )
     fc = feature_collection(web, tier or "unit", fields)
-    rel_of = dict(zip(codes, web["relationship"]))
-    # the parents drawn for context are framed too (a split unit's systems), not cut at the map's edge
+    rel_of = dict(zip(codes, web["relationship"], strict=False))
+    # the parents drawn for context are framed too (a split unit's systems), not cut at the map's
+    # edge
     pweb = web_ready(parents, None, tolerance_m) if parents is not None and len(parents) else None
-    styles = {f["id"]: {"fillColor": RELATIONSHIP_COLOURS.get(rel_of.get(f["properties"]["code"]), NO_DATA),
-                        "color": "#ffffff", "weight": 0.8 if pweb is None else 2.5, "fillOpacity": 0.8,
-                        "opacity": 1}
-              for f in fc["features"]}
-    m = new_map(union_bounds(bounds(web), bounds(pweb) if pweb is not None else None), static_url, right=LEGEND_WIDTH)
-    folium.GeoJson(fc, name=LABELS.get(tier, "Units") if tier else "Units", style_function=lambda f: styles[f["id"]],
-                   highlight_function=lambda f: {"weight": 3, "color": NHS_BLACK},
-                   tooltip=tooltip(fields)).add_to(m)
+    styles = {
+        f["id"]: {
+            "fillColor": RELATIONSHIP_COLOURS.get(rel_of.get(f["properties"]["code"]), NO_DATA),
+            "color": "#ffffff",
+            "weight": 0.8 if pweb is None else 2.5,
+            "fillOpacity": 0.8,
+            "opacity": 1,
+        }
+        for f in fc["features"]
+    }
+    m = new_map(
+        union_bounds(bounds(web), bounds(pweb) if pweb is not None else None),
+        static_url,
+        right=LEGEND_WIDTH,
+    )
+    folium.GeoJson(
+        fc,
+        name=LABELS.get(tier, "Units") if tier else "Units",
+        style_function=lambda f: styles[f["id"]],
+        highlight_function=lambda f: {"weight": 3, "color": NHS_BLACK},
+        tooltip=tooltip(fields),
+    ).add_to(m)
     items: list[tuple[str, str, str]] = []
     counts = web["relationship"].value_counts()
     for r in ("split", "nested", "combines", "coterminous"):  # the striking one first
         items.append((RELATIONSHIP_COLOURS[r], f"{r} ({int(counts.get(r, 0))})", "fill"))
     if pweb is not None:
-        # thin, over the units' wide white edges: a unit's own edge keeps a white halo, so a system made of
+        # thin, over the units' wide white edges: a unit's own edge keeps a white halo, so a system
+        # made of
         # whole councils still shows where it ends; a parent line inside a unit has none
         outline(pweb, parent_label, NHS_BLACK, 1.2).add_to(m)
         items.append((NHS_BLACK, parent_label, "line"))
@@ -199,19 +259,29 @@ def highlight_map(units_gdf: gpd.GeoDataFrame, split_codes: Iterable[str] | None
     return m
 
 
-def pcn_map(footprint_gdf: gpd.GeoDataFrame, practices_gdf: gpd.GeoDataFrame | None = None,
-            method: str | None = None, *, selected: str | Iterable[str] | None = None,
-            boundary: gpd.GeoDataFrame | None = None, tolerance_m: float | None = None,
-            static_url: str | None = None) -> folium.Map:
-    """Indicative PCN footprints, each PCN in its own colour, with its member practices in the same colour.
+def pcn_map(
+    footprint_gdf: gpd.GeoDataFrame,
+    practices_gdf: gpd.GeoDataFrame | None = None,
+    method: str | None = None,
+    *,
+    selected: str | Iterable[str] | None = None,
+    boundary: gpd.GeoDataFrame | None = None,
+    tolerance_m: float | None = None,
+    static_url: str | None = None,
+) -> folium.Map:
+    """Indicative PCN footprints, each PCN in its own colour, with its member practices in the same
+    colour.
 
     ``method`` describes how the footprints were made (e.g. "registrations" or "modelled"; default:
-    the footprints' own ``method`` column), shown in the legend; ``selected`` PCN code(s) get a heavy
+    the footprints' own ``method`` column), shown in the legend; ``selected`` PCN code(s) get a
+    heavy
     outline; ``boundary`` (e.g. the ICS) is drawn as an outline.
     """
     web = web_ready(footprint_gdf, "pcn", tolerance_m)
     colours = categorical(web["code"])
-    m = new_map(bounds(web) or (bounds(boundary) if boundary is not None else None), static_url, right=40)
+    m = new_map(
+        bounds(web) or (bounds(boundary) if boundary is not None else None), static_url, right=40
+    )
     if boundary is not None and len(boundary):
         outline(web_ready(boundary, None, tolerance_m), "Boundary", NHS_BLACK, 3).add_to(m)
     if method is None and "method" in web.columns:

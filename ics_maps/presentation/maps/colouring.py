@@ -1,4 +1,5 @@
 """Fill colours of units and their legend: classed numbers (mapclassify) or categories."""
+
 from __future__ import annotations
 
 import branca.colormap as bcm
@@ -26,13 +27,16 @@ RELATIONSHIP_ORDER = ("coterminous", "combines", "nested", "split")  # legend or
 COLOR_BY = ("residents", "region", "wave", "councils")
 
 
-def classify_values(values: pd.Series, k: int = 5, scheme: str = "FisherJenks", bins: list[float] | None = None
-                    ) -> tuple[np.ndarray, list[float], list[str], bcm.StepColormap | None]:
-    """Classes of ``values`` with mapclassify: ``(class per value (-1 = missing), edges, colours, colormap)``.
+def classify_values(
+    values: pd.Series, k: int = 5, scheme: str = "FisherJenks", bins: list[float] | None = None
+) -> tuple[np.ndarray, list[float], list[str], bcm.StepColormap | None]:
+    """Classes of ``values`` with mapclassify: ``(class per value (-1 = missing), edges, colours,
+    colormap)``.
 
     ``FisherJenks`` (optimal natural breaks, deterministic, so the map's script and with it
     streamlit-folium's component key stay the same between reruns) unless ``scheme`` says otherwise.
-    ``edges`` are the class boundaries (one more than the classes), ``colours`` one per class, and the
+    ``edges`` are the class boundaries (one more than the classes), ``colours`` one per class, and
+    the
     branca :class:`StepColormap` holds both (for reuse elsewhere; it is never added to a map).
     """
     y = pd.to_numeric(values, errors="coerce").astype(float)
@@ -41,7 +45,9 @@ def classify_values(values: pd.Series, k: int = 5, scheme: str = "FisherJenks", 
     if not ok.any():
         return yb, [], [], None
     v = y[ok].to_numpy()
-    if bins:  # given breaks (e.g. national ones computed at build time): the same colours in every view
+    if (
+        bins
+    ):  # given breaks (e.g. national ones computed at build time): the same colours in every view
         bins = [float(b) for b in bins]
         bins[-1] = max(bins[-1], float(v.max()))
     else:
@@ -50,10 +56,18 @@ def classify_values(values: pd.Series, k: int = 5, scheme: str = "FisherJenks", 
     yb[ok] = np.minimum(np.searchsorted(np.asarray(bins), v, side="left"), len(bins) - 1)
     edges = [min(float(v.min()), bins[0])] + bins
     n = len(bins)
-    idx = np.linspace(0, len(SEQUENTIAL) - 1, n).round().astype(int) if n > 1 else [len(SEQUENTIAL) // 2]
+    idx = (
+        np.linspace(0, len(SEQUENTIAL) - 1, n).round().astype(int)
+        if n > 1
+        else [len(SEQUENTIAL) // 2]
+    )
     colours = [SEQUENTIAL[i] for i in idx]
-    index = list(np.maximum.accumulate(edges)) if edges[-1] > edges[0] else [edges[0], edges[0] + 1.0]
-    cmap = bcm.StepColormap(colours, index=index, vmin=index[0], vmax=index[-1], caption="Residents")
+    index = (
+        list(np.maximum.accumulate(edges)) if edges[-1] > edges[0] else [edges[0], edges[0] + 1.0]
+    )
+    cmap = bcm.StepColormap(
+        colours, index=index, vmin=index[0], vmax=index[-1], caption="Residents"
+    )
     return yb, edges, colours, cmap
 
 
@@ -71,12 +85,17 @@ def class_label(lo: float, hi: float) -> str:
 
 
 # mapclassify's scheme names as a legend says them.
-SCHEME_NAMES = {"FisherJenks": "natural breaks (Fisher–Jenks)", "NaturalBreaks": "natural breaks",
-                "Quantiles": "quantiles", "EqualInterval": "equal intervals"}
+SCHEME_NAMES = {
+    "FisherJenks": "natural breaks (Fisher–Jenks)",
+    "NaturalBreaks": "natural breaks",
+    "Quantiles": "quantiles",
+    "EqualInterval": "equal intervals",
+}
 
 
-def colour_by(gdf: pd.DataFrame, color_by: str, k: int, scheme: str,
-               bins: list[float] | None = None) -> tuple[list[str], Legend]:
+def colour_by(
+    gdf: pd.DataFrame, color_by: str, k: int, scheme: str, bins: list[float] | None = None
+) -> tuple[list[str], Legend]:
     """Fill colour per row and the legend for ``color_by`` (residents, region, wave or councils: the
     ``council_lines`` column, a system's relationship to the county and unitary councils)."""
     if color_by not in COLOR_BY:
@@ -90,9 +109,15 @@ def colour_by(gdf: pd.DataFrame, color_by: str, k: int, scheme: str,
         if (yb < 0).any():
             items.append((NO_DATA, "no data"))
         how = SCHEME_NAMES.get(scheme, scheme)
-        return fills, Legend("Residents (Census 2021)", items,
-                             note=(f"{how[0].upper()}{how[1:]}{', all England' if bins else ''}"
-                                   if len(cols) > 1 else None))
+        return fills, Legend(
+            "Residents (Census 2021)",
+            items,
+            note=(
+                f"{how[0].upper()}{how[1:]}{', all England' if bins else ''}"
+                if len(cols) > 1
+                else None
+            ),
+        )
     if color_by == "region":
         col = "region_name" if "region_name" in gdf.columns else "region"
         if col not in gdf.columns:
@@ -101,20 +126,29 @@ def colour_by(gdf: pd.DataFrame, color_by: str, k: int, scheme: str,
         spare = iter([c for c in CATEGORICAL if c not in {REGION_COLOURS.get(x) for x in cats}] * 4)
         palette = {c: REGION_COLOURS.get(c) or next(spare) for c in cats}
         fills = [NO_DATA if is_missing(v) else palette[str(v)] for v in gdf[col]]
-        items = [(palette[c], c) for c in cats] + ([(NO_DATA, "no region")] if NO_DATA in fills else [])
+        items = [(palette[c], c) for c in cats] + (
+            [(NO_DATA, "no region")] if NO_DATA in fills else []
+        )
         return fills, Legend("NHS England region", items)
     if color_by == "councils":
         if "council_lines" not in gdf.columns:
-            raise ValueError("color_by='councils' needs a 'council_lines' column "
-                             "(coterminous, combines, nested, split)")
+            raise ValueError(
+                "color_by='councils' needs a 'council_lines' column "
+                "(coterminous, combines, nested, split)"
+            )
         rel = gdf["council_lines"]
         fills = [RELATIONSHIP_COLOURS.get(str(r), NO_DATA) for r in rel]
         counts = rel.value_counts()
-        items = [(RELATIONSHIP_COLOURS[r], f"{COUNCIL_WORDS[r]} ({int(counts[r])})") for r in RELATIONSHIP_ORDER
-                 if counts.get(r, 0)]
+        items = [
+            (RELATIONSHIP_COLOURS[r], f"{COUNCIL_WORDS[r]} ({int(counts[r])})")
+            for r in RELATIONSHIP_ORDER
+            if counts.get(r, 0)
+        ]
         if NO_DATA in fills:
             items.append((NO_DATA, "not known"))
-        return fills, Legend("Against county and unitary councils", items, note="By Census 2021 residents")
+        return fills, Legend(
+            "Against county and unitary councils", items, note="By Census 2021 residents"
+        )
     if "wave" not in gdf.columns:
         raise ValueError("color_by='wave' needs a 'wave' column")
     waves = pd.to_numeric(gdf["wave"], errors="coerce")

@@ -4,6 +4,7 @@ Every value shown in a tooltip is HTML-escaped here (folium's GeoJsonTooltip wri
 into ``innerHTML`` unescaped), so feature *properties* hold escaped text; every feature has ``id`` =
 its code and the properties ``code`` and ``tier``.
 """
+
 from __future__ import annotations
 
 import html
@@ -32,7 +33,9 @@ def fmt_pct_or_none(v: Any) -> str | None:
     return fmt_pct(v, missing=None)
 
 
-def web_ready(gdf: gpd.GeoDataFrame, tier: str | None, tolerance_m: float | None) -> gpd.GeoDataFrame:
+def web_ready(
+    gdf: gpd.GeoDataFrame, tier: str | None, tolerance_m: float | None
+) -> gpd.GeoDataFrame:
     """Use ``gdf`` as is when it already came out of :func:`simplify_for_web`, else simplify it."""
     if tolerance_m is None and "web" in gdf.attrs and is_wgs84(gdf.crs):
         return gdf
@@ -40,12 +43,17 @@ def web_ready(gdf: gpd.GeoDataFrame, tier: str | None, tolerance_m: float | None
 
 
 def is_wgs84(crs) -> bool:
-    """EPSG:4326? Read from the CRS's own text first: ``to_epsg()`` costs 30 ms in each new thread (pyproj
+    """EPSG:4326? Read from the CRS's own text first: ``to_epsg()`` costs 30 ms in each new thread
+    (pyproj
     keeps its PROJ objects per thread), and every Streamlit session runs in a new one."""
     if crs is None:
         return False
     srs = crs.srs
-    return srs.upper() == "EPSG:4326" or '"authority": "EPSG", "code": 4326}' in srs or crs.to_epsg() == 4326
+    return (
+        srs.upper() == "EPSG:4326"
+        or '"authority": "EPSG", "code": 4326}' in srs
+        or crs.to_epsg() == 4326
+    )
 
 
 def payload_bytes(m: folium.Map) -> int:
@@ -54,13 +62,15 @@ def payload_bytes(m: folium.Map) -> int:
 
 
 def esc(v: Any) -> str | None:
-    """HTML-escaped text of a value (None when missing). ``{`` becomes ``&#123;`` too: shown the same in a
+    """HTML-escaped text of a value (None when missing). ``{`` becomes ``&#123;`` too: shown the
+    same in a
     tooltip, but never read as template syntax (see :mod:`ics_maps.presentation.maps.render`)."""
     return None if is_missing(v) else html.escape(str(v), quote=True).replace("{", "&#123;")
 
 
 def esc_or_dash(v: Any) -> str:
-    """Like :func:`esc`, but a missing value reads "–" (the five ICBs new in April 2026 have no ODS code in
+    """Like :func:`esc`, but a missing value reads "–" (the five ICBs new in April 2026 have no ODS
+    code in
     the source files): an empty tooltip row looks like a fault, a dash says "none"."""
     text = esc(v)
     return "–" if text is None or not text.strip() else text
@@ -75,7 +85,8 @@ def wave_text(v: Any) -> str | None:
         return esc(v)
 
 
-# A tooltip field: (property key, column, alias, formatter). Only fields whose column exists are used.
+# A tooltip field: (property key, column, alias, formatter). Only fields whose column exists are
+# used.
 Field = tuple[str, str, str, Callable[[Any], str | None]]
 
 
@@ -83,9 +94,14 @@ def fields_present(gdf: pd.DataFrame, spec: Iterable[Field]) -> list[Field]:
     return [f for f in spec if f[1] in gdf.columns]
 
 
-def feature_collection(gdf: gpd.GeoDataFrame, tier: str, fields: list[Field],
-                        extra: Mapping[str, Iterable[Any]] | None = None) -> dict:
-    """GeoJSON with ``id`` = code, properties ``code``, ``tier`` and the formatted (escaped) fields."""
+def feature_collection(
+    gdf: gpd.GeoDataFrame,
+    tier: str,
+    fields: list[Field],
+    extra: Mapping[str, Iterable[Any]] | None = None,
+) -> dict:
+    """GeoJSON with ``id`` = code, properties ``code``, ``tier`` and the formatted (escaped)
+    fields."""
     if "code" not in gdf.columns:
         raise KeyError(f"the {tier} layer needs a 'code' column (columns: {list(gdf.columns)})")
     codes = [None if is_missing(c) else str(c) for c in gdf["code"]]
@@ -104,16 +120,26 @@ def feature_collection(gdf: gpd.GeoDataFrame, tier: str, fields: list[Field],
             props[key] = columns[key][i]
         for key in extras:
             props[key] = extras[key][i]
-        feats.append({"type": "Feature", "id": codes[i] if unique else f"{tier}-{i}", "properties": props,
-                      "geometry": json.loads(next(geojson))})
+        feats.append(
+            {
+                "type": "Feature",
+                "id": codes[i] if unique else f"{tier}-{i}",
+                "properties": props,
+                "geometry": json.loads(next(geojson)),
+            }
+        )
     return {"type": "FeatureCollection", "features": feats}
 
 
 def tooltip(fields: list[Field]) -> folium.GeoJsonTooltip | None:
     if not fields:
         return None
-    return folium.GeoJsonTooltip(fields=[f[0] for f in fields], aliases=[html.escape(f[2]) for f in fields],
-                                 sticky=True, labels=True)
+    return folium.GeoJsonTooltip(
+        fields=[f[0] for f in fields],
+        aliases=[html.escape(f[2]) for f in fields],
+        sticky=True,
+        labels=True,
+    )
 
 
 def bounds(gdf: gpd.GeoDataFrame) -> list[list[float]] | None:
@@ -128,15 +154,18 @@ def union_bounds(*bounds: list[list[float]] | None) -> list[list[float]] | None:
     got = [b for b in bounds if b]
     if not got:
         return None
-    return [[min(b[0][0] for b in got), min(b[0][1] for b in got)], [max(b[1][0] for b in got),
-                                                                      max(b[1][1] for b in got)]]
+    return [
+        [min(b[0][0] for b in got), min(b[0][1] for b in got)],
+        [max(b[1][0] for b in got), max(b[1][1] for b in got)],
+    ]
 
 
 SCALE_HEIGHT = 44  # px of the scale bar (bottom left), kept free of data like the legend strip
 
 
-def new_map(bounds: list[list[float]] | None, static_url: str | None = None, *, right: int = 0,
-             **kwargs) -> folium.Map:
+def new_map(
+    bounds: list[list[float]] | None, static_url: str | None = None, *, right: int = 0, **kwargs
+) -> folium.Map:
     """A map fitted to ``bounds``, keeping a strip ``right`` pixels wide free of data at first view:
     the legend or layer box sits there (top right) instead of covering a system or a PCN; the scale
     bar's strip at the bottom is kept free the same way."""
@@ -148,7 +177,9 @@ def new_map(bounds: list[list[float]] | None, static_url: str | None = None, *, 
     kwargs.setdefault("zoom_start", 6)
     m = offline_map(static_url, **kwargs)
     if bounds:
-        m.fit_bounds(bounds, padding_top_left=(8, 8), padding_bottom_right=(8 + right, SCALE_HEIGHT))
+        m.fit_bounds(
+            bounds, padding_top_left=(8, 8), padding_bottom_right=(8 + right, SCALE_HEIGHT)
+        )
     return m
 
 

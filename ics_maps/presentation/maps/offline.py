@@ -1,4 +1,5 @@
-"""Leaflet served by the app itself, so maps draw with no internet (and on locked-down NHS networks).
+"""Leaflet served by the app itself, so maps draw with no internet (and on locked-down NHS
+networks).
 
 Folium loads Leaflet, jQuery, Bootstrap, Font Awesome and awesome-markers from CDNs by default. Our
 maps only need Leaflet (GeoJson layers, circle markers, tooltips, the layer control), and Leaflet's
@@ -12,14 +13,17 @@ own files ship in a pinned installable package: ``django-js-lib-leaflet`` 1.9.4.
   files only: ``/app/static/vendor/leaflet/leaflet.js`` and ``leaflet.css``. streamlit-folium's
   component iframe is served by the same Streamlit server and loads exactly these URLs (it collects
   ``default_js``/``default_css`` of every element of the map), so absolute ``/app/static/...`` paths
-  resolve there too. Caveat from its frontend: it loads the scripts in sequence and stops at the first
+  resolve there too. Caveat from its frontend: it loads the scripts in sequence and stops at the
+  first
   that fails, so one unreachable URL (a CDN) leaves the map blank. It also injects d3 from two CDNs
   whenever a ``branca`` colormap is *added to* the map; :mod:`ics_maps.maps` therefore draws legends
   as plain Leaflet controls.
 
-The URL prefix is ``/app/static`` (``ICS_MAPS_STATIC_URL`` or the ``static_url`` argument override it,
+The URL prefix is ``/app/static`` (``ICS_MAPS_STATIC_URL`` or the ``static_url`` argument override
+it,
 e.g. behind ``server.baseUrlPath``).
 """
+
 from __future__ import annotations
 
 import importlib.resources
@@ -42,8 +46,17 @@ DEFAULT_STATIC_URL = "/app/static"
 _MANIFEST = ".ics-maps-manifest.json"
 
 # Hosts that folium or its plugins load from by default: none may appear in a rendered map.
-CDN_HOSTS = ("cdn.jsdelivr", "code.jquery", "maxcdn", "cdnjs", "unpkg", "netdna", "bootstrapcdn",
-             "d3js.org", "fonts.googleapis")
+CDN_HOSTS = (
+    "cdn.jsdelivr",
+    "code.jquery",
+    "maxcdn",
+    "cdnjs",
+    "unpkg",
+    "netdna",
+    "bootstrapcdn",
+    "d3js.org",
+    "fonts.googleapis",
+)
 
 
 def leaflet_source_dir() -> Path:
@@ -51,8 +64,10 @@ def leaflet_source_dir() -> Path:
     try:
         root = importlib.resources.files(LEAFLET_PACKAGE) / "static" / LEAFLET_PACKAGE
     except ModuleNotFoundError as exc:  # pragma: no cover - a broken install
-        raise RuntimeError("Leaflet's files come from the package django-js-lib-leaflet==1.9.4.1 "
-                           "(pip install -e . installs it)") from exc
+        raise RuntimeError(
+            "Leaflet's files come from the package django-js-lib-leaflet==1.9.4.1 "
+            "(pip install -e . installs it)"
+        ) from exc
     src = Path(str(root))
     missing = [f for f in LEAFLET_FILES if not (src / f).is_file()]
     if missing or not (src / "images").is_dir():
@@ -76,7 +91,10 @@ def _is_current(dest: Path, files: dict[str, int]) -> bool:
         return False
     if manifest.get("files") != files or manifest.get("leaflet") != LEAFLET_VERSION:
         return False
-    return all((dest / rel).is_file() and (dest / rel).stat().st_size == size for rel, size in files.items())
+    return all(
+        (dest / rel).is_file() and (dest / rel).stat().st_size == size
+        for rel, size in files.items()
+    )
 
 
 def ensure_static_assets(static_dir: Path | str) -> Path:
@@ -99,11 +117,17 @@ def ensure_static_assets(static_dir: Path | str) -> Path:
             target = tmp / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src / rel, target)
-        (tmp / _MANIFEST).write_text(json.dumps({"leaflet": LEAFLET_VERSION, "package": "django-js-lib-leaflet",
-                                                 "files": files}, indent=1))
+        (tmp / _MANIFEST).write_text(
+            json.dumps(
+                {"leaflet": LEAFLET_VERSION, "package": "django-js-lib-leaflet", "files": files},
+                indent=1,
+            )
+        )
         os.chmod(tmp, 0o755)
         old = None
-        if dest.exists():  # stale or partial: move it aside first (a rename cannot replace a full folder)
+        if (
+            dest.exists()
+        ):  # stale or partial: move it aside first (a rename cannot replace a full folder)
             old = dest.with_name(f".leaflet-old-{uuid.uuid4().hex[:8]}")
             try:
                 os.replace(dest, old)
@@ -123,11 +147,17 @@ def ensure_static_assets(static_dir: Path | str) -> Path:
 
 def static_url(static_url: str | None = None) -> str:
     """The URL prefix of the app's static folder (no trailing slash)."""
-    url = static_url if static_url is not None else os.environ.get("ICS_MAPS_STATIC_URL", DEFAULT_STATIC_URL)
+    url = (
+        static_url
+        if static_url is not None
+        else os.environ.get("ICS_MAPS_STATIC_URL", DEFAULT_STATIC_URL)
+    )
     return url.rstrip("/")
 
 
-def leaflet_urls(static_url_prefix: str | None = None) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+def leaflet_urls(
+    static_url_prefix: str | None = None,
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """``(default_js, default_css)`` for folium: Leaflet's JS and CSS under the app's static URL."""
     base = f"{static_url(static_url_prefix)}/{VENDOR_SUBDIR.as_posix()}"
     return [("leaflet", f"{base}/leaflet.js")], [("leaflet_css", f"{base}/leaflet.css")]
@@ -138,7 +168,8 @@ _BACKGROUND_CSS = """<style>
 .leaflet-tooltip table { border-collapse: collapse; }
 .leaflet-tooltip th { text-align: left; padding: 0 .6em 0 0; font-weight: 600; color: #425563; }
 .leaflet-tooltip td { padding: 0; }
-.leaflet-tooltip { font-size: 12px; line-height: 1.3; padding: 4px 6px; width: max-content; max-width: 330px;
+.leaflet-tooltip { font-size: 12px; line-height: 1.3; padding: 4px 6px; width: max-content;
+max-width: 330px;
                    white-space: normal; }
 .leaflet-tooltip th { white-space: nowrap; vertical-align: top; }
 .leaflet-interactive:focus { outline: none; }
@@ -147,9 +178,11 @@ _BACKGROUND_CSS = """<style>
 </style>"""
 
 
-def offline_map(static_url: str | None = None, *, basemap: bool = False, background: str = "#eef2f5",
-                **kwargs) -> folium.Map:
-    """A :class:`folium.Map` that needs nothing but the app's own ``/app/static/vendor/leaflet`` files.
+def offline_map(
+    static_url: str | None = None, *, basemap: bool = False, background: str = "#eef2f5", **kwargs
+) -> folium.Map:
+    """A :class:`folium.Map` that needs nothing but the app's own ``/app/static/vendor/leaflet``
+    files.
 
     No base tiles by default (a plain ``background``); ``basemap=True`` adds an OpenStreetMap layer
     that is *switched off* (the user can turn it on in the layer control; the map never needs it).
@@ -166,6 +199,11 @@ def offline_map(static_url: str | None = None, *, basemap: bool = False, backgro
     m.add_child(ClickWithoutScrolling())
     m.add_child(TooltipInView())
     if basemap:
-        folium.TileLayer("OpenStreetMap", name="OpenStreetMap (needs internet)", overlay=True, control=True,
-                         show=False).add_to(m)
+        folium.TileLayer(
+            "OpenStreetMap",
+            name="OpenStreetMap (needs internet)",
+            overlay=True,
+            control=True,
+            show=False,
+        ).add_to(m)
     return m

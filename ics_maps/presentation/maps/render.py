@@ -1,6 +1,7 @@
 """Render folium maps without parsing their output as a template a second time.
 
-Why: branca's ``MacroElement.render`` runs an element's Jinja macros and wraps what they produce in a
+Why: branca's ``MacroElement.render`` runs an element's Jinja macros and wraps what they produce in
+a
 new ``Element(output)``, which *compiles that output as a Jinja template* before writing it out.
 For a map that has two costs:
 
@@ -14,6 +15,7 @@ output is kept as :class:`RenderedText`, written out as it is. It is applied whe
 :mod:`ics_maps.maps` is imported, only to the branca versions it was checked against (0.7, 0.8);
 elsewhere branca is left alone and :func:`ics_maps.maps.esc` still neutralises ``{`` in data.
 """
+
 from __future__ import annotations
 
 import branca
@@ -24,7 +26,8 @@ BRANCA_RENDER = MacroElement.render  # branca's own, kept for comparison in the 
 
 
 class RenderedText(Element):
-    """Text a template has already produced: returned as it is, never compiled as a template again."""
+    """Text a template has already produced: returned as it is, never compiled as a template
+    again."""
 
     def __init__(self, text: str):
         super().__init__()
@@ -36,12 +39,17 @@ class RenderedText(Element):
 
 
 def render_macro_element(self: MacroElement, **kwargs) -> None:
-    """``MacroElement.render`` (branca 0.8.2) with each macro's output kept as :class:`RenderedText`."""
+    """``MacroElement.render`` (branca 0.8.2) with each macro's output kept as
+    :class:`RenderedText`."""
     figure = self.get_root()
     if not isinstance(figure, Figure):
         raise TypeError("You cannot render this Element if it is not in a Figure.")
     macros = self._template.module.__dict__
-    for part, target in (("header", figure.header), ("html", figure.html), ("script", figure.script)):
+    for part, target in (
+        ("header", figure.header),
+        ("html", figure.html),
+        ("script", figure.script),
+    ):
         macro = macros.get(part)
         if macro is not None:
             target.add_child(RenderedText(macro(self, kwargs)), name=self.get_name())
