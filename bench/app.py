@@ -406,8 +406,8 @@ def main() -> int:
             stop_server(proc)
 
         # A server restart seen from a browser that has visited before (its HTTP cache holds
-        # Streamlit's
-        # JS bundle, as for a returning user): what the server side costs on a cold start.
+        # Streamlit's JS bundle, as for a returning user): what the server side costs on a cold
+        # start.
         try:
             returning = browser.new_context(viewport={"width": 1280, "height": 900})
             port2 = free_port()

@@ -1,8 +1,8 @@
 """Benchmark the atlas build: cold build, warm (reuse) and load time, with peak memory.
 
 Each measurement runs in a fresh Python process (so imports and memory are counted honestly) with a
-private atlas folder. Usage: ``python bench/build.py [VINTAGE ...]`` (default: 2026 2024).
-Writes bench/results/build.json.
+private atlas folder. Usage: ``python bench/build.py [VINTAGE ...]`` (default: 2026 2024). Writes
+bench/results/build.json.
 """
 
 from __future__ import annotations

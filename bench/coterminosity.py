@@ -2,9 +2,9 @@
 
 For each (child, parent) pair of the issue, in both directions, it times in one run:
 
-* ``pop_s``: :func:`ics_maps.nesting.coterminosity` population-weighted (median of ``--repeat``
-runs),
-  with the atlas's atom index warm (it is built once per loaded atlas and cached: ``index_s``);
+* ``pop_s``: :func:`ics_maps.analysis.nesting.coterminosity` population-weighted (median of
+  ``--repeat`` runs), with the atlas's atom index warm (it is built once per loaded atlas and
+  cached: ``index_s``);
 * ``pop_cold_s``: the same table with the index cache cleared first (index build included);
 * ``area_s``: the same, area-weighted (one STRtree overlay run);
 * ``overlay_s``: the naive way, a full-resolution ``geopandas.overlay`` of the two polygon layers,
@@ -14,8 +14,8 @@ runs),
 It also reports how far the naive figures are from the exact ones: the largest difference in
 share_of_child over matching pairs, and how many children each method calls split.
 
-Usage: ``python bench/coterminosity.py [VINTAGE] [--repeat N] [--pairs lad:icb,pcn:lad]``.
-Writes ``bench/results/coterminosity.json``.
+Usage: ``python bench/coterminosity.py [VINTAGE] [--repeat N] [--pairs lad:icb,pcn:lad]``. Writes
+``bench/results/coterminosity.json``.
 """
 
 from __future__ import annotations

@@ -21,42 +21,29 @@ DERIVED_LABELS = {
 
 METHODS = """
 **Population weighting.** Every figure is a sum over the 33,755 English LSOAs (2021), each with its
-Census 2021
-usual residents and its code in every tier. {residents_gap} A council *split* between two ICSs is
-therefore
-measured in people, not square kilometres: the share of its residents in each system. ONS builds the
-NHS geographies
-from LSOAs ("best fit"), so these shares are exact for ICBs, sub-ICB locations and local authorities
-in the 2024 and
-2026 vintages. In 2022 and 2021 each LSOA is placed in the boundaries by a point inside it (the fit
-is reported in
-the build facts). *Limits:* residents are Census 2021; later boundary changes within an LSOA are not
-seen.
+Census 2021 usual residents and its code in every tier. {residents_gap} A council *split* between
+two ICSs is therefore measured in people, not square kilometres: the share of its residents in each
+system. ONS builds the NHS geographies from LSOAs ("best fit"), so these shares are exact for ICBs,
+sub-ICB locations and local authorities in the 2024 and 2026 vintages. In 2022 and 2021 each LSOA is
+placed in the boundaries by a point inside it (the fit is reported in the build facts). *Limits:*
+residents are Census 2021; later boundary changes within an LSOA are not seen.
 
 **Coterminosity.** For a child tier against a parent tier, each child is *coterminous* (the same
-area and people as
-a parent), *nested* (inside one parent), *combines* whole parents (bigger than its parents and made
-of them whole:
-a system that is four whole county and unitary councils) or *split* (it cuts across a parent's
-boundary). The
-tolerance lets a sliver of up to that share of a child's residents lie outside its main parent (or
-of a parent's
-outside the child) and still count. Area weighting is also offered (a
-polygon overlay in EPSG:27700); it is sensitive to generalised coastlines, so population is the
-default.
+area and people as a parent), *nested* (inside one parent), *combines* whole parents (bigger than
+its parents and made of them whole: a system that is four whole county and unitary councils) or
+*split* (it cuts across a parent's boundary). The tolerance lets a sliver of up to that share of a
+child's residents lie outside its main parent (or of a parent's outside the child) and still count.
+Area weighting is also offered (a polygon overlay in EPSG:27700); it is sensitive to generalised
+coastlines, so population is the default.
 
 **PCN catchments (indicative).** A PCN has no official boundary: it is its member practices'
-registered patients.
-Where practice × LSOA registrations are published (Staffordshire and Stoke-on-Trent, October 2025)
-each LSOA goes to
-the PCN most of its registered residents use, with fractional shares kept for weighting. Elsewhere
-the catchment is
+registered patients. Where practice × LSOA registrations are published (Staffordshire and
+Stoke-on-Trent, October 2025) each LSOA goes to the PCN most of its registered residents use, with
+fractional shares kept for weighting. Elsewhere the catchment is
 *modelled* from practice locations, list sizes and LSOA populations with a spatial interaction model
-fitted on that
-sample. Each PCN shows the method that made it. *Limits:* modelled footprints are estimates —
-patients choose
-practices across boundaries, and a PCN's "residents" are the people it is estimated to serve, not
-its list.
+fitted on that sample. Each PCN shows the method that made it. *Limits:* modelled footprints are
+estimates — patients choose practices across boundaries, and a PCN's "residents" are the people it
+is estimated to serve, not its list.
 """
 
 with frame.page(

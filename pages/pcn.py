@@ -38,8 +38,7 @@ with frame.page(
     valid = set(pcns["code"])
     names = dict(zip(pcns["code"], pcns["name"], strict=False))
     # why a PCN is listed, when not for its own name or code (a member practice's name, code or
-    # postcode); the
-    # label still ends in "(PCN code)", like every other option
+    # postcode); the label still ends in "(PCN code)", like every other option
     why = {
         c: m
         for c, m in zip(hits["code"], hits["matched"], strict=False)

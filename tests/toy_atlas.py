@@ -8,8 +8,8 @@ ICB  I1 = L1 L2 L5 L6 (1400)       I2 = L3 L4 L7 L8 (2200)        region R1 = al
 SICBL S1 = I1 (coterminous)        S2 = L3 L7 (1000)   S3 = L4 L8 (1200)
 LAD  A = L1 L5 (600, in I1)        B = L2 L6 L3 L7 (1800, split 800/1000)   C = L4 L8 (1200 = S3)
 UTLA U1 = A + B (2400)             U2 = C (1200)
-PCN shares (pcn_lsoa): P1 = L1 1, L2 .5, L5 1      P2 = L2 .5, L6 1, L3 .25      P3 = L3 .75, L4,
-L7, L8
+PCN shares (pcn_lsoa): P1 = L1 1, L2 .5, L5 1      P2 = L2 .5, L6 1, L3 .25
+                       P3 = L3 .75, L4, L7, L8
   residents P1 700, P2 775, P3 2125; registered patients in pcn_lsoa: P1 500, P2 400, P3 1000
 Practices: pr1 P1@L1 4000, pr2 P1@L5 3000, pr3 P2@L6 5000, pr4 P3@L4 6000, pr5 P3@L8 2000,
   pr6 unallocated (U)@L7 1000, pr7 P3 with no location and no list size.

@@ -76,10 +76,8 @@ def successor(old, new, tier: str, code: str) -> tuple[str, float] | None:
     share.
 
     Why: after a switch of vintage (say 2026 → 2024) a chosen system may not exist any more (Thames
-    Valley
-    was made in April 2026); the page follows its people to the system that held most of them
-    instead
-    of jumping to the first system in the list. Computed on the shared LSOA atoms. None when
+    Valley was made in April 2026); the page follows its people to the system that held most of them
+    instead of jumping to the first system in the list. Computed on the shared LSOA atoms. None when
     ``code`` has
     no residents in ``old``.
     """
@@ -95,9 +93,8 @@ def council_counterpart(atlas, code: str | None, tier: str) -> str | None:
     """The council of ``tier`` ("lad" or "utla") that stands for council ``code`` of the other tier.
 
     Why: switching the Place page from counties to districts should stay in the same place (Kent's
-    most
-    populous district, or a district's county) rather than jump to the first council in the list.
-    Unitaries are in both tiers and map to themselves; None if ``code`` is unknown.
+    most populous district, or a district's county) rather than jump to the first council in the
+    list. Unitaries are in both tiers and map to themselves; None if ``code`` is unknown.
     """
     lad = atlas.tier("lad")
     if not code:

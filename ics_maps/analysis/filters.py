@@ -185,7 +185,8 @@ def headline(view: View) -> dict:
 
 
 def filter_waves(waves: pd.DataFrame, filters: Filters) -> pd.DataFrame:
-    """The 42 designated ICSs (``data/ics_waves.csv``) narrowed by region (``nhser22cd``) and
+    """The 42 designated ICSs (``ics_maps/atlas/ics_waves.csv``) narrowed by region (``nhser22cd``)
+    and
     wave."""
     keep = pd.Series(True, index=waves.index)
     if filters.regions and "nhser22cd" in waves:

@@ -17,13 +17,11 @@ Weightings
     A real polygon overlay in EPSG:27700 (shapely STRtree + intersection). Shares are of the area
     that the other layer covers: ``share_of_child = overlap / (child area inside any parent)``. The
     tiers come from different generalisations (BUC/BSC, dissolved LSOAs), so coastlines do not
-    match:
-    normalising by covered area keeps a coastal district whose only parent is one ICB "nested"
-    instead of "split" with the sea. Inland boundary slivers remain and are what ``tolerance`` is
-    for.
-    Residents columns are areal interpolation: ``overlap_residents = child_residents ×
-    share_of_child``.
-    Overlaps under ``min_overlap_m2`` (1 m²: shared edges digitised twice) are dropped.
+    match: normalising by covered area keeps a coastal district whose only parent is one ICB
+    "nested" instead of "split" with the sea. Inland boundary slivers remain and are what
+    ``tolerance`` is for. Residents columns are areal interpolation: ``overlap_residents =
+    child_residents × share_of_child``. Overlaps under ``min_overlap_m2`` (1 m²: shared edges
+    digitised twice) are dropped.
 
 The relationship rule is in :mod:`ics_maps.analysis.overlap`.
 

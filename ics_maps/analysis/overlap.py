@@ -8,10 +8,10 @@ Relationship rule (per child, with tolerance ``t``, compared with a 1e-9 allowan
 -------------------------------------------------------------------------------------------------
 * ``coterminous``: some parent P has share_of_child ≥ 1 − t *and* share_of_parent ≥ 1 − t;
 * ``nested``: otherwise, the largest share_of_child ≥ 1 − t (or the child touches one parent only);
-* ``combines``: otherwise, the child is made of whole parents: the parents with share_of_parent ≥ 1
-− t
-  hold together ≥ 1 − t of the child (a sub-ICB location that is exactly three districts; an ICB
-  that is four whole upper-tier councils). Coterminous is the one-parent case of this;
+* ``combines``: otherwise, the child is made of whole parents: the parents with
+  share_of_parent ≥ 1 − t hold together ≥ 1 − t of the child (a sub-ICB location that is exactly
+  three districts; an ICB that is four whole upper-tier councils). Coterminous is the one-parent
+  case of this;
 * ``split``: otherwise (more than t of the child lies outside its main parent, and its parents are
   not all whole inside it: it cuts across a parent's boundary).
 

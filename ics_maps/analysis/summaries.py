@@ -1,7 +1,7 @@
 """One row per unit of a tier: the counts and shares a user asks about first.
 
-All figures are population-weighted through LSOA atoms (see :mod:`ics_maps.nesting`), so an LA
-"wholly inside" an ICS means all of its Census 2021 residents live there. PCN figures that say
+All figures are population-weighted through LSOA atoms (see :mod:`ics_maps.analysis.nesting`), so an
+LA "wholly inside" an ICS means all of its Census 2021 residents live there. PCN figures that say
 "serving" use ``atlas.pcn_lsoa`` (see :func:`la_summary` for the threshold).
 """
 
@@ -128,10 +128,9 @@ def shared_councils(utla_icb: pd.DataFrame, icb_code: str) -> pd.DataFrame:
     One row per council partly in ``icb_code``: ``code, name, residents`` (the council's), ``here``
     and
     ``share_here`` (its residents in this system), and ``others``: (system name, residents, share)
-    of the
-    other systems, largest first. Empty when the system follows council lines. Why: "is any council
-    split between this ICS and another?" is the first question a place-based planner asks of a
-    system.
+    of the other systems, largest first. Empty when the system follows council lines. Why: "is any
+    council split between this ICS and another?" is the first question a place-based planner asks of
+    a system.
     """
     here = utla_icb[(utla_icb["parent_code"] == icb_code) & (utla_icb["share_of_child"] < 1 - 1e-9)]
     rows = []

@@ -48,8 +48,7 @@ def get_atlas(vintage: str = DEFAULT_VINTAGE):
     """The atlas of ``vintage``, built on first use with a progress bar, then cached for the server.
 
     A build that fails (a missing or corrupt source file) raises :class:`AtlasUnavailable`, which
-    the
-    page frame shows as a message with what to do, not a traceback.
+    the page frame shows as a message with what to do, not a traceback.
     """
     try:
         return _get_atlas(vintage)

@@ -24,8 +24,7 @@ from ics_maps.presentation.style import WAVE_LABELS, fmt_pct
 from ics_maps.sources.vintages import VINTAGES
 
 # Headline figures shrink with their column instead of being cut ("56,4…" in four columns at 900
-# px),
-# and their labels wrap instead of ending in "…".
+# px), and their labels wrap instead of ending in "…".
 PAGE_CSS = """<style>
 [data-testid="stMetric"] { container-type: inline-size; }
 [data-testid="stMetricValue"] { font-size: clamp(1rem, 15cqi, 2.25rem); }

@@ -17,6 +17,7 @@ Any failure is logged and ignored: the page then loads the atlas itself and repo
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 import time
@@ -44,17 +45,26 @@ def start(vintage: str = DEFAULT_VINTAGE) -> Future:
     return fut
 
 
+# Imported for their side effect: the first page finds them loaded. By name, because the page's own
+# modules (frame, panels) import the caches, which hand out what this module loaded.
+WARM_MODULES = (
+    "folium",
+    "folium.plugins",  # streamlit_folium imports it (0.2 s); the component itself is left alone
+    "geopandas",
+    "PIL.ImageDraw",  # the favicon is drawn with it
+    "ics_maps.analysis.filters",
+    "ics_maps.app.frame",
+    "ics_maps.app.panels",
+    "ics_maps.app.params",
+    "ics_maps.presentation.maps",
+)
+
+
 def warm(vintage: str = DEFAULT_VINTAGE):
     """Do the warm-up now: return the loaded atlas, or None when it must be built first."""
-    import folium  # noqa: F401 - imported for its side effect: the first page finds it loaded
-    import folium.plugins  # noqa: F401 - streamlit_folium imports it (0.2 s); the component itself is left alone
-    import geopandas  # noqa: F401
-    import PIL.ImageDraw  # noqa: F401 - the favicon is drawn with it
-
-    from ics_maps.analysis import filters  # noqa: F401 - the page's own modules
-    from ics_maps.app import frame, panels, params  # noqa: F401
+    for name in WARM_MODULES:
+        importlib.import_module(name)
     from ics_maps.atlas import is_current, load_atlas
-    from ics_maps.presentation import maps  # noqa: F401
 
     if not is_current(vintage):
         return None

@@ -61,11 +61,9 @@ def dataframe(
 
 def for_display(df: pd.DataFrame, config: dict | None) -> pd.DataFrame:
     """The numbers as the table shows them: fractional counts shown as whole numbers are rounded,
-    not cut
-    (the "%,d" format truncates 68,846.7 to 68,846 where the page's figures say 68,847), and shares
-    are
-    scaled to percentages for :data:`PERCENT_FORMAT`. A missing text value (an ICB new in 2026 has
-    no ODS
+    not cut (the "%,d" format truncates 68,846.7 to 68,846 where the page's figures say 68,847), and
+    shares are scaled to percentages for :data:`PERCENT_FORMAT`. A missing text value (an ICB new in
+    2026 has no ODS
     code in the sources) reads "–", not Streamlit's "None"; the CSV keeps it empty."""
     out = {
         c: df[c].astype(object).where(df[c].notna(), "–")
@@ -89,8 +87,7 @@ def download_csv(
     """A download button for ``df`` as UTF-8 CSV (safe for spreadsheets); it does not rerun the app.
 
     The CSV is written only when the button is clicked (Streamlit's deferred download): an LSOA ×
-    PCN
-    table is 25 MB and a second of work, which every rerun of the page would otherwise pay for.
+    PCN table is 25 MB and a second of work, which every rerun of the page would otherwise pay for.
     """
 
     def make() -> bytes:

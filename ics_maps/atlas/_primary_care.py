@@ -57,8 +57,8 @@ def locate_practices(v: Vintage, lsoa: gpd.GeoDataFrame, report: dict) -> gpd.Ge
         pass  # the map's ONS sub-ICB/ICB codes are this vintage's codes
     elif v.id == "2026":
         # The practice map still carries 2024 sub-ICB codes. Sub-ICBs whose LSOAs all moved to one
-        # 2026
-        # sub-ICB are renamed; a split one (Frimley) sends each practice where its location lies.
+        # 2026 sub-ICB are renamed; a split one (Frimley) sends each practice where its location
+        # lies.
         pairs = lsoa.groupby(["sicbl24", "sicbl"]).size().reset_index()
         one = pairs.groupby("sicbl24").filter(lambda g: len(g) == 1).set_index("sicbl24")["sicbl"]
         new = gdf["sicbl"].map(one)
@@ -109,8 +109,7 @@ def pcn_tier(lsoa, practices, report):
     inputs = practices[["code", "pcn", "list_size", "sicbl", "icb", "geometry"]].copy()
     inputs.loc[~practices["has_location"], "geometry"] = None
     # sub-ICB and ICB matter to the model: patients rarely cross sub-ICB lines, and the registered-
-    # to-
-    # resident ratio differs by ICB (see catchments.py).
+    # to- resident ratio differs by ICB (see catchments.py).
     result = build_catchments(lsoa[["code", "residents", "sicbl", "icb", "geometry"]], inputs, regs)
     pcn_lsoa = result.pcn_lsoa
     lsoa["pcn"] = lsoa["code"].map(result.lsoa_pcn)

@@ -180,8 +180,7 @@ def _meta(v: Vintage, tiers, pcn_lsoa, report, seconds) -> dict:
             t for t, g in tiers.items() if "derived" in g and bool(g["derived"].any())
         ],
         # National colour classes of ICB residents, computed once here so the app's maps keep the
-        # same
-        # colours under any filter and need not import mapclassify at start-up.
+        # same colours under any filter and need not import mapclassify at start-up.
         "icb_residents_bins": class_bins(tiers["icb"]["residents"], k=5, scheme="FisherJenks"),
         **report,
     }

@@ -1,8 +1,8 @@
 """What an atlas is built from: its input files and the code that shapes it, hashed.
 
 Same hash, same atlas: :func:`ics_maps.atlas.store.is_current` compares it with the stored one, so
-an
-edited reader or a new mirror file rebuilds the atlas, while an edit to a page or a chart does not.
+an edited reader or a new mirror file rebuilds the atlas, while an edit to a page or a chart does
+not.
 """
 
 from __future__ import annotations

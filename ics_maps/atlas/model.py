@@ -11,20 +11,19 @@ An :class:`Atlas` is what every other module consumes. Its contract:
   - ``sicbl`` adds ``icb``, ``region``; ``lad`` adds ``utla``; ``pcn`` adds ``sicbl``, ``icb``,
     ``region``, ``list_size``, ``n_practices``, ``method`` (how its catchment was made).
   - ``practice`` has points (``None`` where no location is known) and ``postcode``, ``pcn``,
-  ``sicbl``,
-    ``icb``, ``region``, ``list_size`` (nullable), ``has_location``.
+    ``sicbl``, ``icb``, ``region``, ``list_size`` (nullable), ``has_location``.
   - ``lsoa`` has ``residents`` and its code in every other tier: ``region``, ``icb``, ``sicbl``,
     ``utla``, ``lad``, ``pcn`` (the PCN most of its registered residents use).
 * ``pcn_lsoa``: a DataFrame ``pcn, lsoa, patients, share, method``: the share of each LSOA's
   residents attributed to each PCN (shares sum to 1 per LSOA), for population weighting of PCNs.
 * ``meta``: JSON-able facts about the build (counts, coverage rates, derived layers, warnings).
-* ``web``: display layers (EPSG:4326, simplified, see :mod:`ics_maps.atlas.display`), made at build
-time and
-  stored with the atlas; :meth:`Atlas.web_layer` makes (and keeps) any that are missing.
+* ``web``: display layers (EPSG:4326, simplified, see :mod:`ics_maps.atlas.display`), made at
+  build time and stored with the atlas; :meth:`Atlas.web_layer` makes (and keeps) any that are
+  missing.
 
 Storage is :mod:`ics_maps.atlas.store`. A loaded atlas reads each tier and display layer from disk
-the first time it is asked for, so a
-page that needs only the ICBs does not pay for decoding 33,755 LSOA polygons.
+the first time it is asked for, so a page that needs only the ICBs does not pay for decoding 33,755
+LSOA polygons.
 """
 
 from __future__ import annotations

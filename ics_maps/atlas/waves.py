@@ -88,11 +88,9 @@ def partly_in_waves(shares: pd.DataFrame, waves, shown) -> pd.Series:
     share.
 
     Why: a wave filter keeps a system by the wave covering most of its residents, so in 2026 "wave
-    1"
-    drops Central East although a third of its people (BLMK) were wave 1; the page names such
-    systems
-    rather than let them vanish silently. ``shares`` is :func:`wave_shares`; ``shown`` the codes
-    kept.
+    1" drops Central East although a third of its people (BLMK) were wave 1; the page names such
+    systems rather than let them vanish silently. ``shares`` is :func:`wave_shares`; ``shown`` the
+    codes kept.
     """
     chosen = set(waves)
     if not chosen:

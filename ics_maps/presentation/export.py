@@ -53,8 +53,7 @@ def _neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 
 # Decimal places kept in CSV cells: shares to 1 in a million, areas to 0.001 km² (1,000 m²), any
-# other
-# fractional figure (a PCN's attributed residents) to 0.01. More would be float noise, not
+# other fractional figure (a PCN's attributed residents) to 0.01. More would be float noise, not
 # precision.
 SHARE_DECIMALS, KM2_DECIMALS, OTHER_DECIMALS = 6, 3, 2
 

@@ -14,8 +14,7 @@ def read_lsoa_lookup(dataset_id: str, progress: Progress | None = None) -> pd.Da
     """An LSOA 2021 → sub-ICB → ICB (→ region) → LAD lookup in a common form.
 
     Columns: ``lsoa, sicbl, sicbl_ods, sicbl_name, icb, icb_ods, icb_name, lad, lad_name`` and,
-    where
-    the file has them, ``region, region_ods, region_name``.
+    where the file has them, ``region, region_ods, region_name``.
     """
     ds = dataset(dataset_id)
     df = read_csv(ds, progress)

@@ -350,9 +350,8 @@ def test_coterminosity_says_which_children_have_no_row(atlas):
         for i in texts(at, "info")
     ), texts(at, "info")
     # systems against councils: at 1% most split systems become "combines" (whole councils), not
-    # nested, so the
-    # note counts what the engine says at that tolerance rather than children outside their main
-    # parent
+    # nested, so the note counts what the engine says at that tolerance rather than children outside
+    # their main parent
     at = open_page("coterminosity", then={"child": "icb", "parent": "utla", "weight": "area"})
     split0 = coterminosity(atlas, "icb", "utla", weight="area").query("relationship == 'split'")[
         "child_code"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -154,7 +155,7 @@ def test_every_page_opens_and_paints(app_url, offline_page):
             wait_idle(page)
             no_error_on_page(offline_page)
             shoot(page, shot)
-    # the sidebar lists the six pages (dashboard.py's navigation, also when a deep link came first)
+    # the sidebar lists the six pages (the app's navigation, also when a deep link came first)
     nav = page.locator('[data-testid="stSidebarNav"] a').all_inner_texts()
     assert [re.sub(r"^\w+\s+", "", t.strip()) for t in nav] == [
         "Overview",
@@ -165,6 +166,35 @@ def test_every_page_opens_and_paints(app_url, offline_page):
         "About",
     ], nav
     print("seconds to first map per page:", {k: round(v, 2) for k, v in timings.items()})
+
+
+def test_a_deep_link_as_the_first_request_goes_through_navigation(streamlit_server, offline_page):
+    """A fresh server whose very first request is a deep link still runs st.navigation.
+
+    Why: Streamlit switches a process into its old multipage mode when a ``pages/`` folder sits
+    beside the main script; the pages live in the project's ``pages/`` while the main script is
+    ``ics_maps/app/navigation.py``, so the link must open the System page with the app's own
+    navigation (six named pages, the shared sidebar), not a folder listing of page files.
+    """
+    url = streamlit_server(APP, timeout=120)  # its own server: nothing has been requested yet
+    page = offline_page.page
+    page.goto(url + "/system?icb=E54000057", wait_until="domcontentloaded", timeout=90_000)
+    wait_for_map(page, timeout=90_000)
+    wait_idle(page)
+    assert page.get_by_role("heading", name="System").count() >= 1
+    assert page.get_by_text("NHS Greater Manchester Integrated Care Board").count() >= 1
+    assert urlparse(page.url).path.rstrip("/").endswith("/system")
+    nav = page.locator('[data-testid="stSidebarNav"] a').all_inner_texts()
+    assert [re.sub(r"^\w+\s+", "", t.strip()) for t in nav] == [
+        "Overview",
+        "System",
+        "Place",
+        "PCN",
+        "Coterminosity",
+        "About",
+    ], nav
+    assert page.get_by_text("Boundary vintage").count() >= 1  # the shared sidebar of frame.page
+    no_error_on_page(offline_page)
 
 
 def test_region_and_wave_filters_change_what_is_shown(app_url, offline_page, atlas_2026):

@@ -21,7 +21,7 @@ def test_wave_timeline_counts_and_cumulative(waves):
     assert isinstance(fig, go.Figure)
     bars, line = fig.data
     assert bars.type == "bar" and line.type == "scatter"
-    assert list(bars.y) == [9, 3, 2, 4, 11, 13]  # ICSs per wave in data/ics_waves.csv
+    assert list(bars.y) == [9, 3, 2, 4, 11, 13]  # ICSs per wave in ics_maps/atlas/ics_waves.csv
     assert list(line.y) == [
         9,
         12,

@@ -245,8 +245,7 @@ def test_search_word_start_beats_mid_word():
     pcn, prac = _search_frames()
     hits = search.search_pcns(pcn, prac, "monton")
     # a PCN name at a word start (after a bracket); practices at a word start (after a slash, a
-    # hyphen),
-    # by PCN name; a PCN name mid-word (EDMONTON); a practice mid-word (LEMONTON)
+    # hyphen), by PCN name; a PCN name mid-word (EDMONTON); a practice mid-word (LEMONTON)
     assert hits["code"].tolist() == ["U6", "U2", "U5", "U1", "U3"]
     assert hits["matched"].tolist() == [
         "PCN name",

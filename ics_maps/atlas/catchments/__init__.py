@@ -50,12 +50,12 @@ are computed (real rows are all kept).
 A PCN that is the majority nowhere (common for small PCNs in cities) has a catchment in
 ``pcn_lsoa`` but no footprint; so has a PCN whose practices all lack a location and real data.
 
-Limits: straight-line distances; one point per practice (branch surgeries are not known); list
-sizes and practice→PCN map from different months; the model is fitted on one ICB (urban Stoke and
-rural Staffordshire) and applied to all England (London's density and digital-first practices
-such as GP at Hand, whose patients live far away, are not like Staffordshire); the doubly
-constrained IPF bounds each practice's balancing factor (``ipf_clip``) so very large lists cannot
-swamp their neighbourhood.
+Limits: straight-line distances; one point per practice (branch surgeries are not known); list sizes
+and practice→PCN map from different months; the model is fitted on one ICB (urban Stoke and rural
+Staffordshire) and applied to all England (London's density and digital-first practices such as GP
+at Hand, whose patients live far away, are not like Staffordshire); the doubly constrained IPF
+bounds each practice's balancing factor (``ipf_clip``) so very large lists cannot swamp their
+neighbourhood.
 """
 
 from ics_maps.atlas.catchments._assemble import build_catchments

@@ -140,9 +140,8 @@ def cross_validate(
     ``core`` LSOAs (real file holds ≥ ``core_threshold`` of residents × κ); ``share`` agreement (see
     :func:`flow_agreement`), for the fitted model applied as configured ("model"), the same fit
     applied unconstrained ("huff"), and the baselines "nearest" (PCN of the nearest PCN practice)
-    and
-    "gravity" (PCN of the practice maximising list size / distance²), plus the "ceiling": the real
-    majority of the held-out rows themselves (what the Beaney assignment scores).
+    and "gravity" (PCN of the practice maximising list size / distance²), plus the "ceiling": the
+    real majority of the held-out rows themselves (what the Beaney assignment scores).
     """
     template = params or ModelParams()
     t0 = time.perf_counter()

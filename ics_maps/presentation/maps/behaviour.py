@@ -10,13 +10,11 @@ class ClickWithoutScrolling(MacroElement):
     """Stop a click on the map from scrolling the page before it lands.
 
     Why: Leaflet 1.9 gives every layer with a tooltip a focus listener, which makes Chromium focus
-    the
-    SVG path on mouse-down, and Leaflet's keyboard handler focuses the map container; either focus
-    scrolls the Streamlit page to bring the map's iframe into view when it is partly below the fold,
-    so the mouse-up lands elsewhere and the click (open this system) is lost. Capturing mouse-down,
-    the map is focused with ``preventScroll`` and the path's default focus is cancelled; clicks,
-    drags
-    and keyboard panning work as before.
+    the SVG path on mouse-down, and Leaflet's keyboard handler focuses the map container; either
+    focus scrolls the Streamlit page to bring the map's iframe into view when it is partly below the
+    fold, so the mouse-up lands elsewhere and the click (open this system) is lost. Capturing
+    mouse-down, the map is focused with ``preventScroll`` and the path's default focus is cancelled;
+    clicks, drags and keyboard panning work as before.
     """
 
     _template = Template("""
@@ -26,7 +24,8 @@ class ClickWithoutScrolling(MacroElement):
             box.addEventListener('mousedown', function (e) {
                 var t = e.target;
                 if (t && t.classList && t.classList.contains('leaflet-interactive')) {
-                e.preventDefault(); }
+                    e.preventDefault();
+                }
                 if (document.activeElement !== box) { box.focus({preventScroll: true}); }
             }, true);
         })({{ this._parent.get_name() }});
@@ -40,24 +39,22 @@ class ClickWithoutScrolling(MacroElement):
 
 class TooltipInView(MacroElement):
     """Keep a hover tooltip inside the map and readable: below the cursor near the top edge, above
-    it near
-    the bottom, and the legend / layer box fade while the tooltip lies over them.
+    it near the bottom, and the legend / layer box fade while the tooltip lies over them.
 
     Why: Leaflet centres a sticky tooltip vertically on the cursor, so hovering a system near the
-    top or
-    bottom of the map cut its tooltip in half (the map clips what overflows it); and Leaflet draws
-    its
-    controls above every pane, so the legend covered the name of a system hovered beside it.
+    top or bottom of the map cut its tooltip in half (the map clips what overflows it); and Leaflet
+    draws its controls above every pane, so the legend covered the name of a system hovered beside
+    it.
     """
 
     _template = Template("""
         {% macro script(this, kwargs) %}
         (function (proto) {
             if (proto._icsInView) { return; }
-            function fadeControls(map, covered) {  // fade the legend / layer box where covered(its
-            rect)
-                map.getContainer().querySelectorAll('.ics-legend,
-                .leaflet-control-layers').forEach(function (el) {
+            // fade the legend / layer box where covered(its rect)
+            function fadeControls(map, covered) {
+                var boxes = '.ics-legend, .leaflet-control-layers';
+                map.getContainer().querySelectorAll(boxes).forEach(function (el) {
                     el.style.opacity = covered(el.getBoundingClientRect()) ? '0.15' : '';
                 });
             }
@@ -65,20 +62,21 @@ class TooltipInView(MacroElement):
             proto._setPosition = function (pos) {
                 if (this._map && this.options.sticky) {
                     var h = this._map.getSize().y, y = this._map.layerPointToContainerPoint(pos).y;
-                    this.options.direction = y < h / 3 ? 'bottom' : (y > 2 * h / 3 ? 'top' :
-                    'auto');
+                    this.options.direction = y < h / 3 ? 'bottom'
+                        : (y > 2 * h / 3 ? 'top' : 'auto');
                 }
                 var out = place.call(this, pos), map = this._map, tip = this._container;
                 if (map && tip) {
                     var r = tip.getBoundingClientRect();
                     fadeControls(map, function (q) {
-                        return r.left < q.right && r.right > q.left && r.top < q.bottom && r.bottom
-                        > q.top;
+                        return r.left < q.right && r.right > q.left
+                            && r.top < q.bottom && r.bottom > q.top;
                     });
                     if (!map._icsFadeReset) {
                         map._icsFadeReset = true;
-                        map.on('tooltipclose', function () { fadeControls(map, function () { return
-                        false; }); });
+                        map.on('tooltipclose', function () {
+                            fadeControls(map, function () { return false; });
+                        });
                     }
                 }
                 return out;

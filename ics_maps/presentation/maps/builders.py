@@ -2,12 +2,11 @@
 
 Every builder
 
-* draws display layers (``Atlas.web_layer``, made at build time by :mod:`ics_maps.atlas.display`); a
-layer that
-  did not come out of :func:`ics_maps.atlas.display.simplify_for_web` (``gdf.attrs["web"]``) is
-  simplified first;
-* uses :func:`ics_maps.presentation.maps.offline.offline_map`, so the page needs only Leaflet from
-``/app/static``;
+* draws display layers (``Atlas.web_layer``, made at build time by
+  :mod:`ics_maps.atlas.display`); a layer that did not come out of
+  :func:`ics_maps.atlas.display.simplify_for_web` (``gdf.attrs["web"]``) is simplified first;
+* uses :func:`ics_maps.presentation.maps.offline.offline_map`, so the page needs only Leaflet
+  from ``/app/static``;
 * HTML-escapes every value shown in a tooltip or legend (folium's GeoJsonTooltip writes property
   values into ``innerHTML`` unescaped), so feature *properties* hold escaped text;
 * gives every GeoJSON feature ``id`` = its code and the properties ``code`` and ``tier``.
@@ -23,8 +22,7 @@ tooltip's plain text (it includes the code too) but is for display, not identifi
 
 Legends are plain Leaflet controls (:class:`Legend`), not branca colormaps added to the map:
 streamlit-folium injects d3 from two CDNs into its iframe for any branca colormap on the map, and
-its
-loader stops at the first script that fails, which would leave the map blank offline.
+its loader stops at the first script that fails, which would leave the map blank offline.
 """
 
 from __future__ import annotations
@@ -183,7 +181,8 @@ def highlight_map(
     coterminous.
 
     The relationship of each unit comes from ``relationships`` (code → label, or the
-    :func:`ics_maps.nesting.children` table: ``child_code``, ``relationship``, ``main_parent_name``,
+    :func:`ics_maps.analysis.nesting.children` table: ``child_code``, ``relationship``,
+    ``main_parent_name``,
     ``main_share``, ``n_parents``), else a ``relationship`` column of ``units_gdf``, else "nested";
     codes in ``split_codes`` are always "split". ``parents`` are drawn as outlines on top.
     """
@@ -251,8 +250,7 @@ def highlight_map(
         items.append((RELATIONSHIP_COLOURS[r], f"{r} ({int(counts.get(r, 0))})", "fill"))
     if pweb is not None:
         # thin, over the units' wide white edges: a unit's own edge keeps a white halo, so a system
-        # made of
-        # whole councils still shows where it ends; a parent line inside a unit has none
+        # made of whole councils still shows where it ends; a parent line inside a unit has none
         outline(pweb, parent_label, NHS_BLACK, 1.2).add_to(m)
         items.append((NHS_BLACK, parent_label, "line"))
     Legend("Relationship to parent", items).add_to(m)
@@ -274,8 +272,7 @@ def pcn_map(
 
     ``method`` describes how the footprints were made (e.g. "registrations" or "modelled"; default:
     the footprints' own ``method`` column), shown in the legend; ``selected`` PCN code(s) get a
-    heavy
-    outline; ``boundary`` (e.g. the ICS) is drawn as an outline.
+    heavy outline; ``boundary`` (e.g. the ICS) is drawn as an outline.
     """
     web = web_ready(footprint_gdf, "pcn", tolerance_m)
     colours = categorical(web["code"])

@@ -6,22 +6,20 @@ maps only need Leaflet (GeoJson layers, circle markers, tooltips, the layer cont
 own files ship in a pinned installable package: ``django-js-lib-leaflet`` 1.9.4.1 (Leaflet 1.9.4).
 
 * :func:`ensure_static_assets` copies ``leaflet.js``, ``leaflet.css`` and ``images/`` from that
-  package to ``<project>/static/vendor/leaflet/`` (git-ignored). Streamlit serves ``<folder of the
-  main script>/static/`` at ``/app/static/`` when ``[server] enableStaticServing = true``
-  (``.streamlit/config.toml``).
+  package to ``<static folder>/vendor/leaflet/``. Streamlit serves ``<folder of the main
+  script>/static/`` at ``/app/static/`` when ``[server] enableStaticServing = true``
+  (``.streamlit/config.toml``); the app's is ``ics_maps/app/static`` (git-ignored).
 * :func:`offline_map` returns a :class:`folium.Map` whose ``default_js``/``default_css`` name those
   files only: ``/app/static/vendor/leaflet/leaflet.js`` and ``leaflet.css``. streamlit-folium's
-  component iframe is served by the same Streamlit server and loads exactly these URLs (it collects
-  ``default_js``/``default_css`` of every element of the map), so absolute ``/app/static/...`` paths
-  resolve there too. Caveat from its frontend: it loads the scripts in sequence and stops at the
-  first
-  that fails, so one unreachable URL (a CDN) leaves the map blank. It also injects d3 from two CDNs
-  whenever a ``branca`` colormap is *added to* the map; :mod:`ics_maps.maps` therefore draws legends
-  as plain Leaflet controls.
+  component iframe is served by the same Streamlit server and loads exactly these URLs (it
+  collects ``default_js``/``default_css`` of every element of the map), so absolute
+  ``/app/static/...`` paths resolve there too. Caveat from its frontend: it loads the scripts in
+  sequence and stops at the first that fails, so one unreachable URL (a CDN) leaves the map blank.
+  It also injects d3 from two CDNs whenever a ``branca`` colormap is *added to* the map;
+  :mod:`ics_maps.presentation.maps` therefore draws legends as plain Leaflet controls.
 
 The URL prefix is ``/app/static`` (``ICS_MAPS_STATIC_URL`` or the ``static_url`` argument override
-it,
-e.g. behind ``server.baseUrlPath``).
+it, e.g. behind ``server.baseUrlPath``).
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """Render folium maps without parsing their output as a template a second time.
 
 Why: branca's ``MacroElement.render`` runs an element's Jinja macros and wraps what they produce in
-a
-new ``Element(output)``, which *compiles that output as a Jinja template* before writing it out.
+a new ``Element(output)``, which *compiles that output as a Jinja template* before writing it out.
 For a map that has two costs:
 
 * **speed**: the output of a GeoJSON layer holds its whole GeoJSON (0.3 MB for the 36 ICSs); Jinja
@@ -12,8 +11,10 @@ For a map that has two costs:
 
 :func:`install` replaces ``MacroElement.render`` with the same steps, except that each macro's
 output is kept as :class:`RenderedText`, written out as it is. It is applied when
-:mod:`ics_maps.maps` is imported, only to the branca versions it was checked against (0.7, 0.8);
-elsewhere branca is left alone and :func:`ics_maps.maps.esc` still neutralises ``{`` in data.
+:mod:`ics_maps.presentation.maps` is imported, only to the branca versions it was checked against
+(0.7, 0.8);
+elsewhere branca is left alone and :func:`ics_maps.presentation.maps.features.esc` still neutralises
+``{`` in data.
 """
 
 from __future__ import annotations
