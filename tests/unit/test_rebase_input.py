@@ -172,3 +172,92 @@ def test_output_cannot_overwrite_the_input(run, tmp_path):
         ]
     )
     assert rc == 2 and src.read_text() == GOOD
+
+
+# ---------------------------------------------------------------------------- the paths
+
+
+def rebase_args(src, out) -> list[str]:
+    return [
+        "rebase",
+        "--tier",
+        "icb",
+        "--from",
+        "2024",
+        "--to",
+        "2026",
+        "--in",
+        str(src),
+        "--code-column",
+        "icb_code",
+        "--out",
+        str(out),
+    ]
+
+
+def test_input_that_is_a_directory_or_a_device_is_refused(run, tmp_path, capsys):
+    assert main(rebase_args(tmp_path, tmp_path / "o.csv")) == 2
+    assert "is a directory: expected a CSV file" in capsys.readouterr().err
+    assert main(rebase_args("/dev/zero", tmp_path / "o.csv")) == 2
+    assert "is not a regular file (a device, pipe or socket)" in capsys.readouterr().err
+    assert main(rebase_args(tmp_path / "nope.csv", tmp_path / "o.csv")) == 2
+    assert "nope.csv: no such file" in capsys.readouterr().err
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_output_that_is_a_directory_or_a_device_is_refused(run, tmp_path, capsys):
+    src = tmp_path / "in.csv"
+    src.write_text(GOOD)
+    (tmp_path / "folder").mkdir()
+    assert main(rebase_args(src, tmp_path / "folder")) == 2
+    assert "folder is a directory (give a file name in it" in capsys.readouterr().err
+    assert os.listdir(tmp_path / "folder") == []
+    assert main(rebase_args(src, "/dev/null")) == 2
+    assert "/dev/null is not a regular file" in capsys.readouterr().err
+
+
+def test_output_through_a_symlink_to_the_input_is_refused(run, tmp_path, capsys):
+    src = tmp_path / "in.csv"
+    src.write_text(GOOD)
+    (tmp_path / "link.csv").symlink_to(src)
+    assert main(rebase_args(src, tmp_path / "link.csv")) == 2
+    assert "is the input file" in capsys.readouterr().err and src.read_text() == GOOD
+
+
+def test_output_inside_the_atlas_cache_or_the_mirror_is_refused(run, tmp_path, monkeypatch, capsys):
+    src = tmp_path / "in.csv"
+    src.write_text(GOOD)
+    monkeypatch.setenv("ICS_MAPS_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("ICS_MAPS_MIRROR", str(tmp_path / "raw"))
+    assert main(rebase_args(src, tmp_path / "data" / "atlas" / "2026.json")) == 2
+    assert "lies inside the atlas cache" in capsys.readouterr().err
+    assert main(rebase_args(src, tmp_path / "raw" / "lookup" / "x.csv")) == 2
+    assert "lies inside the data mirror" in capsys.readouterr().err
+    assert not (tmp_path / "data").exists() and not (tmp_path / "raw").exists()
+    # A new folder elsewhere is fine: the writer makes it.
+    assert main(rebase_args(src, tmp_path / "new" / "out.csv")) == 0
+    assert (tmp_path / "new" / "out.csv").is_file()
+
+
+def test_export_crosswalk_refuses_a_directory_before_loading_anything(
+    tmp_path, monkeypatch, capsys
+):
+    def no_atlas(vid):
+        raise AssertionError("an atlas was loaded")
+
+    monkeypatch.setattr(cli_export, "_atlas", no_atlas)
+    argv = ["export", "crosswalk", "--tier", "icb", "--from", "2024", "--to", "2026"]
+    assert main([*argv, "--out", str(tmp_path)]) == 2
+    assert "is a directory" in capsys.readouterr().err
+
+
+def test_export_crosswalk_writes_the_table(tmp_path, monkeypatch, capsys):
+    toys = {"2024": toy_vintage("2024", OLD), "2026": toy_vintage("2026", NEW)}
+    monkeypatch.setattr(cli_export, "_atlas", lambda vid: toys[vid])
+    out = tmp_path / "xw.csv"
+    argv = ["export", "crosswalk", "--tier", "icb", "--from", "2024", "--to", "2026"]
+    assert main([*argv, "--out", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert "8 -> 7 units; 1 unchanged, 2 recoded, 2 boundary, 2 merged, 1 split" in said
+    got = pd.read_csv(out)
+    assert len(got) == 10 and got["residents"].sum() == sum(range(1, 14)) * 100
