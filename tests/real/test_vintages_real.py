@@ -1,12 +1,13 @@
 """Historic vintages and crosswalks on the real mirror, each checked against a source that did not
 make the figure.
 
-* 2022 is placed by the ONS LSOA 2011 -> SICBL22 lookup (placement.py) and checked against the
-  ONS LSOA 2021 -> ICB24 lookup, read here straight from the mirror. ICB areas were meant to be
-  unchanged July 2022 -> March 2026, but the two lookups differ on 4 LSOAs that kept their code,
-  Chichester 001A-D (6,696 residents): Surrey Heartlands in 2022, Sussex in 2024. That is the April
-  2023 boundary change behind the two ICB recodes E54000052 -> E54000063 and E54000053 -> E54000064
-  (GSS codes change when a boundary does), so 2022 splits Chichester as well as 2024's 12 districts.
+* 2022 is placed by the ONS LSOA 2011 -> SICBL22 lookup (atlas/_historic_placement.py) and checked
+  against the ONS LSOA 2021 -> ICB24 lookup, read here straight from the mirror. ICB areas were
+  meant to be unchanged July 2022 -> March 2026, but the two lookups differ on 4 LSOAs that kept
+  their code, Chichester 001A-D (6,696 residents): Surrey Heartlands in 2022, Sussex in 2024. That
+  is the April 2023 boundary change behind the two ICB recodes E54000052 -> E54000063 and
+  E54000053 -> E54000064 (GSS codes change when a boundary does), so 2022 splits Chichester as
+  well as 2024's 12 districts.
 * 2021 is placed by the ONS LSOA 2011 -> CCG21 lookup and checked against published facts: the 2021
   national reviews moved Glossop (High Peak) from Greater Manchester to Derbyshire, and West
   Birmingham from the Black Country to Birmingham and Solihull, in July 2022, so in April 2021 those
@@ -25,9 +26,10 @@ import pandas as pd
 import pytest
 
 from ics_maps import readers as R
-from ics_maps.build import ICB_ALIASES_2023, ensure_atlas
-from ics_maps.crosswalk import changed_lsoas, crosswalk, summarise
-from ics_maps.nesting import coterminosity
+from ics_maps.analysis.crosswalk import changed_lsoas, crosswalk, summarise
+from ics_maps.analysis.nesting import coterminosity
+from ics_maps.atlas import ensure_atlas
+from ics_maps.atlas._placement import ICB_ALIASES_2023
 from ics_maps.paths import mirror_root
 
 SPLIT_2024 = {
