@@ -109,7 +109,7 @@ def sidebar() -> Context:
             format_func=lambda v: f"{v} — {VINTAGES[v].label}",
             warnings=warnings,
             help="Which boundaries every figure uses. 2026: the 36 ICBs after the April 2026 "
-            "mergers; 2024: the 42 statutory ICBs of July 2022 – March 2026.",
+            "mergers; 2024: the 42 statutory ICBs of April 2023 – March 2026.",
         )
     atlas = caches.get_atlas(vintage)
     names = region_names(atlas)

@@ -47,7 +47,7 @@ VINTAGES: dict[str, Vintage] = {
         ),
         Vintage(
             "2024",
-            "2022–March 2026: 42 statutory ICBs (April 2024 codes)",
+            "April 2023–March 2026: 42 statutory ICBs (April 2024 codes)",
             "icb_2023_bsc",
             "ICB23CD",
             "ICB23NM",
