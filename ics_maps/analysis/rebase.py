@@ -33,6 +33,7 @@ import pandas as pd
 
 from ics_maps.analysis._rebase_input import (
     MAX_BYTES,
+    RATE_WORDS,
     CodeSets,
     check_codes,
     check_rates,
@@ -42,7 +43,17 @@ from ics_maps.analysis._rebase_input import (
 )
 
 APPORTIONED = "_apportioned_share"
-__all__ = ["APPORTIONED", "MAX_BYTES", "known_codes", "parse_rates", "read_table", "rebase"]
+__all__ = [
+    "APPORTIONED",
+    "MAX_BYTES",
+    "guess_code_column",
+    "known_codes",
+    "parse_rates",
+    "rate_like",
+    "read_table",
+    "rebase",
+    "value_columns",
+]
 
 
 # ---------------------------------------------------------------------------- re-basing
@@ -174,3 +185,19 @@ def known_codes(atlases: Mapping[str, object], tiers: Sequence[str]) -> CodeSets
             if "ods_code" in units:
                 out[f"{t} {vid} ODS codes"] = set(units["ods_code"].dropna())
     return out
+
+
+def guess_code_column(table: pd.DataFrame, codes: set) -> str | None:
+    """The column of ``table`` whose cells are most often one of ``codes`` (None if no cell is)."""
+    best, hits = None, 0
+    for col in table.columns:
+        n = int(table[col].astype(str).str.strip().isin(codes).sum())
+        if n > hits:
+            best, hits = col, n
+    return best
+
+
+def rate_like(columns: Sequence[str]) -> list[str]:
+    """The columns whose names look like rates (they must be declared: a rate with its
+    denominator, or a count)."""
+    return [c for c in columns if RATE_WORDS.search(str(c))]
