@@ -14,6 +14,19 @@ from ics_maps.sources.vintages import VINTAGES
 
 TIER_NAMES = {"icb": "ICSs / ICBs", "sicbl": "Sub-ICB locations (CCGs)", "region": "NHS regions"}
 CHANGE_ORDER = ("unchanged", "recoded", "merged", "split", "boundary")
+CHANGE_LABELS = {c: sentence(c) for c in CHANGE_ORDER} | {"boundary": "Boundary change"}
+# On screen the names, the change and the shares come first (codes after): the CSV keeps the
+# documented column order.
+TABLE_ORDER = [
+    "from_name",
+    "to_name",
+    "change",
+    "share_of_from",
+    "share_of_to",
+    "residents",
+    "from_code",
+    "to_code",
+]
 
 with frame.page("Changes", prose_changes.INTRO) as ctx:
     link_warnings: list[str] = []
@@ -53,15 +66,18 @@ with frame.page("Changes", prose_changes.INTRO) as ctx:
     table = caches.crosswalk_table(tier, old, new)
     s = headline(old_atlas, new_atlas, tier, table)
     st.markdown(prose_changes.headline(s, old_units, new_units))
-    m = st.columns(6)
-    m[0].metric(
+    cells = [*st.columns(3), *st.columns(3)]
+    cells[0].metric(
         sentence(new_units if old_units == new_units else f"{old_units} → {new_units}"),
         f"{fmt_int(s['from_units'])} → {fmt_int(s['to_units'])}",
         border=True,
     )
-    for i, label in enumerate(CHANGE_ORDER, start=1):
-        m[i].metric(
-            sentence(label), fmt_int(s[label]), help=prose_changes.change_help(label), border=True
+    for cell, label in zip(cells[1:], CHANGE_ORDER, strict=True):
+        cell.metric(
+            CHANGE_LABELS[label],
+            fmt_int(s[label]),
+            help=prose_changes.change_help(label),
+            border=True,
         )
 
     tab_flows, tab_map, tab_table, tab_rebase = widgets.lazy_tabs(
@@ -106,12 +122,19 @@ with frame.page("Changes", prose_changes.INTRO) as ctx:
             widgets.dataframe(
                 shown,
                 {
+                    "from_name": st.column_config.TextColumn(
+                        f"{old} {tier_label(tier, old_atlas)}", pinned=True, width=280
+                    ),
+                    "to_name": st.column_config.TextColumn(
+                        f"{new} {tier_label(tier, new_atlas)}", width=280
+                    ),
                     "residents": widgets.number("residents"),
                     "share_of_from": widgets.percent("share_of_from"),
                     "share_of_to": widgets.percent("share_of_to"),
                 },
                 height=480,
                 key="changes_table",
+                order=TABLE_ORDER,
                 download=file_slug(
                     "crosswalk", tier, old, "to", new, *(chosen if chosen != labels else ())
                 )

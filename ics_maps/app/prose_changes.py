@@ -53,10 +53,8 @@ def headline(s: dict, old_units: str, new_units: str) -> str:
     )
     if s["unchanged"] == s["from_units"]:
         return lead + " Nothing changed: every unit kept its code, name and residents."
-    parts = [
-        f"{fmt_int(s[c])} {c if c != 'boundary' else 'boundary change'}"
-        for c in ("unchanged", "recoded", "merged", "split", "boundary")
-    ]
+    parts = [f"{fmt_int(s[c])} {c}" for c in ("unchanged", "recoded", "merged", "split")]
+    parts.append(_count(s["boundary"], "boundary change", "boundary changes"))
     new = (
         f"; {fmt_int(s['new_units'])} of the {fmt_int(s['to_units'])} {text(new_units)} "
         "continue no old unit"

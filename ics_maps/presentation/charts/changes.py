@@ -6,9 +6,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ics_maps.presentation.charts._common import esc, layout
-from ics_maps.presentation.style import CHANGE_COLOURS, NHS_GREY, NO_DATA
+from ics_maps.presentation.style import CHANGE_COLOURS, NHS_GREY, NO_DATA, short_name
 
-NODE_PX = 22  # height per node on the busier side, so labels do not overlap
+NODE_PX = 30  # height per node on the busier side, so labels do not overlap
+LEGEND_ORDER = ("split", "merged", "boundary", "recoded", "unchanged")
 
 
 def change_sankey(flows: pd.DataFrame, from_label: str, to_label: str) -> go.Figure:
@@ -17,7 +18,8 @@ def change_sankey(flows: pd.DataFrame, from_label: str, to_label: str) -> go.Fig
 
     ``flows``: ``source, target, value, change, share_of_from``
     (:func:`ics_maps.analysis.changes.flows`). Old and new nodes are separate sets, so a unit that
-    keeps its name appears on both sides. ``from_label`` / ``to_label`` head the two columns
+    keeps its name appears on both sides, named without "NHS" and "Integrated Care Board".
+    ``from_label`` / ``to_label`` head the two columns
     ("2024", "2026"). Names are HTML-escaped.
     """
     missing = [
@@ -27,6 +29,7 @@ def change_sankey(flows: pd.DataFrame, from_label: str, to_label: str) -> go.Fig
         raise KeyError(f"change_sankey needs columns {missing}")
     srcs = list(dict.fromkeys(flows["source"].astype(str)))
     tgts = list(dict.fromkeys(flows["target"].astype(str)))
+    names = [short_name(x) for x in srcs + tgts]  # no "NHS … Integrated Care Board" on the nodes
     s_idx = {s: i for i, s in enumerate(srcs)}
     t_idx = {t: len(srcs) + i for i, t in enumerate(tgts)}
     change_of = flows.drop_duplicates("source").set_index("source")["change"]
@@ -37,7 +40,7 @@ def change_sankey(flows: pd.DataFrame, from_label: str, to_label: str) -> go.Fig
         go.Sankey(
             arrangement="snap",
             node=dict(
-                label=[esc(x) for x in srcs + tgts],
+                label=[esc(x) for x in names],
                 pad=8,
                 thickness=14,
                 color=node_colour,
@@ -57,10 +60,17 @@ def change_sankey(flows: pd.DataFrame, from_label: str, to_label: str) -> go.Fig
             ),
         )
     )
+    present = [c for c in LEGEND_ORDER if (flows["change"] == c).any()]
+    legend = " &nbsp; ".join(
+        f'<span style="color:{CHANGE_COLOURS[c]}">■</span> {esc(c)}' for c in present
+    )
+    fig.add_annotation(
+        x=0.5, y=0, yshift=-18, text=legend, showarrow=False, xanchor="center", yanchor="top"
+    )
     n = max(len(srcs), len(tgts), 1)
     fig.add_annotation(x=0, y=1.0, yshift=22, text=esc(from_label), showarrow=False, xanchor="left")
     fig.add_annotation(x=1, y=1.0, yshift=22, text=esc(to_label), showarrow=False, xanchor="right")
     fig.layout.meta = {"n_sources": len(srcs), "n_targets": len(tgts)}
     return layout(
-        fig, height=max(320, min(2400, 60 + NODE_PX * n)), margin=dict(l=4, r=4, t=36, b=4)
+        fig, height=max(360, min(3200, 90 + NODE_PX * n)), margin=dict(l=4, r=4, t=36, b=40)
     )

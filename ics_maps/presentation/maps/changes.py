@@ -69,10 +69,11 @@ def changes_map(
         ).add_to(m)
     outline(lines, f"{to_label} boundaries", NHS_BLACK, 1.4).add_to(m)
     shown = [c for c in LEGEND_ORDER if len(web) and (web["change"] == c).any()]
-    items = [(CHANGE_COLOURS[c], f"{c} ({int((web['change'] == c).sum())})", "fill") for c in shown]
+    n_old = web.drop_duplicates("from_code")["change"].value_counts() if len(web) else {}
+    items = [(CHANGE_COLOURS[c], f"{c} ({int(n_old[c])})", "fill") for c in shown]
     items.append((NHS_BLACK, f"{to_label} boundaries", "line"))
     Legend(
-        f"Moved from {from_label} to {to_label}, by what happened to the old {unit_word}",
+        f"What happened to the {from_label} {unit_word} (how many) whose areas changed",
         items,
         note=None if len(web) else "Nothing moved: every area kept its code.",
     ).add_to(m)
