@@ -62,31 +62,34 @@ def rebase_form(xw: pd.DataFrame, tier: str, old: str, new: str, units: str) -> 
         st.error(f"{text(up.name)} has no columns.", icon=":material/block:")
         return
     guess = guess_code_column(table, set(xw["from_code"]))
+    # Keys per upload: a new file starts from its own defaults (a rate-like column listed as a
+    # rate), not from the choices made for the previous file.
+    fid = getattr(up, "file_id", None) or up.name
     c1, c2 = st.columns(2)
     code = c1.selectbox(
         f"Column of {old} codes",
         columns,
         index=columns.index(guess) if guess in columns else 0,
-        key="rebase_code",
+        key=f"rebase_code_{fid}",
     )
     by = c2.multiselect(
         "Columns that, with the code, identify a row (a month, an age band)",
         [c for c in columns if c != code],
-        key="rebase_by",
+        key=f"rebase_by_{fid}",
     )
     rest = [c for c in columns if c != code and c not in by]
     rates_chosen = st.multiselect(
         "Rate columns (re-weighted by their denominator; the others are summed as counts)",
         rest,
         default=rate_like(rest),
-        key="rebase_rates",
+        key=f"rebase_rates_{fid}",
         help="A column named like a rate (rate, per, %, share, mean…) is listed here at first; "
         "take it out if it holds counts.",
     )
     rates: dict[str, str] = {}
     for i, rate in enumerate(rates_chosen):
         options = [NO_DENOMINATOR] + [c for c in rest if c != rate and c not in rates_chosen]
-        den = st.selectbox(f"Denominator of {rate}", options, key=f"rebase_den_{i}_{rate}")
+        den = st.selectbox(f"Denominator of {rate}", options, key=f"rebase_den_{fid}_{i}_{rate}")
         if den != NO_DENOMINATOR:
             rates[rate] = den
     counts = [c for c in rate_like(rest) if c not in rates_chosen]
