@@ -115,10 +115,13 @@ def rebase_form(xw: pd.DataFrame, tier: str, old: str, new: str, units: str) -> 
         icon=":material/check:",
     )
     stem = PurePath(up.name).stem[:60]
+    config = {c: widgets.percent(c) for c in [*app, "residents_covered_share"]}
+    config["to_name"] = st.column_config.TextColumn(f"{new} unit", pinned=True, width=260)
     widgets.dataframe(
         result,
-        {c: widgets.percent(c) for c in [*app, "residents_covered_share"]},
+        config,
         height=360,
         key="rebase_result",
+        order=[c for c in result.columns if c != "to_code"],  # on screen; the CSV keeps its order
         download=file_slug(stem, "rebased", tier, old, "to", new) + ".csv",
     )

@@ -2,7 +2,8 @@
 app.py`, Debian's headless Chromium, every request to another host blocked).
 
 * /changes opens on 2024 → 2026 ICSs: the headline says 42 → 36, the Sankey draws one node per old
-  and new unit that changed, the map paints the moved areas (``path.leaflet-interactive``);
+  and new unit that changed, the map paints the moved areas (``path.leaflet-interactive``), and a
+  CSV of 42 ICB figures uploaded through the browser comes back re-based to 36 rows;
 * a link with a 2024 code under 2026 (/system?icb=E54000024&vintage=2026: Bedfordshire, Luton and
   Milton Keynes) opens its successor with a note, not the first system in the list.
 
@@ -31,6 +32,8 @@ def app_url(streamlit_server):
 
 
 def test_changes_page_shows_the_sankey_and_the_map(app_url, offline_page, atlas_2024, atlas_2026):
+    rows = [f"{c},Jan 2025,{100 + i}" for i, c in enumerate(atlas_2024.tier("icb")["code"])]
+    upload = ("icb_code,month,deaths\n" + "\n".join(rows) + "\n").encode()
     links = flows(crosswalk(atlas_2024, atlas_2026, "icb"), include_unchanged=False)
     nodes = links["source"].nunique() + links["target"].nunique()
     page = offline_page.page
@@ -59,6 +62,10 @@ def test_changes_page_shows_the_sankey_and_the_map(app_url, offline_page, atlas_
         shoot(page, f"changes_table_{width}.png")
         page.get_by_role("tab", name="Re-base your figures").click()
         page.get_by_text("CSV of figures for the 2024 ICSs").wait_for(timeout=30_000)
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+            {"name": "deaths.csv", "mimeType": "text/csv", "buffer": upload}
+        )
+        page.get_by_text("Re-based: 36 rows").wait_for(timeout=60_000)
         wait_idle(page)
         no_error_on_page(offline_page)
         shoot(page, f"changes_rebase_{width}.png")
