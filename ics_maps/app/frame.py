@@ -214,6 +214,14 @@ def follow_old_code(
         successor_note(hit, unit_name(ctx.atlas, tier, hit.code), ctx.vintage),
         icon=":material/swap_horiz:",
     )
+    from ics_maps.app.site import page as site_page
+
+    st.page_link(
+        site_page("changes"),
+        label=f"What changed between {hit.old_vintage} and {ctx.vintage}",
+        icon=":material/compare_arrows:",
+        query_params=link(tier=hit.old_tier, **{"from": hit.old_vintage, "to": ctx.vintage}),
+    )
     return {code: hit.code, code.upper(): hit.code}
 
 

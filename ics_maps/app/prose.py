@@ -232,6 +232,5 @@ def successor_note(successor: Any, new_name: str, vintage: str) -> str:
     return (
         f"The link names {text(successor.old_name)} ({text(successor.old_code)}), a "
         f"{successor.old_vintage} {what} that is not in the {vintage} vintage. Showing "
-        f"{text(new_name)}, which holds {fmt_pct(successor.share, 0)} of its residents "
-        f"(see the Changes page)."
+        f"{text(new_name)}, which holds {fmt_pct(successor.share, 0)} of its residents."
     )

@@ -180,6 +180,9 @@ def test_a_2024_code_in_a_system_link_opens_its_successor():
     assert "a 2024 system that is not in the 2026 vintage" in note and "100% of its" in note
     assert at.selectbox(key="w_icb").value == CENTRAL_EAST_2026
     assert at.query_params["icb"] == CENTRAL_EAST_2026 and not at.warning
+    # a link to what changed, carrying its vintages (the default 2026 too)
+    (link,) = [p.proto for p in at.get("page_link") if p.proto.page == "changes"]
+    assert link.query_string == "tier=icb&from=2024&to=2026&vintage=2026"
 
 
 def test_a_ccg_code_in_a_system_link_opens_the_system_holding_it():
