@@ -193,3 +193,13 @@ def test_a_ccg_code_in_a_system_link_opens_the_system_holding_it():
     assert at.selectbox(key="w_icb").value == "E54000058" and not at.warning
     at = open_page("system", {"vintage": "2026", "icb": "E99999999"})  # no vintage knows it
     assert any("No ICB with code “E99999999”" in w for w in texts(at, "warning"))
+
+
+@pytest.mark.parametrize("page", ["overview", "coterminosity", "changes"])
+def test_every_page_says_which_layers_are_later_than_the_vintage(page):
+    at = open_page(page, {"vintage": "2022"})
+    no_exception(at)
+    assert (
+        "Kept from later dates than these July 2022 NHS boundaries: councils as of May 2023, "
+        "PCNs and practices as of 1 October 2024 and GP list sizes as of 1 April 2025."
+    ) in texts(at, "caption")
