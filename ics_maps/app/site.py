@@ -40,6 +40,7 @@ PAGES: tuple[PageSpec, ...] = (
         ":material/join_inner:",
         "coterminosity",
     ),
+    PageSpec("changes", "changes.py", "Changes", ":material/compare_arrows:", "changes"),
     PageSpec("about", "about.py", "About", ":material/info:", "about"),
 )
 _BY_NAME = {p.name: p for p in PAGES}
