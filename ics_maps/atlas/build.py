@@ -28,6 +28,7 @@ from ics_maps.atlas.store import is_current, load_atlas, save_atlas
 from ics_maps.atlas.waves import attach_waves
 from ics_maps.errors import DataWarning
 from ics_maps.readers import read_census_population, read_lsoa_boundaries, read_waves
+from ics_maps.readers.people import PEOPLE_COLUMNS, attach_people
 from ics_maps.sources.vintages import DEFAULT_VINTAGE, Vintage, get_vintage
 
 Progress = Callable[[str, float], None]
@@ -95,6 +96,7 @@ def _lsoa_atoms(report: dict) -> gpd.GeoDataFrame:
         )
         lsoa["residents"] = lsoa["residents"].fillna(0)
     lsoa["residents"] = lsoa["residents"].astype("int64")
+    lsoa = attach_people(lsoa)  # age bands and IoD2025 columns, validated (readers/people.py)
     extra = set(pop["code"]) - set(lsoa["code"])
     if extra:
         warnings.warn(
@@ -136,6 +138,7 @@ def _finish(v, lsoa, region, icb, sicbl, utla, lad, pcn, practices, pcn_lsoa, re
             "lad",
             "pcn",
             "icb24",
+            *PEOPLE_COLUMNS,
             "geometry",
         ]
     ]

@@ -7,6 +7,7 @@ Commands::
                                   [--tolerance T] --out FILE.csv
     ics-maps export summary --tier TIER [--vintage V] --out FILE.csv
     ics-maps export geojson --tier TIER [--vintage V] --out FILE.geojson
+    ics-maps export profile --tier TIER [--vintage V] --out FILE.csv
 
 Columns of the coterminosity CSV (one row per overlapping child × parent pair):
 child_code, child_name, parent_code, parent_name; overlap_residents (Census 2021 residents in both;
@@ -31,6 +32,13 @@ Columns of the summary CSVs (see :mod:`ics_maps.analysis.summaries`):
 * ``pcn``: code, name, ods_code, sicbl, icb, region, list_size, n_practices, residents (attributed),
   method, n_lad, main_lad, main_lad_name, main_lad_share (share of its registered patients).
 * ``practice`` / ``lsoa``: the atlas table as it is, without geometry.
+
+Columns of the profile CSV (one row per unit of region, icb, sicbl, utla, lad or pcn; see
+:mod:`ics_maps.analysis.profiles` and the README): code, name, residents; the 18 age bands age_0_4
+… age_85_plus; age_0_17, age_18_64, age_65_plus and their *_share with age_85_plus_share;
+median_age; n_lsoas; imd_avg_score with its imd_avg_score_rank of imd_avg_score_rank_of;
+imd_avg_rank; imd_lsoas_decile1, imd_prop_lsoas_decile1; imd_quintile1_share … 5;
+imd_decile1_share … 10; <domain>_avg_score for the seven domains; method (PCNs only).
 """
 
 from __future__ import annotations
@@ -39,19 +47,20 @@ import argparse
 import sys
 from pathlib import Path
 
+from ics_maps.analysis.profiles import PROFILE_TIERS
 from ics_maps.presentation.export import write_csv, write_geojson
 from ics_maps.sources.vintages import DEFAULT_VINTAGE, VINTAGES
 from ics_maps.tiers import TIERS
 
 
 def add_export_parser(subparsers) -> argparse.ArgumentParser:
-    """Add ``export coterminosity|summary|geojson`` to the CLI's subparsers."""
+    """Add ``export coterminosity|summary|geojson|profile`` to the CLI's subparsers."""
     p = subparsers.add_parser(
         "export",
-        help="write a coterminosity table, a tier summary or a GeoJSON layer",
+        help="write a coterminosity table, a tier summary, a GeoJSON layer or a people profile",
         description="Export tables (CSV) and layers (GeoJSON) from a built atlas.",
     )
-    kinds = p.add_subparsers(dest="export_kind", metavar="{coterminosity,summary,geojson}")
+    kinds = p.add_subparsers(dest="export_kind", metavar="{coterminosity,summary,geojson,profile}")
     kinds.required = True
 
     def common(sp: argparse.ArgumentParser, suffix: str) -> None:
@@ -85,6 +94,11 @@ def add_export_parser(subparsers) -> argparse.ArgumentParser:
     g.add_argument("--tier", required=True, choices=TIERS)
     common(g, ".geojson")
     g.set_defaults(func=export_geojson)
+
+    pr = kinds.add_parser("profile", help="age and deprivation profile, one row per unit (CSV)")
+    pr.add_argument("--tier", required=True, choices=PROFILE_TIERS)
+    common(pr, ".csv")
+    pr.set_defaults(func=export_profile)
     return p
 
 
@@ -142,3 +156,11 @@ def export_geojson(args) -> int:
     """Handler of `ics-maps export geojson`."""
     atlas = _atlas(args.vintage)
     return _run(lambda: atlas.tier(args.tier), args.out, write_geojson)
+
+
+def export_profile(args) -> int:
+    """Handler of `ics-maps export profile`: the age and deprivation profile of every unit."""
+    from ics_maps.analysis.profiles import tier_profile
+
+    atlas = _atlas(args.vintage)
+    return _run(lambda: tier_profile(atlas, args.tier), args.out, write_csv)
