@@ -25,9 +25,20 @@ from ics_maps.presentation.style import (
     fmt_pct,
     ordinal,
     sentence,
+    short_name,
     tier_label,
     tier_plural,
 )
+
+# Side by side where there is room, one under the other where there is not (the page is narrower
+# than two readable charts at about 1,000 px with the sidebar open): the columns of these two keyed
+# containers wrap below a minimum width instead of squeezing.
+WRAP_CSS = """<style>
+.st-key-people_figures [data-testid="stHorizontalBlock"],
+.st-key-people_charts [data-testid="stHorizontalBlock"] { flex-wrap: wrap; }
+.st-key-people_figures [data-testid="stColumn"] { min-width: 190px; }
+.st-key-people_charts [data-testid="stColumn"] { min-width: 420px; }
+</style>"""
 
 
 def _points(value: Any, england: Any) -> str | None:
@@ -48,16 +59,19 @@ def people_view(ctx: Context, tier: str, code: str) -> None:
     row = hit.iloc[0]
     england = caches.england_profile(ctx.vintage)
     name = str(row["name"])
+    short = short_name(name)  # chart legends: "Greater Manchester", not "NHS … Board"
     if tier == "pcn":
         st.info(prose.catchment_note(row.get("method")), icon=":material/explore:")
     words = tier_plural(tier, ctx.atlas)
     score = PROFILE_MEASURES["imd_avg_score"]
-    cols = st.columns(4)
+    st.html(WRAP_CSS)
+    cols = st.container(key="people_figures").columns(4)
     cols[0].metric(
         "Aged 65 and over",
         fmt_pct(row["age_65_plus_share"]),
         _points(row["age_65_plus_share"], england["age_65_plus_share"]),
         delta_color="off",
+        delta_arrow="off",
         help=f"Share of Census 2021 usual residents aged 65 or over; England "
         f"{fmt_pct(england['age_65_plus_share'])}.",
     )
@@ -66,6 +80,7 @@ def people_view(ctx: Context, tier: str, code: str) -> None:
         fmt_pct(row["imd_quintile1_share"]),
         _points(row["imd_quintile1_share"], england["imd_quintile1_share"]),
         delta_color="off",
+        delta_arrow="off",
         help="Share of residents living in LSOAs in the most deprived 20% of England's "
         f"neighbourhoods (IMD 2025 quintile 1); England {fmt_pct(england['imd_quintile1_share'])}.",
     )
@@ -76,6 +91,7 @@ def people_view(ctx: Context, tier: str, code: str) -> None:
         if pd.isna(row["imd_avg_score"])
         else f"{row['imd_avg_score'] - england['imd_avg_score']:+.1f} vs England",
         delta_color="off",
+        delta_arrow="off",
         help="Population-weighted average of the LSOAs' IMD 2025 scores (MHCLG's 'average "
         f"score'; higher is more deprived); England {score.fmt(england['imd_avg_score'])}.",
     )
@@ -87,12 +103,12 @@ def people_view(ctx: Context, tier: str, code: str) -> None:
         "deprived.",
     )
     st.markdown(prose.people_summary(row, england, words))
-    left, right = st.columns(2)
+    left, right = st.container(key="people_charts").columns(2)
     with left:
-        st.plotly_chart(charts.age_chart(age_shares(row, england), name), key="people_age")
+        st.plotly_chart(charts.age_chart(age_shares(row, england), short), key="people_age")
     with right:
         st.plotly_chart(
-            charts.decile_chart(decile_shares(row, england), name), key="people_deciles"
+            charts.decile_chart(decile_shares(row, england), short), key="people_deciles"
         )
     with st.expander("Every profile figure, beside England's"):
         figures = _figures(row, england)
@@ -171,7 +187,7 @@ def people_ranking(ctx: Context) -> None:
     config = {
         "rank": st.column_config.NumberColumn("Rank", format="%d", help="1 = highest in England"),
         "code": st.column_config.TextColumn("Code"),
-        "name": st.column_config.TextColumn(label, width="large"),
+        "name": st.column_config.TextColumn(label, width="medium"),
         measure: _measure_column(measure),
         "residents": widgets.number("Residents", help="Census 2021 usual residents"),
         "method": st.column_config.TextColumn(

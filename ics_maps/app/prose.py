@@ -258,8 +258,8 @@ def people_summary(row: pd.Series, england: pd.Series, tier_words: str) -> str:
         return first
     return (
         f"{first} Its average IMD score, {row['imd_avg_score']:.1f} (England "
-        f"{england['imd_avg_score']:.1f}), is the {ordinal(rank)} highest of {fmt_int(n)} "
-        f"{tier_words}: 1st is the most deprived."
+        f"{england['imd_avg_score']:.1f}), ranks {ordinal(rank)} of {fmt_int(n)} {tier_words}, "
+        "where 1st is the most deprived."
     )
 
 

@@ -20,6 +20,11 @@ from ics_maps.presentation.style import (
     fmt_pct,
 )
 
+# Title at the top, the legend (up to two rows: long unit names) between it and the plot.
+TOP_MARGIN = 84
+LEGEND = dict(orientation="h", yanchor="bottom", y=1.01, x=0)
+TITLE = dict(y=0.985, yref="container", yanchor="top", x=0, xanchor="left", xref="paper")
+
 # Source lines under each chart (two short lines: a plotly annotation does not wrap).
 AGE_CHART_SOURCE = (f"Source: {AGE_SOURCE}.", "Black outline: England's shape.")
 DECILE_CHART_SOURCE = (
@@ -99,14 +104,15 @@ def age_chart(shares: pd.DataFrame, unit_name: str, height: int = 470) -> go.Fig
         "Age: share of residents in each five-year band",
         height=height,
         bargap=0.12,
-        xaxis=dict(title="% of residents", range=[0, top * 1.08], ticksuffix="%"),
+        xaxis=dict(range=[0, top * 1.08], ticksuffix="%"),
         yaxis=dict(tickvals=list(y), ticktext=list(shares["label"]), range=[-0.6, n - 0.4]),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
-        margin=dict(l=10, r=10, t=70, b=95),
+        legend=LEGEND,
+        margin=dict(l=10, r=10, t=TOP_MARGIN, b=75),
     )
+    fig.update_layout(title=TITLE)
     if shares["share"].isna().all():
         _empty(fig)
-    _source_note(fig, AGE_CHART_SOURCE, below=44)
+    _source_note(fig, AGE_CHART_SOURCE, below=26)
     fig.layout.meta = {**fig.layout.meta, "unit": unit_name}
     return fig
 
@@ -156,9 +162,10 @@ def decile_chart(shares: pd.DataFrame, unit_name: str, height: int = 380) -> go.
         bargap=0.15,
         xaxis=dict(tickvals=list(x), ticktext=ticks, range=[0.4, 10.6], title=None),
         yaxis=dict(title="% of residents", range=[0, top * 1.12], ticksuffix="%"),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
-        margin=dict(l=10, r=10, t=70, b=105),
+        legend=LEGEND,
+        margin=dict(l=10, r=10, t=TOP_MARGIN, b=105),
     )
+    fig.update_layout(title=TITLE)
     if shares["share"].isna().all():
         _empty(fig)
     _source_note(fig, DECILE_CHART_SOURCE, below=56)
