@@ -78,9 +78,7 @@ def chart_specs(at) -> list[dict]:
 def legend_text(at) -> str:
     """The text of the map's legend (the HTML its script writes into the Leaflet control)."""
     script = json.loads(at.get("component_instance")[0].proto.json_args)["script"]
-    html = "".join(
-        json.loads(m) for m in re.findall(r'innerHTML = ("(?:[^"\\]|\\.)*")', script)
-    )
+    html = "".join(json.loads(m) for m in re.findall(r'innerHTML = ("(?:[^"\\]|\\.)*")', script))
     return re.sub(r"<[^>]+>", " ", html)
 
 
