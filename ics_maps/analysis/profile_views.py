@@ -25,6 +25,12 @@ AGE_LABELS: tuple[str, ...] = tuple(f"{a}–{a + 4}" for a in BAND_STARTS[:-1]) 
 )
 
 
+def _values(row: pd.Series, columns) -> np.ndarray:
+    """Floats of ``columns`` from a profile row (one lookup each: indexing a mixed-type row with a
+    list of labels costs milliseconds)."""
+    return np.array([row[c] for c in columns], dtype=float)
+
+
 def _shares(values: np.ndarray, total: float) -> np.ndarray:
     values = np.asarray(values, dtype=float)
     if not np.isfinite(total) or total <= 0:
@@ -36,8 +42,8 @@ def age_shares(unit: pd.Series, england: pd.Series) -> pd.DataFrame:
     """One row per Census band, youngest first: ``band`` (column), ``label`` ("0–4" … "85+"),
     ``residents`` (the unit's), ``share`` (of the unit's residents) and ``england`` (England's
     share). Shares are NaN for a unit with no residents."""
-    residents = unit[list(AGE_BANDS)].to_numpy(dtype=float)
-    eng = england[list(AGE_BANDS)].to_numpy(dtype=float)
+    residents = _values(unit, AGE_BANDS)
+    eng = _values(england, AGE_BANDS)
     return pd.DataFrame(
         {
             "band": list(AGE_BANDS),
@@ -54,14 +60,14 @@ def decile_shares(unit: pd.Series, england: pd.Series) -> pd.DataFrame:
     ``decile``, ``share`` (of the unit's residents living in LSOAs of that decile), ``residents``
     (those residents) and ``england`` (England's residents in that decile: close to a tenth, since
     each decile is a tenth of the LSOAs, not of the people)."""
-    share = unit[list(DECILE_SHARES)].to_numpy(dtype=float)
+    share = _values(unit, DECILE_SHARES)
     res = float(unit["residents"]) if pd.notna(unit["residents"]) else 0.0
     return pd.DataFrame(
         {
             "decile": np.arange(1, 11),
             "share": share,
             "residents": share * res,
-            "england": england[list(DECILE_SHARES)].to_numpy(dtype=float),
+            "england": _values(england, DECILE_SHARES),
         }
     )
 

@@ -208,3 +208,18 @@ def test_link_parameters_for_people():
     assert params.RANK_TIER.parse("practice")[0] == "icb"
     assert params.COLOR.parse("people") == ("people", None)
     assert {"measure", "rank"} <= set(params.KNOWN_KEYS)
+
+
+def test_chart_specs_are_valid_plotly(icb, england):
+    """The charts are built without plotly's validation (for speed): validate them here, so a
+    misspelt property fails a test instead of being dropped by the browser."""
+    import plotly.graph_objects as go
+
+    for row in (icb.loc["I1"], icb.loc["I2"]):
+        for fig in (
+            age_chart(age_shares(row, england), "I1"),
+            decile_chart(decile_shares(row, england), "I1"),
+        ):
+            checked = go.Figure(fig.to_dict())  # raises ValueError on any invalid property
+            assert checked.to_plotly_json()["layout"]["meta"] == fig.layout.meta
+            assert len(checked.data) == 2
