@@ -48,9 +48,9 @@ from ics_maps.analysis.overlap import (
     area_overlaps,
     area_table,
     factorize,
+    pair_rows,
     pair_sums,
     relationships,
-    shares,
 )
 from ics_maps.tiers import TIERS, check_tier
 
@@ -209,17 +209,8 @@ def finish_pairs(
     atlas, child: str, parent: str, ps: dict, cu: np.ndarray, pu: np.ndarray, tolerance: float = 0.0
 ) -> pd.DataFrame:
     """:func:`pair_sums` output → the public columns."""
-    c, p = ps["child"], ps["parent"]
-    ct, pt = ps["child_total"][c], ps["parent_total"][p]
-    rows = {
-        "overlap": ps["overlap"],
-        "child_total": ct,
-        "parent_total": pt,
-        "share_of_child": shares(ps["overlap"], ct),
-        "share_of_parent": shares(ps["overlap"], pt),
-        "overlap_area": ps["area"],
-    }
-    return _public(atlas, child, parent, c, cu, p, pu, rows, tolerance)
+    rows = pair_rows(ps)
+    return _public(atlas, child, parent, ps["child"], cu, ps["parent"], pu, rows, tolerance)
 
 
 def _public(atlas, child, parent, ci, cu, pi, pu, rows: dict, tolerance: float) -> pd.DataFrame:

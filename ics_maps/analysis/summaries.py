@@ -10,18 +10,9 @@ from __future__ import annotations
 import pandas as pd
 
 from ics_maps.analysis.nesting import coterminosity
-from ics_maps.tiers import check_tier
+from ics_maps.tiers import TIERS, check_tier
 
-SUMMARY_TIERS: tuple[str, ...] = (
-    "region",
-    "icb",
-    "sicbl",
-    "utla",
-    "lad",
-    "pcn",
-    "practice",
-    "lsoa",
-)
+SUMMARY_TIERS: tuple[str, ...] = TIERS
 
 ICB_COLUMNS: tuple[str, ...] = (
     "code",

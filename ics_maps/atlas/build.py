@@ -30,6 +30,7 @@ from ics_maps.errors import DataWarning
 from ics_maps.readers import read_census_population, read_lsoa_boundaries, read_waves
 from ics_maps.readers.people import PEOPLE_COLUMNS, attach_people
 from ics_maps.sources.vintages import DEFAULT_VINTAGE, Vintage, get_vintage
+from ics_maps.tiers import LSOA_TIER_COLUMNS
 
 Progress = Callable[[str, float], None]
 
@@ -126,22 +127,8 @@ def _finish(v, lsoa, region, icb, sicbl, utla, lad, pcn, practices, pcn_lsoa, re
     icb["registered"] = icb["code"].map(reg).astype("Int64")
     icb["n_pcn"] = icb["code"].map(pcn.groupby("icb").size()).fillna(0).astype("int64")
     icb = attach_waves(icb, lsoa, read_waves())
-    lsoa_out = lsoa.drop(columns=["_pt"])[
-        [
-            "code",
-            "name",
-            "residents",
-            "region",
-            "icb",
-            "sicbl",
-            "utla",
-            "lad",
-            "pcn",
-            "icb24",
-            *PEOPLE_COLUMNS,
-            "geometry",
-        ]
-    ]
+    columns = ["code", "name", "residents", *LSOA_TIER_COLUMNS, "icb24", *PEOPLE_COLUMNS]
+    lsoa_out = lsoa.drop(columns=["_pt"])[[*columns, "geometry"]]
     lsoa_out["ods_code"] = pd.array([pd.NA] * len(lsoa_out), dtype="string")
     practices = practices.copy()
     practices["ods_code"] = practices["code"].astype("string")

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 
 from ics_maps.presentation.charts._common import esc, layout
 from ics_maps.presentation.style import (
+    CATEGORICAL,
     NHS_BLUE,
     NHS_DARK_BLUE,
     NHS_GREY,
@@ -109,18 +110,7 @@ def residents_sankey(
         v / src_total[s] if src_total[s] else np.nan
         for s, v in zip(d[source], d[value], strict=False)
     ]
-    palette = [
-        "#005EB8",
-        "#ED8B00",
-        "#00A499",
-        "#AE2573",
-        "#FFB81C",
-        "#330072",
-        "#41B6E6",
-        "#DA291C",
-        "#78BE20",
-        "#768692",
-    ]
+    palette = CATEGORICAL[:10]
     t_col = {t: palette[i % len(palette)] for i, t in enumerate(tgts)}
     fig = go.Figure(
         go.Sankey(
