@@ -203,3 +203,17 @@ def test_overview_map_coloured_by_a_measure_keeps_national_classes(atlas):
     no_exception(london)
     # the same national classes on a map of London's four systems
     assert all(label in legend_text(london) for label in labels)
+
+
+def test_pcn_rankings_say_how_each_catchment_was_made(atlas):
+    at = open_page("overview")
+    at.session_state["overview_tab"] = "People rankings"
+    at.run()
+    at.selectbox(key="w_rank").set_value("pcn").run()
+    no_exception(at)
+    shown = at.dataframe[0].value
+    assert len(shown) == len(atlas.tier("pcn"))
+    methods = atlas.tier("pcn").set_index("code")["method"]
+    assert (shown["method"] == shown["code"].map(methods)).all()
+    assert set(shown["method"]) == {"modelled", "registrations"}
+    assert any("mostly *modelled*" in c for c in texts(at, "caption"))
