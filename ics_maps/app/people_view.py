@@ -120,7 +120,7 @@ def people_view(ctx: Context, tier: str, code: str) -> None:
                 "england": st.column_config.TextColumn("England"),
                 "source": st.column_config.TextColumn("Source"),
             },
-            key="people_figures",
+            key="people_all_figures",
         )
         st.caption(
             f"Ages: {AGE_SOURCE}. Deprivation: {IMD_SOURCE}, population-weighted by Census 2021 "
