@@ -31,7 +31,7 @@ from test_app import (  # the page helpers and the downloads fixture of the AppT
 
 from ics_maps.analysis import filters
 from ics_maps.analysis.profile_views import ranking
-from ics_maps.analysis.profiles import tier_profile, tier_weights
+from ics_maps.analysis.profiles import PROFILE_COLUMNS, tier_profile, tier_weights
 from ics_maps.app import caches
 from ics_maps.presentation.export import safe_csv
 from ics_maps.presentation.style import fmt_pct
@@ -89,7 +89,8 @@ def values(array) -> list:
     return list(array)
 
 
-def test_people_view_of_a_system(atlas):
+def test_people_view_of_a_system(atlas, request):
+    store = request.getfixturevalue("downloads")
     at = people_tab(open_page("system", {"icb": GREATER_MANCHESTER}), "system_tab")
     assert figures(at) == expected(atlas, "icb", GREATER_MANCHESTER)
     assert figures(at)["Rank by IMD score"] == "3rd of 36"
@@ -107,6 +108,12 @@ def test_people_view_of_a_system(atlas):
     assert "English Indices of Deprivation 2025" in deciles["layout"]["meta"]["source"]
     sentence = [m for m in texts(at, "markdown") if m.startswith("Of its 2,867,735 residents")]
     assert sentence and "ranks 3rd of 36 ICSs" in sentence[0]
+    # the profile's CSV: the system and England, every column of `export profile`
+    got = pd.read_csv(io.BytesIO(download_by_key(at, store, "dl_people_profile")))
+    assert got["code"].tolist() == [GREATER_MANCHESTER, "E92000001"]
+    assert list(got.columns) == list(PROFILE_COLUMNS)
+    residents = atlas.tier("icb").set_index("code").loc[GREATER_MANCHESTER, "residents"]
+    assert got["residents"].tolist() == [residents, 56_490_091]
 
 
 @pytest.mark.parametrize("tier, of", [("utla", 153), ("lad", 296)])
