@@ -8,6 +8,7 @@ Commands::
     ics-maps export summary --tier TIER [--vintage V] --out FILE.csv
     ics-maps export geojson --tier TIER [--vintage V] --out FILE.geojson
     ics-maps export crosswalk --tier icb|sicbl|region --from V --to V --out FILE.csv
+    ics-maps export profile --tier TIER [--vintage V] --out FILE.csv
 
 Columns of the coterminosity CSV (one row per overlapping child × parent pair):
 child_code, child_name, parent_code, parent_name; overlap_residents (Census 2021 residents in both;
@@ -37,6 +38,12 @@ Columns of the crosswalk CSV (one row per old unit × new unit sharing residents
 :mod:`ics_maps.analysis.crosswalk`): from_code, from_name, to_code, to_name, residents,
 share_of_from, share_of_to, change (of the old unit: unchanged, recoded, boundary, merged or
 split).
+Columns of the profile CSV (one row per unit of region, icb, sicbl, utla, lad or pcn; see
+:mod:`ics_maps.analysis.profiles` and the README): code, name, residents; the 18 age bands age_0_4
+… age_85_plus; age_0_17, age_18_64, age_65_plus and their *_share with age_85_plus_share;
+median_age; n_lsoas; imd_avg_score with its imd_avg_score_rank of imd_avg_score_rank_of;
+imd_avg_rank; imd_lsoas_decile1, imd_prop_lsoas_decile1; imd_quintile1_share … 5;
+imd_decile1_share … 10; <domain>_avg_score for the seven domains; method (PCNs only).
 """
 
 from __future__ import annotations
@@ -46,6 +53,7 @@ import sys
 from pathlib import Path
 
 from ics_maps.analysis.crosswalk import TIERS as CROSSWALK_TIERS
+from ics_maps.analysis.profiles import PROFILE_TIERS
 from ics_maps.cli._paths import output_file
 from ics_maps.presentation.export import write_csv, write_geojson
 from ics_maps.sources.vintages import DEFAULT_VINTAGE, VINTAGES
@@ -53,14 +61,14 @@ from ics_maps.tiers import TIERS
 
 
 def add_export_parser(subparsers) -> argparse.ArgumentParser:
-    """Add ``export coterminosity|summary|geojson`` to the CLI's subparsers."""
+    """Add ``export coterminosity|summary|geojson|crosswalk|profile`` to the CLI's subparsers."""
     p = subparsers.add_parser(
         "export",
-        help="write a coterminosity table, a tier summary or a GeoJSON layer",
+        help="write a coterminosity table, a tier summary, a GeoJSON layer or a people profile",
         description="Export tables (CSV) and layers (GeoJSON) from a built atlas.",
     )
     kinds = p.add_subparsers(
-        dest="export_kind", metavar="{coterminosity,summary,geojson,crosswalk}"
+        dest="export_kind", metavar="{coterminosity,summary,geojson,crosswalk,profile}"
     )
     kinds.required = True
 
@@ -104,6 +112,10 @@ def add_export_parser(subparsers) -> argparse.ArgumentParser:
     x.add_argument("--to", dest="to_vintage", required=True, choices=list(VINTAGES))
     x.add_argument("--out", required=True, type=Path, help="output file (.csv)")
     x.set_defaults(func=export_crosswalk)
+    pr = kinds.add_parser("profile", help="age and deprivation profile, one row per unit (CSV)")
+    pr.add_argument("--tier", required=True, choices=PROFILE_TIERS)
+    common(pr, ".csv")
+    pr.set_defaults(func=export_profile)
     return p
 
 
@@ -177,3 +189,11 @@ def export_crosswalk(args) -> int:
         + ", ".join(f"{s[c]} {c}" for c in CHANGES)
     )
     return 0
+
+
+def export_profile(args) -> int:
+    """Handler of `ics-maps export profile`: the age and deprivation profile of every unit."""
+    from ics_maps.analysis.profiles import tier_profile
+
+    atlas = _atlas(args.vintage)
+    return _run(lambda: tier_profile(atlas, args.tier), args.out, write_csv)
