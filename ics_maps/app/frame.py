@@ -24,11 +24,19 @@ from ics_maps.presentation.style import WAVE_LABELS, fmt_pct
 from ics_maps.sources.vintages import VINTAGES
 
 # Headline figures shrink with their column instead of being cut ("56,4…" in four columns at 900
-# px), and their labels wrap instead of ending in "…".
+# px), and their labels wrap between words, never inside one ("Coterminou / s" at 1,000 px): a
+# label shrinks with its column instead. The page starts higher and keeps narrower margins than
+# Streamlit's (6rem above, 5rem each side), so a map fits in the first screen at 1,000 × 800.
 PAGE_CSS = """<style>
 [data-testid="stMetric"] { container-type: inline-size; }
 [data-testid="stMetricValue"] { font-size: clamp(1rem, 15cqi, 2.25rem); }
-[data-testid="stMetricLabel"] p { white-space: normal; overflow: visible; }
+[data-testid="stMetricLabel"] p { white-space: normal; overflow: visible; overflow-wrap: normal;
+  word-break: normal; hyphens: none; font-size: clamp(0.7rem, 11cqi, 0.875rem); }
+[data-testid="stMainBlockContainer"] { padding-top: 2.25rem; padding-bottom: 3rem; }
+[data-testid="stMainBlockContainer"] h1 { font-size: 2.1rem; padding-bottom: 0.25rem; }
+@media (max-width: 1280px) {
+  [data-testid="stMainBlockContainer"] { padding-left: 1.5rem; padding-right: 1.5rem; }
+}
 </style>"""
 
 

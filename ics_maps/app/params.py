@@ -305,6 +305,7 @@ PARENT = choice("parent", PARENT_TIERS, "icb", "parent tier")
 WEIGHT = choice("weight", WEIGHTS, "population", "weighting")
 TOLERANCE = percent("tol", 0.0, 20.0, "tolerance")
 SPLIT_ONLY = flag("split", "split-only switch")
+ASKED_PATH = text("path", 200)  # the not-found page: the unknown path that was asked for
 
 FILTERS: tuple[Param, ...] = (VINTAGE, REGION, WAVE)
 PAGE_PARAMS: tuple[Param, ...] = (
@@ -319,6 +320,7 @@ PAGE_PARAMS: tuple[Param, ...] = (
     WEIGHT,
     TOLERANCE,
     SPLIT_ONLY,
+    ASKED_PATH,
 )
 FILTER_KEYS: tuple[str, ...] = tuple(p.key for p in FILTERS)
 KNOWN_KEYS: tuple[str, ...] = FILTER_KEYS + tuple(p.key for p in PAGE_PARAMS)

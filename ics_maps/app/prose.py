@@ -196,3 +196,15 @@ def pair_problem(atlas: Any, child: str, parent: str, weight: str) -> str | None
     except ValueError as exc:
         return f"These tiers cannot be compared: {exc}."
     return None
+
+
+def not_found(path: str | None) -> str:
+    """What the not-found page says about the path that was asked for (escaped)."""
+    asked = (path or "").strip()
+    if not asked:
+        return "That page does not exist."
+    return (
+        f"There is no page at **{text(asked)}**. A unit is chosen after the page's name, as in "
+        "*/system?icb=E54000057* or */place?place=E06000065*; or find it by name or code with "
+        "the search box in the sidebar."
+    )
