@@ -34,7 +34,11 @@ from pathlib import Path
 
 import folium
 
-from ics_maps.presentation.maps.behaviour import ClickWithoutScrolling, TooltipInView
+from ics_maps.presentation.maps.behaviour import (
+    ClickWithoutScrolling,
+    TooltipInView,
+    WheelZoomAfterClick,
+)
 
 LEAFLET_PACKAGE = "js_lib_leaflet"  # import name of the PyPI package django-js-lib-leaflet
 LEAFLET_VERSION = "1.9.4"
@@ -162,7 +166,7 @@ def leaflet_urls(
 
 
 _BACKGROUND_CSS = """<style>
-.leaflet-container { background: %s; font-family: Arial, Helvetica, sans-serif; }
+.leaflet-container { background: BACKGROUND; font-family: Arial, Helvetica, sans-serif; }
 .leaflet-tooltip table { border-collapse: collapse; }
 .leaflet-tooltip th { text-align: left; padding: 0 .6em 0 0; font-weight: 600; color: #425563; }
 .leaflet-tooltip td { padding: 0; }
@@ -173,6 +177,10 @@ max-width: 330px;
 .leaflet-interactive:focus { outline: none; }
 .leaflet-container .leaflet-control-layers,
 .leaflet-container .leaflet-control-layers label { font-size: 12px; line-height: 1.45; }
+.ics-wheel-hint { position: absolute; left: 50%; top: 50%; transform: translate(-50%, -50%);
+  z-index: 1000; pointer-events: none; opacity: 0; transition: opacity .25s;
+  background: rgba(33, 43, 50, .78); color: #fff; padding: 8px 14px; border-radius: 4px;
+  font: 14px/1.3 Arial, Helvetica, sans-serif; max-width: 80%; text-align: center; }
 </style>"""
 
 
@@ -184,18 +192,23 @@ def offline_map(
 
     No base tiles by default (a plain ``background``); ``basemap=True`` adds an OpenStreetMap layer
     that is *switched off* (the user can turn it on in the layer control; the map never needs it).
+    The mouse wheel scrolls the page until the map is clicked (:class:`WheelZoomAfterClick`).
     Other keyword arguments go to :class:`folium.Map` (``tiles`` is forced to ``None``).
     """
     kwargs.pop("tiles", None)
     kwargs.setdefault("control_scale", True)
     kwargs.setdefault("zoom_snap", 0.25)
+    kwargs["scroll_wheel_zoom"] = False  # WheelZoomAfterClick turns it on after a click
     m = folium.Map(tiles=None, **kwargs)
     js, css = leaflet_urls(static_url)
     m.default_js = js  # instance attributes: folium.Map's class defaults stay untouched
     m.default_css = css
-    m.get_root().header.add_child(folium.Element(_BACKGROUND_CSS % background), name="ics_maps_css")
+    m.get_root().header.add_child(
+        folium.Element(_BACKGROUND_CSS.replace("BACKGROUND", background)), name="ics_maps_css"
+    )
     m.add_child(ClickWithoutScrolling())
     m.add_child(TooltipInView())
+    m.add_child(WheelZoomAfterClick())
     if basemap:
         folium.TileLayer(
             "OpenStreetMap",
