@@ -24,3 +24,7 @@ def check_tier(name: str) -> str:
 
 # The list size (registered patients) the PCN policy aimed for: "typically 30,000 to 50,000".
 PCN_TARGET_BAND: tuple[int, int] = (30_000, 50_000)
+
+# A PCN "serves" a council when at least this share of the council's residents are attributed to
+# it: the ``n_pcn`` of council summaries, and the Place page's count and map (one threshold).
+PCN_SERVING_SHARE: float = 0.01

@@ -9,6 +9,7 @@ from ics_maps.app import caches, frame, panels, params, prose, widgets
 from ics_maps.app.site import page as site_page
 from ics_maps.presentation import charts, maps
 from ics_maps.presentation.style import fmt_int, short_name
+from ics_maps.tiers import PCN_SERVING_SHARE
 
 PLACE_TIERS = {
     "lad": "Districts and unitaries (lower tier)",
@@ -46,21 +47,24 @@ with frame.page(
         f"ONS {prose.text(code)} · ODS {prose.text(ods_code)} · {prose.text(icb['region_name'])} · "
         f"wave(s) by residents: {prose.text(icb['waves'])}"
     )
-    cols = st.columns(3)
-    cols[0].metric("Residents", fmt_int(s["residents"]), help="Census 2021 usual residents")
-    cols[1].metric(
-        "Registered patients", fmt_int(s["registered"]), help="GP list sizes, April 2025"
+    widgets.figures(
+        [
+            ("Residents", fmt_int(s["residents"]), "Census 2021 usual residents"),
+            ("Registered patients", fmt_int(s["registered"]), "GP list sizes, April 2025"),
+            (f"{ctx.term('sicbl')}s", fmt_int(s["n_sicbl"]), None),
+            (
+                "Districts wholly / partly in",
+                f"{fmt_int(s['n_lad_whole'])} / {fmt_int(s['n_lad_part'])}",
+                "District and unitary (lower-tier) councils wholly / partly inside the system, "
+                "by residents",
+            ),
+            ("PCNs", fmt_int(s["n_pcn"]), None),
+            ("GP practices", fmt_int(s["n_practices"]), None),
+        ]
     )
-    cols[2].metric(f"{ctx.term('sicbl')}s", fmt_int(s["n_sicbl"]))
-    cols = st.columns(3)
-    cols[0].metric(
-        "Districts wholly / partly in",
-        f"{fmt_int(s['n_lad_whole'])} / {fmt_int(s['n_lad_part'])}",
-        help="District and unitary (lower-tier) councils wholly / partly inside the system, by "
-        "residents",
-    )
-    cols[1].metric("PCNs", fmt_int(s["n_pcn"]))
-    cols[2].metric("GP practices", fmt_int(s["n_practices"]))
+    gap = prose.registered_gap(s["residents"], s["registered"])
+    if gap:
+        st.info(gap, icon=":material/groups:")
 
     lad_t = children_of(
         caches.coterminosity_table(ctx.vintage, "lad", "icb", "population", 0.0), code
@@ -77,18 +81,24 @@ with frame.page(
     )
     if tab_map.open:
         with tab_map:
+            layers = {
+                "utla": ctx.layer("utla", utla_t["child_code"]),
+                "lad": ctx.layer("lad", lad_t["child_code"]),
+                "sicbl": ctx.layer("sicbl", sicbls),
+                "pcn": ctx.layer("pcn", pcns),
+            }
+            shown_practices = ctx.practices_layer(practices["code"])
             m = maps.system_map(
-                ctx.layer("icb", [code]),
-                {
-                    "utla": ctx.layer("utla", utla_t["child_code"]),
-                    "lad": ctx.layer("lad", lad_t["child_code"]),
-                    "sicbl": ctx.layer("sicbl", sicbls),
-                    "pcn": ctx.layer("pcn", pcns),
-                },
-                ctx.practices_layer(practices["code"]),
-                show=("lad", "pcn"),
+                ctx.layer("icb", [code]), layers, shown_practices, show=("lad", "pcn")
             )
             out = widgets.show_map(m, key="system_map", height=560)
+            widgets.download_geojson(
+                widgets.stack_layers(
+                    {"icb": ctx.layer("icb", [code]), **layers, "practice": shown_practices}
+                ),
+                prose.file_slug(code, "layers", ctx.vintage) + ".geojson",
+                label="Download the map's layers (GeoJSON)",
+            )
             st.caption(
                 "Tick layers on and off in the map's layer box (no reload); the heavy black line "
                 "is the "
@@ -123,7 +133,7 @@ with frame.page(
                 horizontal=True,
                 key="system_place_tier",
             )
-            leaves = system_breakdown(ctx.atlas, code, place_tier, min_share=0.01)
+            leaves = system_breakdown(ctx.atlas, code, place_tier, min_share=PCN_SERVING_SHARE)
             leaves["icb"] = short_name(icb["name"])
             leaves = leaves.rename(
                 columns={
@@ -133,15 +143,15 @@ with frame.page(
                     "pcn": "pcn_code",
                 }
             )
-            st.plotly_chart(
-                charts.population_treemap(leaves, ("icb", "place", "pcn")), key="system_treemap"
-            )
+            fig = charts.population_treemap(leaves, ("icb", "place", "pcn"))
+            fig.update_layout(height=620)
+            st.plotly_chart(fig, key="system_treemap")
             st.caption(
-                "Census 2021 residents. A place's residents are divided between PCNs by the share "
-                "of each "
-                "LSOA's residents attributed to each PCN (registrations where published, modelled "
-                "elsewhere: "
-                "indicative). PCNs serving under 1% of a place are grouped. Click a box to zoom in."
+                "Census 2021 residents, one colour per place. A place's residents are divided "
+                "between PCNs by the share of each LSOA's residents attributed to each PCN "
+                "(registrations where published, modelled elsewhere: indicative). PCNs serving "
+                f"under {PCN_SERVING_SHARE:.0%} of a place are grouped. Names are written where "
+                "they fit; hover for the rest, or click a box to zoom in."
             )
 
     if tab_tables.open:

@@ -157,7 +157,8 @@ def filter_table(table: pd.DataFrame, view: View, child: str) -> pd.DataFrame:
 
 
 def headline(view: View) -> dict:
-    """The figures at the top of the Overview page, for the ICSs in the view."""
+    """The figures at the top of the Overview page, for the ICSs in the view (the smallest and
+    largest system by residents with their names: "largest 3,503,372" alone says little)."""
     icb = view.tier("icb")
     res = pd.to_numeric(icb["residents"], errors="coerce")
     reg = (
@@ -179,6 +180,8 @@ def headline(view: View) -> dict:
         "icb_min": int(res.min()) if len(res) else 0,
         "icb_median": int(res.median()) if len(res) else 0,
         "icb_max": int(res.max()) if len(res) else 0,
+        "icb_min_name": str(icb.loc[res.idxmin(), "name"]) if res.notna().any() else None,
+        "icb_max_name": str(icb.loc[res.idxmax(), "name"]) if res.notna().any() else None,
         "pcn_in_band": float(sizes.between(*PCN_TARGET_BAND).mean()) if len(sizes) else math.nan,
     }
     return out

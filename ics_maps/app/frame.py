@@ -27,6 +27,8 @@ from ics_maps.sources.vintages import VINTAGES
 # px), and their labels wrap between words, never inside one ("Coterminou / s" at 1,000 px): a
 # label shrinks with its column instead. The page starts higher and keeps narrower margins than
 # Streamlit's (6rem above, 5rem each side), so a map fits in the first screen at 1,000 × 800.
+# Columns inside a container keyed "stack_…" (a map beside figures or tables) stack below 1,200 px
+# wide, where side by side each would be too narrow to read.
 PAGE_CSS = """<style>
 [data-testid="stMetric"] { container-type: inline-size; }
 [data-testid="stMetricValue"] { font-size: clamp(1rem, 15cqi, 2.25rem); }
@@ -36,6 +38,11 @@ PAGE_CSS = """<style>
 [data-testid="stMainBlockContainer"] h1 { font-size: 2.1rem; padding-bottom: 0.25rem; }
 @media (max-width: 1280px) {
   [data-testid="stMainBlockContainer"] { padding-left: 1.5rem; padding-right: 1.5rem; }
+}
+@media (max-width: 1200px) {
+  [class*="st-key-stack_"] [data-testid="stHorizontalBlock"] { flex-wrap: wrap; }
+  [class*="st-key-stack_"] [data-testid="stHorizontalBlock"] > [data-testid="stColumn"] {
+    flex: 1 1 100% !important; width: 100% !important; min-width: 100% !important; }
 }
 </style>"""
 

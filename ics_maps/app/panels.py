@@ -12,7 +12,7 @@ from ics_maps.app import caches
 from ics_maps.app.frame import Context
 from ics_maps.app.prose import derived_note, file_slug
 from ics_maps.app.widgets import dataframe, number, percent, show_map
-from ics_maps.presentation.style import PCN_BAND, tier_label, tier_plural
+from ics_maps.presentation.style import PCN_BAND, short_name, tier_label, tier_plural
 
 LONG_NAMES = (
     "icb",
@@ -130,20 +130,27 @@ def coterminosity_map(ctx: Context, table: pd.DataFrame, child: str, parent: str
 
 
 def icb_summary_table(ctx: Context) -> None:
-    """One row per ICS in the view, with formatted columns."""
+    """One row per ICS in the view: short names first with residents in sight at 1,000 px (the
+    full NHS name in the last column and the CSV); every column sorts with a click on its header.
+    The CSV holds the summary's documented columns (README: ``export summary --tier icb``)."""
+    from ics_maps.app.prose import REGISTERED_GAP, REGISTERED_VS_RESIDENTS
+
     s = caches.summary_table(ctx.vintage, "icb")
     s = s[s["code"].isin(ctx.view.icb_codes)].sort_values("name")
+    shown = s.assign(
+        short=s["name"].map(short_name),
+        registered_vs_residents=s["registered"] / s["residents"] - 1,
+    )
     cols = [
-        "name",
-        "code",
-        "ods_code",
+        "short",
+        "residents",
+        "registered",
+        "registered_vs_residents",
         "region_name",
         "wave",
         "waves",
-        "residents",
-        "registered",
-        "n_sicbl",
         "relationship_to_utla",
+        "n_sicbl",
         "n_lad_whole",
         "n_lad_part",
         "n_utla_whole",
@@ -151,11 +158,20 @@ def icb_summary_table(ctx: Context) -> None:
         "n_pcn",
         "n_practices",
         "share_residents_in_split_lads",
+        "code",
+        "ods_code",
+        "name",
     ]
     dataframe(
-        s[cols],
+        shown[cols],
         {
-            "name": st.column_config.TextColumn(ctx.term("icb"), width="large"),
+            "short": st.column_config.TextColumn(
+                ctx.term("icb"),
+                pinned=True,
+                help="Short name (without NHS … Integrated Care Board); the full name is in the "
+                "last column and the CSV. Click any header to sort.",
+            ),
+            "name": st.column_config.TextColumn("Full name"),
             "code": st.column_config.TextColumn("ONS code"),
             "ods_code": st.column_config.TextColumn("ODS code"),
             "region_name": st.column_config.TextColumn("NHS region"),
@@ -164,14 +180,20 @@ def icb_summary_table(ctx: Context) -> None:
             ),
             "waves": st.column_config.TextColumn("Waves (share of residents)"),
             "residents": number("Residents", help="Census 2021 usual residents"),
-            "registered": number("Registered patients", help="GP list sizes, April 2025"),
+            "registered": number("Registered", help="GP list sizes, April 2025"),
+            "registered_vs_residents": percent(
+                "Registered vs residents",
+                help="Registered patients above (+) or below (−) residents, as a share of "
+                f"residents. Over {REGISTERED_GAP:.0%} either way is worth a second look: "
+                + REGISTERED_VS_RESIDENTS,
+                signed=True,
+            ),
             "n_sicbl": number(ctx.term("sicbl") + "s"),
             "relationship_to_utla": st.column_config.TextColumn(
                 "Council lines",
                 help="The system against counties and unitaries: coterminous (one council), "
-                "combines "
-                "(whole councils only), nested (inside one council) or split (shares a council "
-                "with another system)",
+                "combines (whole councils only), nested (inside one council) or split (shares a "
+                "council with another system)",
             ),
             "n_lad_whole": number("Districts and unitaries wholly in"),
             "n_lad_part": number("Districts and unitaries partly in"),
@@ -187,6 +209,7 @@ def icb_summary_table(ctx: Context) -> None:
         },
         key="icb_summary",
         download=file_slug("ics_summary", ctx.vintage, *ctx.filters.slug_parts()) + ".csv",
+        csv=s,
     )
 
 

@@ -46,6 +46,35 @@ def file_slug(*parts: Any) -> str:
     )
 
 
+# Why GP lists and Census residents differ; said wherever the two stand side by side.
+REGISTERED_VS_RESIDENTS = (
+    "Registered patients (GP lists, April 2025) and residents (Census 2021) count different "
+    "things: people register where they work or study as well as where they live (inflow), "
+    "lists keep people who have moved away or died until they are removed (list inflation), and "
+    "the population has grown since March 2021."
+)
+REGISTERED_GAP = 0.20  # registered patients this far above or below residents get a note
+
+
+def registered_gap(
+    residents: Any, registered: Any, threshold: float = REGISTERED_GAP
+) -> str | None:
+    """A note (Markdown) when a unit's registered patients differ from its residents by more than
+    ``threshold`` of its residents ("4,750,448 registered patients against 3,503,372 residents
+    (+36%)"), with the reasons; None when they are close or a figure is missing."""
+    try:
+        res, reg = float(residents), float(registered)
+    except (TypeError, ValueError):
+        return None
+    if not res or pd.isna(res) or pd.isna(reg) or abs(reg / res - 1) <= threshold:
+        return None
+    gap = reg / res - 1
+    return (
+        f"**{fmt_int(reg)} registered patients against {fmt_int(res)} residents "
+        f"({'+' if gap > 0 else '−'}{abs(gap):.0%}).** " + REGISTERED_VS_RESIDENTS
+    )
+
+
 def residents_gap(atlas: Any) -> str:
     """Why the atlas's England total is not the published one, with both figures ("…56,490,091, 43
     more

@@ -110,6 +110,7 @@ def test_wave_filter_and_empty_selection(toy):
     assert v.empty and len(v.tier("pcn")) == 0
     h = filters.headline(v)
     assert h["icb"] == 0 and h["residents"] == 0 and math.isnan(h["pcn_in_band"])
+    assert h["icb_max_name"] is None
 
 
 def test_headline_changes_with_filters(toy):
@@ -124,6 +125,8 @@ def test_headline_changes_with_filters(toy):
         4,
     )
     assert (all_["icb_min"], all_["icb_max"]) == (1400, 2200)
+    assert (all_["icb_min_name"], all_["icb_max_name"]) == ("Name I1", "Name I2")
+    assert r2["icb_min_name"] == r2["icb_max_name"] == "Name I2"
 
 
 def test_filter_table_keeps_whole_children(toy):
