@@ -135,6 +135,15 @@ def pcn_la_table(vintage: str, tier: str = "lad") -> pd.DataFrame:
     return pcn_la_shares(get_atlas(vintage), tier)
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def find_table(vintage: str) -> pd.DataFrame:
+    """Every unit of every tier, for the sidebar's search
+    (:func:`ics_maps.analysis.search.find_index`)."""
+    from ics_maps.analysis.search import find_index
+
+    return find_index(get_atlas(vintage))
+
+
 @st.cache_resource(show_spinner=False)
 def static_files() -> None:
     """Copy Leaflet's JS/CSS into the app's static folder once per server, so maps need no CDN."""

@@ -18,6 +18,7 @@ import streamlit as st
 from ics_maps.analysis.breakdowns import successor, unit_name
 from ics_maps.analysis.filters import WAVES, Filters, View, apply_filters, icb_mask, region_names
 from ics_maps.app import caches, params
+from ics_maps.app.finder import search_box
 from ics_maps.app.prose import CREDITS, text, waves_left_out
 from ics_maps.app.url_state import state
 from ics_maps.presentation.style import WAVE_LABELS, fmt_pct
@@ -36,6 +37,10 @@ PAGE_CSS = """<style>
   word-break: normal; hyphens: none; font-size: clamp(0.7rem, 11cqi, 0.875rem); }
 [data-testid="stMainBlockContainer"] { padding-top: 2.25rem; padding-bottom: 3rem; }
 [data-testid="stMainBlockContainer"] h1 { font-size: 2.1rem; padding-bottom: 0.25rem; }
+.st-key-find_hits [data-testid="stPageLink"] p { white-space: normal; overflow: visible;
+  text-overflow: clip; line-height: 1.3; font-size: 0.85rem; }
+.st-key-find_hits [data-testid="stPageLink"] a { height: auto; padding-top: 2px;
+  padding-bottom: 2px; }
 @media (max-width: 1280px) {
   [data-testid="stMainBlockContainer"] { padding-left: 1.5rem; padding-right: 1.5rem; }
 }
@@ -114,6 +119,7 @@ def sidebar() -> Context:
     url = state()
     warnings = url.unknown(params.KNOWN_KEYS, params.unknown_key_warning)
     with st.sidebar:
+        find_slot = st.container()  # the search box, above the filters, filled once they are known
         st.markdown(
             "**Filters** · shared by every page and kept in the link, so a view can be shared"
         )
@@ -153,6 +159,10 @@ def sidebar() -> Context:
     url.memory["vintage"] = vintage
     filters = Filters(vintage, tuple(sorted(regions)), tuple(sorted(waves)))
     view = apply_filters(atlas, filters)
+    with find_slot:
+        search_box(
+            vintage, view.icb_codes if filters.active else frozenset(atlas.tier("icb")["code"])
+        )
     with st.sidebar:
         if filters.active:
             st.caption(

@@ -10,7 +10,15 @@ from typing import Any
 import pandas as pd
 
 from ics_maps.analysis.summaries import shared_councils
-from ics_maps.presentation.style import fmt_int, fmt_pct, sentence, short_name, tier_plural
+from ics_maps.presentation.style import (
+    TIER_SHORT,
+    council_kind,
+    fmt_int,
+    fmt_pct,
+    sentence,
+    short_name,
+    tier_plural,
+)
 from ics_maps.sources.catalogue import CENSUS_2021_ENGLAND_RESIDENTS
 
 # Attribution every page carries (OGL v3.0; ONS, OS and Royal Mail copyright lines).
@@ -237,3 +245,20 @@ def not_found(path: str | None) -> str:
         "*/system?icb=E54000057* or */place?place=E06000065*; or find it by name or code with "
         "the search box in the sidebar."
     )
+
+
+def find_hit(hit: Any) -> str:
+    """A search hit in a line (Markdown, escaped): its name, what it is and where it lies
+    ("Oxford · district council in Oxfordshire", "1/MONTON MEDICAL PRACTICE · GP practice in
+    ECCLES & IRLAM PCN · M30 8AR")."""
+    tier, within = hit["tier"], str(hit["within"] or "")
+    if tier in ("utla", "lad"):
+        kind = council_kind(hit["code"])
+    else:
+        kind = {"region": "NHS England region", "icb": "ICS"}.get(tier, TIER_SHORT[tier])
+    if tier in ("sicbl", "pcn", "utla"):
+        within = short_name(within)
+    where = "" if tier == "region" or not within else (" in " if tier != "icb" else ", ") + within
+    extra = f" · {hit['postcode']}" if tier == "practice" and hit["matched"] == "postcode" else ""
+    ods = f" · {hit['ods']}" if hit["matched"] == "ODS code" else ""
+    return f"**{text(hit['name'])}** · {text(kind + where)}{text(extra + ods)}"

@@ -144,3 +144,43 @@ def test_unknown_path_shows_the_not_found_message(app_server, offline_page, size
     links.nth(1).click()  # the links work: the System page opens
     wait_for_map(page, timeout=60_000)
     assert page.url.split("?")[0].endswith("/system")
+
+
+FINDS = [  # query, the hit's text, the page it opens, a text that page then shows
+    ("Cherwell", "Cherwell · district council in Oxfordshire", "/place", "Cherwell"),
+    ("U00203", "ECCLES & IRLAM PCN · PCN in Greater Manchester", "/pcn", "ECCLES & IRLAM PCN"),
+    (
+        "M30 8AR",
+        "1/MONTON MEDICAL PRACTICE · GP practice in ECCLES & IRLAM PCN · M30 8AR",
+        "/pcn",
+        "ECCLES & IRLAM PCN",
+    ),
+    ("E01000001", "City of London 001A · LSOA in City of London", "/place", "City of London"),
+]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_search_finds_any_tier_and_opens_its_page(app_server, offline_page, size):
+    page = open_at(offline_page, size, app_server + "/about")
+    page.get_by_role("heading", name="About ics-maps").wait_for(timeout=90_000)
+    wait_idle(page)
+    box = page.locator('[data-testid="stSidebar"] input[type="search"]')
+    hits = page.locator('.st-key-find_hits [data-testid="stPageLink"] a')
+    for query, text, path, shown in FINDS:
+        box.fill(query)
+        box.press("Enter")
+        hits.first.wait_for(timeout=30_000)
+        page.wait_for_function(
+            "t => document.querySelector('.st-key-find_hits a')?.innerText.includes(t)",
+            arg=text.split(" · ")[0],
+            timeout=30_000,
+        )
+        first = hits.first.inner_text().split("\n")[-1].strip()
+        assert first == text, (query, first)
+        if query == "M30 8AR":
+            shoot(page, f"first_search_{size[0]}.png")
+        hits.first.click()
+        page.wait_for_function("p => location.pathname.endsWith(p)", arg=path, timeout=30_000)
+        page.get_by_role("heading", name=shown).first.wait_for(timeout=60_000)
+        wait_idle(page)
+        no_error_on_page(offline_page)
