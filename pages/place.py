@@ -16,7 +16,7 @@ from ics_maps.presentation.style import (
     short_name,
     tier_label,
 )
-from ics_maps.tiers import PCN_SERVING_SHARE
+from ics_maps.tiers import PCN_SERVING_SHARE, default_tolerance
 
 LA_TIERS = {"utla": sentence(TIER_PLURAL["utla"]), "lad": sentence(TIER_PLURAL["lad"])}
 
@@ -58,7 +58,10 @@ with frame.page(
         caches.coterminosity_table(ctx.vintage, tier, "sicbl", "population", 0.0), child=code
     )
     pcn_t = rows_for(
-        caches.coterminosity_table(ctx.vintage, tier, "pcn", "population", 0.0), child=code
+        caches.coterminosity_table(
+            ctx.vintage, tier, "pcn", "population", default_tolerance(tier, "pcn")
+        ),
+        child=code,
     )
     pcn_t = pcn_t.sort_values("share_of_child", ascending=False).reset_index(drop=True)
 

@@ -9,7 +9,7 @@ from ics_maps.app import caches, frame, panels, params, prose, widgets
 from ics_maps.app.site import page as site_page
 from ics_maps.presentation import charts, maps
 from ics_maps.presentation.style import fmt_int, short_name
-from ics_maps.tiers import PCN_SERVING_SHARE
+from ics_maps.tiers import PCN_PAIR_TOLERANCE, PCN_SERVING_SHARE, default_tolerance
 
 PLACE_TIERS = {
     "lad": "Districts and unitaries (lower tier)",
@@ -165,7 +165,9 @@ with frame.page(
                 ]
             )
             sic_t = caches.coterminosity_table(ctx.vintage, "sicbl", "lad", "population", 0.0)
-            pcn_t = caches.coterminosity_table(ctx.vintage, "pcn", "lad", "population", 0.0)
+            pcn_t = caches.coterminosity_table(
+                ctx.vintage, "pcn", "lad", "population", default_tolerance("pcn", "lad")
+            )
             for tab, (t, child, parent, note) in zip(
                 tabs,
                 [
@@ -192,7 +194,9 @@ with frame.page(
                         pcn_t[pcn_t["child_code"].isin(set(pcns))],
                         "pcn",
                         "lad",
-                        "Where each PCN's attributed residents live (indicative catchments).",
+                        "Where each PCN's attributed residents live (indicative catchments); a PCN "
+                        f"with at least {1 - PCN_PAIR_TOLERANCE:.0%} of them in one district "
+                        "counts as nested in it.",
                     ),
                 ],
                 strict=False,

@@ -24,6 +24,7 @@ import pandas as pd
 from ics_maps.analysis.filters import WAVES, Filters, region_names
 from ics_maps.app.url_state import Param
 from ics_maps.sources.vintages import DEFAULT_VINTAGE, VINTAGES
+from ics_maps.tiers import default_tolerance
 
 # ---------------------------------------------------------------------------- parsing link text
 
@@ -227,7 +228,10 @@ def percent(key: str, lo: float, hi: float, what: str, default: float = 0.0) -> 
             )
         return x, warning
 
-    return Param(key, parse, lambda pct: None if not pct else f"{float(pct):g}")
+    def to_text(pct: float | None) -> str | None:
+        return None if pct is None or float(pct) == default else f"{float(pct):g}"
+
+    return Param(key, parse, to_text)
 
 
 def text(key: str, max_chars: int) -> Param:
@@ -303,7 +307,15 @@ PCN = code("pcn")
 CHILD = choice("child", CHILD_TIERS, "lad", "child tier")
 PARENT = choice("parent", PARENT_TIERS, "icb", "parent tier")
 WEIGHT = choice("weight", WEIGHTS, "population", "weighting")
-TOLERANCE = percent("tol", 0.0, 20.0, "tolerance")
+TOLERANCE = percent("tol", 0.0, 20.0, "tolerance")  # tolerance_for() gives each pair's default
+
+
+def tolerance_for(child: str, parent: str) -> Param:
+    """The tolerance parameter of a pair of tiers: its default (left out of the link) is
+    :func:`ics_maps.tiers.default_tolerance`, 5 % for PCN pairs."""
+    return percent("tol", 0.0, 20.0, "tolerance", default=100 * default_tolerance(child, parent))
+
+
 SPLIT_ONLY = flag("split", "split-only switch")
 ASKED_PATH = text("path", 200)  # the not-found page: the unknown path that was asked for
 

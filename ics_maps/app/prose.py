@@ -262,3 +262,42 @@ def find_hit(hit: Any) -> str:
     extra = f" · {hit['postcode']}" if tier == "practice" and hit["matched"] == "postcode" else ""
     ods = f" · {hit['ods']}" if hit["matched"] == "ODS code" else ""
     return f"**{text(hit['name'])}** · {text(kind + where)}{text(extra + ods)}"
+
+
+def pcn_tolerance_note(
+    strict: pd.DataFrame, shown: pd.DataFrame, tolerance: float, children: str = "children"
+) -> str:
+    """Why comparisons with PCNs open at a 5% tolerance, with this pair's own counts: how many
+    children are split at 0% and how many at the tolerance shown (``strict`` and ``shown`` are
+    the coterminosity tables at 0 and at ``tolerance``)."""
+    from ics_maps.tiers import PCN_PAIR_TOLERANCE
+
+    def split(t: pd.DataFrame) -> tuple[int, int]:
+        kids = t.drop_duplicates("child_code")
+        return int((kids["relationship"] == "split").sum()), len(kids)
+
+    n0, total = split(strict)
+    n_now, _ = split(shown)
+    head = (
+        f"PCN shares are fractional: a PCN's registered patients spread across council and "
+        "system lines, and outside Staffordshire and Stoke-on-Trent those shares are modelled. At "
+        f"0% tolerance {n0:,} of these {total:,} {children} count as split"
+    )
+    if tolerance == 0:
+        return head + (
+            f"; the page opens at {PCN_PAIR_TOLERANCE:.0%}, which counts a child with at least "
+            f"{1 - PCN_PAIR_TOLERANCE:.0%} of its residents in one parent as inside it."
+        )
+    return (
+        head
+        + (
+            f"; at {100 * tolerance:g}% {n_now:,} do. "
+            + (
+                f"Comparisons with PCNs open at {PCN_PAIR_TOLERANCE:.0%} for that reason: a child "
+                f"with at least {1 - PCN_PAIR_TOLERANCE:.0%} of its residents in one parent counts "
+                "as inside it."
+                if tolerance == PCN_PAIR_TOLERANCE
+                else ""
+            )
+        ).rstrip()
+    )

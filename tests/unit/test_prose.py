@@ -25,3 +25,24 @@ def test_not_found_quotes_the_path_safely():
     said = prose.not_found("/system/<b>x</b>_[y](z)")
     assert "&lt;b&gt;" in said and "<b>" not in said and "\\[y\\]" in said
     assert prose.not_found("") == "That page does not exist."
+
+
+def test_pcn_tolerance_note_counts_this_pair():
+    """Three PCNs: A inside one council, B 97% in one (nested at 5%), C 80/20 (split at 5%)."""
+    strict = pd.DataFrame(
+        {
+            "child_code": ["A", "B", "B", "C", "C"],
+            "relationship": ["nested", "split", "split", "split", "split"],
+        }
+    )
+    at5 = strict.assign(relationship=["nested", "nested", "nested", "split", "split"])
+    note = prose.pcn_tolerance_note(strict, at5, 0.05, "PCNs")
+    assert "At 0% tolerance 2 of these 3 PCNs count as split; at 5% 1 do." in note
+    assert "open at 5% for that reason" in note and "at least 95% of its residents" in note
+    zero = prose.pcn_tolerance_note(strict, strict, 0.0, "PCNs")
+    assert zero.endswith(
+        "the page opens at 5%, which counts a child with at least 95% of its "
+        "residents in one parent as inside it."
+    )
+    other = prose.pcn_tolerance_note(strict, at5, 0.025, "PCNs")
+    assert "at 2.5% 1 do." in other and "for that reason" not in other
