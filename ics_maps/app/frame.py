@@ -16,12 +16,20 @@ from typing import Any
 import streamlit as st
 
 from ics_maps.analysis.breakdowns import successor, unit_name
-from ics_maps.analysis.filters import WAVES, Filters, View, apply_filters, icb_mask, region_names
+from ics_maps.analysis.filters import (
+    WAVE_MATCHES,
+    WAVES,
+    Filters,
+    View,
+    apply_filters,
+    icb_mask,
+    region_names,
+)
 from ics_maps.app import caches, params
 from ics_maps.app.finder import search_box
 from ics_maps.app.prose import CREDITS, text, waves_left_out
 from ics_maps.app.url_state import state
-from ics_maps.presentation.style import WAVE_LABELS, fmt_pct
+from ics_maps.presentation.style import WAVE_LABELS, WAVE_MATCH_WORDS, fmt_pct
 from ics_maps.sources.vintages import VINTAGES
 
 # Headline figures shrink with their column instead of being cut ("56,4…" in four columns at 900
@@ -151,14 +159,28 @@ def sidebar() -> Context:
             format_func=lambda w: WAVE_LABELS.get(w, str(w)),
             placeholder="All waves",
             warnings=warnings,
-            help="Show only the ICSs designated in these waves (all when empty). An ICS's wave is "
-            "the wave "
-            "covering most of its residents (see About).",
+            help="Show only the ICSs designated in these waves (all when empty): by the wave of "
+            "most of a system's residents, or of any of them (see About).",
+        )
+        match = (
+            params.WAVE_MATCH.widget(
+                st.radio,
+                "A system is in a wave when",
+                list(WAVE_MATCHES),
+                format_func=WAVE_MATCH_WORDS.get,
+                warnings=warnings,
+                help="Systems merged in April 2026 hold residents of several 2017–2021 waves: "
+                "Central East is mostly wave 4, but a third of its people (Bedfordshire, Luton "
+                "and Milton Keynes) were in wave 1.",
+            )
+            if waves
+            else params.WAVE_MATCH.value(warnings)
         )
     last = url.memory.get("vintage")
     url.memory["vintage"] = vintage
-    filters = Filters(vintage, tuple(sorted(regions)), tuple(sorted(waves)))
-    view = apply_filters(atlas, filters)
+    filters = Filters(vintage, tuple(sorted(regions)), tuple(sorted(waves)), match)
+    shares = caches.wave_share_table(vintage) if filters.any_part else None
+    view = apply_filters(atlas, filters, shares)
     with find_slot:
         search_box(
             vintage, view.icb_codes if filters.active else frozenset(atlas.tier("icb")["code"])
@@ -175,7 +197,7 @@ def sidebar() -> Context:
             st.button(
                 "Clear filters",
                 on_click=url.remember,
-                kwargs={"region": None, "wave": None},
+                kwargs={"region": None, "wave": None, "wave_match": None},
                 width="stretch",
             )
     return Context(atlas, filters, view, warnings, last if last not in (None, vintage) else None)
@@ -185,7 +207,7 @@ def _waves_left_out(atlas: Any, filters: Filters, view: View) -> str | None:
     """Systems the wave filter leaves out though some of their residents were in those waves."""
     from ics_maps.atlas.waves import partly_in_waves
 
-    if not filters.waves:
+    if not filters.waves or filters.any_part:
         return None
     icb = atlas.tier("icb")
     in_regions = icb.loc[icb_mask(icb, Filters(filters.vintage, filters.regions, ())), "code"]

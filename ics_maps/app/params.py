@@ -8,8 +8,9 @@ URL format (all optional)::
 
     ?vintage=2026&region=E40000003,E40000007&wave=1,2&icb=E54000057
 
-``region`` takes ONS (``E40000003``) or ODS (``Y56``) codes; ``wave`` takes 1–6. Several values are
-comma-separated (repeating the key works too).
+``region`` takes ONS (``E40000003``) or ODS (``Y56``) codes; ``wave`` takes 1–6 and ``wave_match``
+says how: ``mostly`` (default: the wave of most of a system's residents) or ``any`` (of any of
+them). Several values are comma-separated (repeating the key works too).
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 
-from ics_maps.analysis.filters import WAVES, Filters, region_names
+from ics_maps.analysis.filters import WAVE_MATCHES, WAVES, Filters, region_names
 from ics_maps.app.url_state import Param
 from ics_maps.sources.vintages import DEFAULT_VINTAGE, VINTAGES
 from ics_maps.tiers import default_tolerance
@@ -91,7 +93,10 @@ def parse_filters(params: Mapping) -> tuple[Filters, list[str]]:
             warnings.append(f"Ignored ICS wave “{short(w)}” in the link: waves are 1 to 6.")
         elif n not in waves:
             waves.append(n)
-    return Filters(vintage, tuple(regions), tuple(sorted(waves))), warnings
+    match, warning = parse_choice(_one(params, "wave_match"), WAVE_MATCHES, "mostly", "wave rule")
+    if warning:
+        warnings.append(warning)
+    return Filters(vintage, tuple(regions), tuple(sorted(waves)), match), warnings
 
 
 def parse_choice(
@@ -190,7 +195,7 @@ def validate_filters(filters: Filters, atlas) -> tuple[Filters, list[str]]:
             )
         elif code not in kept:
             kept.append(code)
-    return Filters(filters.vintage, tuple(sorted(kept)), filters.waves), warnings
+    return replace(filters, regions=tuple(sorted(kept))), warnings
 
 
 # ---------------------------------------------------------------------------- parameter kinds
@@ -297,6 +302,8 @@ WEIGHTS = ("population", "area")
 VINTAGE = Param("vintage", _parse_vintage, _omit(DEFAULT_VINTAGE))
 REGION = Param("region", lambda v: ([], None), _join)  # narrowed to an atlas by regions_of()
 WAVE = Param("wave", _parse_waves, _join)
+# a system is in a wave by most of its residents, or by any of them (a merged 2026 system)
+WAVE_MATCH = choice("wave_match", WAVE_MATCHES, "mostly", "wave rule")
 # each page's own
 COLOR = choice("color", COLOR_BY, "residents", "colouring")
 ICB = code("icb")
@@ -319,7 +326,7 @@ def tolerance_for(child: str, parent: str) -> Param:
 SPLIT_ONLY = flag("split", "split-only switch")
 ASKED_PATH = text("path", 200)  # the not-found page: the unknown path that was asked for
 
-FILTERS: tuple[Param, ...] = (VINTAGE, REGION, WAVE)
+FILTERS: tuple[Param, ...] = (VINTAGE, REGION, WAVE, WAVE_MATCH)
 PAGE_PARAMS: tuple[Param, ...] = (
     ICB,
     COLOR,

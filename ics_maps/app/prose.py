@@ -214,7 +214,8 @@ def waves_left_out(part: pd.Series, names: pd.Series, n_waves: int) -> str | Non
     return (
         f"Also partly in {'this wave' if n_waves == 1 else 'these waves'}, but not shown: "
         f"{listed}. "
-        "A merged system counts under the wave covering most of its residents."
+        "A merged system counts under the wave covering most of its residents; choose “any of its "
+        "residents” to include it."
     )
 
 

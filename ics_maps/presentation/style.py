@@ -107,6 +107,11 @@ WAVE_LABELS: dict[int, str] = {
     5: "Wave 5 (December 2020)",
     6: "Wave 6 (April 2021)",
 }
+# How the wave filter counts a system in a wave (analysis.filters.WAVE_MATCHES).
+WAVE_MATCH_WORDS: dict[str, str] = {
+    "mostly": "most of its residents were in it",
+    "any": "any of its residents were (any part)",
+}
 # A system's relationship to the county and unitary councils, in the words of the map's legend,
 # its tooltip and the tables.
 COUNCIL_WORDS: dict[str, str] = {
