@@ -112,10 +112,13 @@ def wave_share_table(vintage: str) -> pd.DataFrame:
 def coterminosity_table(
     vintage: str, child: str, parent: str, weight: str, tolerance: float
 ) -> pd.DataFrame:
-    """The nesting engine's table."""
-    from ics_maps.analysis.nesting import coterminosity
+    """The nesting engine's table, with the ODS codes of ICBs, sub-ICB locations and regions
+    (:func:`ics_maps.analysis.nesting.with_ods_codes`)."""
+    from ics_maps.analysis.nesting import coterminosity, with_ods_codes
 
-    return coterminosity(get_atlas(vintage), child, parent, weight, tolerance)
+    atlas = get_atlas(vintage)
+    table = coterminosity(atlas, child, parent, weight, tolerance)
+    return with_ods_codes(table, atlas, child, parent)
 
 
 @st.cache_resource(show_spinner="Summarising…", max_entries=32)

@@ -11,16 +11,14 @@ import streamlit as st
 from ics_maps.app import caches
 from ics_maps.app.frame import Context
 from ics_maps.app.prose import derived_note, file_slug
-from ics_maps.app.widgets import dataframe, number, percent, show_map
+from ics_maps.app.widgets import dataframe, download_geojson, number, percent, show_map
 from ics_maps.presentation.style import PCN_BAND, short_name, tier_label, tier_plural
 
-LONG_NAMES = (
-    "icb",
-    "sicbl",
-    "pcn",
-)  # "NHS … Integrated Care Board": capped so the shares stay in sight
-# On screen the names, shares and relationship come first: at 1280 px the codes and totals would
-# otherwise push the shares out of sight behind long "NHS … Integrated Care Board" names.
+# ICB and sub-ICB names are shown short on screen ("Greater Manchester" for "NHS Greater
+# Manchester Integrated Care Board"), so they are not cut; the CSV keeps the full names.
+SHORTENED = ("icb", "sicbl")
+# On screen the names, shares and relationship come first, then the codes (ODS codes too), so at
+# 1,000 px the shares are in sight.
 COTERMINOSITY_ORDER = [
     "child_name",
     "parent_name",
@@ -29,7 +27,9 @@ COTERMINOSITY_ORDER = [
     "relationship",
     "overlap_residents",
     "child_code",
+    "child_ods",
     "parent_code",
+    "parent_ods",
     "child_residents",
     "parent_residents",
     "overlap_km2",
@@ -40,11 +40,17 @@ def coterminosity_config(child: str, parent: str, atlas: Any = None) -> dict:
     cl, pl = tier_label(child, atlas), tier_label(parent, atlas)
     return {
         "child_code": st.column_config.TextColumn(f"{cl} code"),
+        "child_ods": st.column_config.TextColumn(f"{cl} ODS code"),
         "child_name": st.column_config.TextColumn(
-            cl, pinned=True, width=300 if child in LONG_NAMES else None
+            cl,
+            pinned=True,
+            help="Short name; the CSV has the full name" if child in SHORTENED else None,
         ),
         "parent_code": st.column_config.TextColumn(f"{pl} code"),
-        "parent_name": st.column_config.TextColumn(pl, width=300 if parent in LONG_NAMES else None),
+        "parent_ods": st.column_config.TextColumn(f"{pl} ODS code"),
+        "parent_name": st.column_config.TextColumn(
+            pl, help="Short name; the CSV has the full name" if parent in SHORTENED else None
+        ),
         "overlap_residents": number(
             "Residents in both", help="Census 2021 usual residents in the child and the parent"
         ),
@@ -74,13 +80,21 @@ def coterminosity_dataframe(
     key: str | None = None,
     download: str | None = None,
 ) -> None:
+    shown = df.assign(
+        **{
+            f"{side}_name": df[f"{side}_name"].map(short_name, na_action="ignore")
+            for side, tier in (("child", child), ("parent", parent))
+            if tier in SHORTENED
+        }
+    )
     dataframe(
-        df,
+        shown,
         coterminosity_config(child, parent, atlas),
         height=height,
         key=key,
         download=download,
         order=COTERMINOSITY_ORDER,
+        csv=df,
     )
 
 
@@ -127,6 +141,16 @@ def coterminosity_map(ctx: Context, table: pd.DataFrame, child: str, parent: str
         f"parent and its share.{note}"
     )
     show_map(m, key="coterminosity_map", height=520, returned=())
+    cols = ["child_code", "relationship", "main_parent", "main_parent_name", "main_share"]
+    layer = units.merge(
+        per_child[cols].rename(columns={"child_code": "code"}), on="code", how="left"
+    )
+    download_geojson(
+        layer,
+        file_slug(child, "in", parent, ctx.vintage) + ".geojson",
+        label="Download the map's layer (GeoJSON)",
+        key="cot_geojson",
+    )
 
 
 def icb_summary_table(ctx: Context) -> None:

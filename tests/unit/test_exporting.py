@@ -182,6 +182,7 @@ def test_cli_coterminosity(cli, tmp_path, capsys):
         "child_code",
         "child_name",
         "parent_code",
+        "parent_ods",  # an ICB's ODS code beside its ONS code (the toy's ODS codes are its codes)
         "parent_name",
         "overlap_residents",
         "child_residents",
@@ -192,6 +193,7 @@ def test_cli_coterminosity(cli, tmp_path, capsys):
         "relationship",
     ]
     assert len(df) == 4 and cli.loads == ["2024"]
+    assert df["parent_ods"].tolist() == df["parent_code"].tolist()
     assert df.loc[df["child_code"] == "B", "relationship"].tolist() == ["split", "split"]
     assert "wrote 4 rows" in capsys.readouterr().out
 
