@@ -184,3 +184,50 @@ def test_search_finds_any_tier_and_opens_its_page(app_server, offline_page, size
         page.get_by_role("heading", name=shown).first.wait_for(timeout=60_000)
         wait_idle(page)
         no_error_on_page(offline_page)
+
+
+NORTH_YORKSHIRE = "E06000065"  # a unitary split between three systems
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_place_map_draws_the_ics_outlines(app_server, offline_page, size, atlas_2026):
+    from ics_maps.analysis.nesting import coterminosity
+    from ics_maps.presentation.style import SYSTEM_LINE
+
+    page = open_at(offline_page, size, app_server + f"/place?place={NORTH_YORKSHIRE}")
+    wait_for_map(page, timeout=90_000)
+    wait_idle(page)
+    systems = coterminosity(atlas_2026, "utla", "icb").query("child_code == @NORTH_YORKSHIRE")
+    frame = map_frame(page)
+    outlines = frame.locator(f'path[stroke="{SYSTEM_LINE}"]')
+    outlines.first.wait_for(state="attached", timeout=30_000)
+    assert outlines.count() == len(systems) == 3  # Humber and North Yorkshire, West Yorkshire, …
+    assert outlines.first.get_attribute("stroke-dasharray") == "10 6"
+    box = page.locator(MAP_IFRAME).first.bounding_box()
+    seen = [o.bounding_box() for o in outlines.all()]
+    assert all(  # each outline crosses the map's view
+        b and b["x"] < box["x"] + box["width"] and b["x"] + b["width"] > box["x"] for b in seen
+    )
+    frame.locator(".leaflet-control-layers").hover()
+    assert frame.get_by_text("ICS boundaries").count() == 1
+    no_error_on_page(offline_page)
+    shoot(page, f"first_place_{size[0]}.png")
+
+
+def test_openstreetmap_layer_is_off_and_fails_quietly(app_server, offline_page):
+    """The base map is offered but off (no tile is asked for); switched on with no network, its
+    tiles fail, a line says so, and the boundaries stay drawn."""
+    page = open_at(offline_page, SIZES[0], app_server + "/pcn?q=U00203")
+    wait_for_map(page, timeout=90_000)
+    wait_idle(page)
+    assert offline_page.external == []  # off by default: nothing asked of openstreetmap.org
+    frame = map_frame(page)
+    frame.locator(".leaflet-control-layers").hover()
+    frame.get_by_text("OpenStreetMap base map (needs internet)").click()
+    note = frame.locator(".ics-basemap-note")
+    note.wait_for(timeout=30_000)
+    assert "unavailable" in note.inner_text()
+    assert any("openstreetmap.org" in u for u in offline_page.external)  # asked, and blocked
+    assert frame.locator("path.leaflet-interactive").count() > 0
+    assert not offline_page.page_errors
+    shoot(page, "first_pcn_basemap_offline.png")

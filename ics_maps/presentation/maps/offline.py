@@ -183,9 +183,10 @@ max-width: 330px;
   font: 600 12px/1.2 Arial, Helvetica, sans-serif; color: #212b32; pointer-events: none;
   text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; }
 .ics-labels-far .ics-place-label { display: none; }
-.ics-basemap-note { position: absolute; bottom: 6px; left: 50%; transform: translateX(-50%);
-  z-index: 1000; background: rgba(255, 255, 255, .92); color: #425563; padding: 2px 8px;
-  border-radius: 3px; font: 12px/1.3 Arial, Helvetica, sans-serif; pointer-events: none; }
+.ics-basemap-note { position: absolute; top: 8px; left: 50%; transform: translateX(-50%);
+  max-width: 60%; z-index: 1000; background: rgba(255, 255, 255, .92); color: #425563;
+  padding: 2px 8px; border-radius: 3px; font: 12px/1.3 Arial, Helvetica, sans-serif;
+  pointer-events: none; }
 .ics-wheel-hint { position: absolute; left: 50%; top: 50%; transform: translate(-50%, -50%);
   z-index: 1000; pointer-events: none; opacity: 0; transition: opacity .25s;
   background: rgba(33, 43, 50, .78); color: #fff; padding: 8px 14px; border-radius: 4px;
