@@ -89,7 +89,11 @@ with frame.page(
             }
             shown_practices = ctx.practices_layer(practices["code"])
             m = maps.system_map(
-                ctx.layer("icb", [code]), layers, shown_practices, show=("lad", "pcn")
+                ctx.layer("icb", [code]),
+                layers,
+                shown_practices,
+                show=("lad", "pcn"),
+                labels=layers["lad"],
             )
             out = widgets.show_map(m, key="system_map", height=560)
             widgets.download_geojson(
@@ -101,12 +105,11 @@ with frame.page(
             )
             st.caption(
                 "Tick layers on and off in the map's layer box (no reload); the heavy black line "
-                "is the "
-                "system's boundary, dots are GP practices sized by list and coloured by PCN. PCN "
-                "footprints "
-                "are *indicative*: "
-                "derived from registrations or modelled (see About). Click a council or a PCN to "
-                "open it." + prose.derived_note(ctx.atlas, ("sicbl", "utla"))
+                "is the system's boundary, dots are GP practices sized by list and coloured by "
+                "PCN (neighbouring PCNs differ). PCN footprints are *indicative*: derived from "
+                "registrations or modelled (see About). District names show when zoomed in; an "
+                "OpenStreetMap base map can be switched on (it needs internet). Click a council "
+                "or a PCN to open it." + prose.derived_note(ctx.atlas, ("sicbl", "utla"))
             )
             tier, clicked = widgets.clicked(out)
             if tier in ("lad", "utla"):

@@ -86,8 +86,10 @@ def test_population_treemap_sums_by_level():
     assert fig.layout.uniformtext.mode == "hide" and fig.layout.uniformtext.minsize == 10
     long = df.assign(pcn=["BOLTON CENTRAL PCN & <b>X</b>", "P2", "P1", "P3", "P4"])
     lt = charts.population_treemap(long).data[0]
-    i = list(lt.labels).index("BOLTON CENTRAL<br>PCN &amp; &lt;b&gt;X&lt;/b&gt;")
+    i = list(lt.labels).index("BOLTON<br>CENTRAL PCN<br>&amp; &lt;b&gt;X&lt;/b&gt;")
     assert lt.hovertext[i] == "BOLTON CENTRAL PCN &amp; &lt;b&gt;X&lt;/b&gt;"  # one line on hover
+    wide = charts.population_treemap(df.assign(place="Windsor and Maidenhead")).data[0]
+    assert "Windsor and Maidenhead" in wide.labels  # a place's header is not wrapped
     plain = charts.population_treemap(df, colour_by=None).data[0]
     assert list(plain.marker.colors) == list(plain.values)  # the old shading by size
     with pytest.raises(KeyError):

@@ -28,7 +28,7 @@ def population_treemap(
     root: str | None = None,
     colour_by: str | None = "place",
     min_text_px: int = 10,
-    wrap: int | None = 16,
+    wrap: int | None = 11,
 ) -> go.Figure:
     """Treemap of residents ICS → place → PCN (any ``path`` of columns; rows with the same path add
     up).
@@ -38,7 +38,7 @@ def population_treemap(
     ``colour_by`` (a column of ``path``): each node below that level takes its unit's colour, so a
     place and its PCNs share one and places differ (one shade of blue said nothing). Labels are
     written only where they fit at ``min_text_px`` or more; the rest show on hover. ``wrap``: long
-    names are broken into lines of about that many characters, so they fit narrow boxes.
+    leaf names are broken into lines of about that many characters, so they fit narrow boxes.
     """
     missing = [c for c in (*path, values) if c not in df.columns]
     if missing:
@@ -69,7 +69,8 @@ def population_treemap(
             keys = top + [str(x) for x in row[: depth + 1]]
             ids.append(sep.join(keys))
             parents.append(sep.join(keys[:-1]))
-            labels.append(_wrapped(keys[-1], wrap))
+            # leaves are wrapped to fit narrow boxes; a parent's name sits in its one-line header
+            labels.append(_wrapped(keys[-1], wrap if depth == len(path) - 1 else None))
             above.append(esc(keys[-2]) if len(keys) > 1 else "")
             vals.append(float(row[-1]))
             colours.append(
