@@ -128,6 +128,16 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> Path:
 # ---------------------------------------------------------------------------- GeoJSON
 
 
+def geojson_bytes(gdf: gpd.GeoDataFrame) -> bytes:
+    """A layer as UTF-8 GeoJSON (RFC 7946: EPSG:4326 longitude/latitude, no ``crs`` member) with
+    every attribute column; missing values are ``null``. What the dashboard's "Download this layer"
+    buttons hand over (the ``export geojson`` command writes files with :func:`write_geojson`)."""
+    if gdf.crs is None:
+        raise ValueError("layer has no CRS: cannot reproject to EPSG:4326")
+    out = gdf if gdf.crs.equals("EPSG:4326") else gdf.to_crs(4326)
+    return out.to_json(na="null", drop_id=True, show_bbox=False).encode("utf-8")
+
+
 def write_geojson(gdf: gpd.GeoDataFrame, path: str | os.PathLike) -> Path:
     """Write a layer as RFC 7946 GeoJSON in EPSG:4326, atomically."""
     if gdf.crs is None:
