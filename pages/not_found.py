@@ -5,16 +5,6 @@ import streamlit as st
 
 from ics_maps.app import frame, params, prose, site
 
-# What each page is for, in a line (the links below the message).
-PAGE_HINTS = {
-    "overview": "the national map of systems and headline figures",
-    "system": "one integrated care system: its councils, sub-ICB locations and PCNs",
-    "place": "one council and the systems and PCNs that serve its residents",
-    "pcn": "one primary care network: footprint, practices, patients",
-    "coterminosity": "any tier against any other, with the CSV",
-    "about": "sources, licences and methods",
-}
-
 with frame.page("Page not found"):
     asked = params.ASKED_PATH.value()
     params.ASKED_PATH.write(asked or None)
@@ -23,7 +13,7 @@ with frame.page("Page not found"):
     for spec in site.listed():
         st.page_link(
             site.page(spec.name),
-            label=f"{spec.title}: {PAGE_HINTS.get(spec.name, '')}",
+            label=f"{spec.title}: {spec.purpose}",
             icon=spec.icon,
             query_params=frame.link(),
         )

@@ -28,22 +28,66 @@ class PageSpec:
     icon: str
     url_path: str | None  # None: the default page, at the site's root
     hidden: bool = False  # reachable by its URL, not listed in the sidebar
+    purpose: str = ""  # what the page is for, in a line (the not-found page's list of pages)
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("overview", "overview.py", "Overview", ":material/map:", None),
-    PageSpec("system", "system.py", "System", ":material/hub:", "system"),
-    PageSpec("place", "place.py", "Place", ":material/account_balance:", "place"),
-    PageSpec("pcn", "pcn.py", "PCN", ":material/stethoscope:", "pcn"),
+    PageSpec(
+        "overview",
+        "overview.py",
+        "Overview",
+        ":material/map:",
+        None,
+        purpose="the national map of systems and headline figures",
+    ),
+    PageSpec(
+        "system",
+        "system.py",
+        "System",
+        ":material/hub:",
+        "system",
+        purpose="one integrated care system: its councils, sub-ICB locations and PCNs",
+    ),
+    PageSpec(
+        "place",
+        "place.py",
+        "Place",
+        ":material/account_balance:",
+        "place",
+        purpose="one council and the systems and PCNs that serve its residents",
+    ),
+    PageSpec(
+        "pcn",
+        "pcn.py",
+        "PCN",
+        ":material/stethoscope:",
+        "pcn",
+        purpose="one primary care network: footprint, practices, patients",
+    ),
     PageSpec(
         "coterminosity",
         "coterminosity.py",
         "Coterminosity",
         ":material/join_inner:",
         "coterminosity",
+        purpose="any tier against any other, with the CSV",
     ),
-    PageSpec("changes", "changes.py", "Changes", ":material/compare_arrows:", "changes"),
-    PageSpec("about", "about.py", "About", ":material/info:", "about"),
+    PageSpec(
+        "changes",
+        "changes.py",
+        "Changes",
+        ":material/compare_arrows:",
+        "changes",
+        purpose="what changed between two boundary vintages, and figures carried across",
+    ),
+    PageSpec(
+        "about",
+        "about.py",
+        "About",
+        ":material/info:",
+        "about",
+        purpose="sources, licences and methods",
+    ),
     PageSpec(
         "not_found", "not_found.py", "Page not found", ":material/help:", NOT_FOUND_URL, hidden=True
     ),

@@ -88,3 +88,11 @@ def test_the_middleware_redirects_only_a_browser_asking_for_a_page():
     assert _call("/system") == "passed on"
     assert _call("/system/extra/path", accept="*/*") == "passed on"  # a script, not a page
     assert _call("/system/extra/path", method="POST") == "passed on"
+
+
+def test_every_listed_page_says_what_it_is_for():
+    """The not-found page lists each page with its purpose; a new page without one would show a
+    bare "Changes:" (it did)."""
+    from ics_maps.app.site import listed
+
+    assert all(spec.purpose.strip() for spec in listed())
