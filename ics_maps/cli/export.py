@@ -8,6 +8,10 @@ Commands::
     ics-maps export summary --tier TIER [--vintage V] --out FILE.csv
     ics-maps export geojson --tier TIER [--vintage V] --out FILE.geojson
 
+and, for a user's own boundaries (:mod:`ics_maps.cli.custom`), ``export coterminosity
+--child-file FILE`` / ``--parent-file FILE`` and ``export weights|layer|cut-pcns|profile --file
+FILE``.
+
 Columns of the coterminosity CSV (one row per overlapping child × parent pair):
 child_code, child_name, parent_code, parent_name; overlap_residents (Census 2021 residents in both;
 fractional where a PCN is involved; areal interpolation under ``--weight area``); child_residents,
@@ -39,6 +43,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from ics_maps.cli._load import atlas_for
+from ics_maps.cli.custom import add_custom_parsers, add_file_arguments, coterminosity_command
 from ics_maps.presentation.export import write_csv, write_geojson
 from ics_maps.sources.vintages import DEFAULT_VINTAGE, VINTAGES
 from ics_maps.tiers import TIERS
@@ -51,7 +57,10 @@ def add_export_parser(subparsers) -> argparse.ArgumentParser:
         help="write a coterminosity table, a tier summary or a GeoJSON layer",
         description="Export tables (CSV) and layers (GeoJSON) from a built atlas.",
     )
-    kinds = p.add_subparsers(dest="export_kind", metavar="{coterminosity,summary,geojson}")
+    kinds = p.add_subparsers(
+        dest="export_kind",
+        metavar="{coterminosity,summary,geojson,weights,layer,cut-pcns,profile}",
+    )
     kinds.required = True
 
     def common(sp: argparse.ArgumentParser, suffix: str) -> None:
@@ -64,8 +73,8 @@ def add_export_parser(subparsers) -> argparse.ArgumentParser:
         sp.add_argument("--out", required=True, type=Path, help=f"output file ({suffix})")
 
     c = kinds.add_parser("coterminosity", help="child × parent overlap table (CSV)")
-    c.add_argument("--child", required=True, choices=TIERS)
-    c.add_argument("--parent", required=True, choices=TIERS)
+    c.add_argument("--child", choices=TIERS, help="child tier (or --child-file)")
+    c.add_argument("--parent", choices=TIERS, help="parent tier (or --parent-file)")
     c.add_argument("--weight", default="population", choices=("population", "area"))
     c.add_argument(
         "--tolerance",
@@ -74,7 +83,8 @@ def add_export_parser(subparsers) -> argparse.ArgumentParser:
         help="share of a child that may lie outside its parent and still count as nested (0–1)",
     )
     common(c, ".csv")
-    c.set_defaults(func=export_coterminosity)
+    add_file_arguments(c)
+    c.set_defaults(func=export_any_coterminosity)
 
     s = kinds.add_parser("summary", help="one row per unit of a tier (CSV)")
     s.add_argument("--tier", required=True, choices=TIERS)
@@ -85,19 +95,12 @@ def add_export_parser(subparsers) -> argparse.ArgumentParser:
     g.add_argument("--tier", required=True, choices=TIERS)
     common(g, ".geojson")
     g.set_defaults(func=export_geojson)
+    add_custom_parsers(kinds, common)
     return p
 
 
 def _atlas(vintage: str):
-    from ics_maps.atlas import load_atlas
-
-    try:
-        return load_atlas(vintage)
-    except FileNotFoundError:
-        from ics_maps.atlas import ensure_atlas
-
-        print(f"no atlas for vintage {vintage}: building it (a few minutes)", file=sys.stderr)
-        return ensure_atlas(vintage)
+    return atlas_for(vintage)
 
 
 def _run(make, out: Path, writer) -> int:
@@ -109,6 +112,20 @@ def _run(make, out: Path, writer) -> int:
     writer(data, out)
     print(f"wrote {len(data):,} rows to {out}")
     return 0
+
+
+def export_any_coterminosity(args) -> int:
+    """`export coterminosity`: two official tiers, or a user's file on one side."""
+    if args.child_file is not None or args.parent_file is not None:
+        return coterminosity_command(args)
+    if args.child is None or args.parent is None:
+        print(
+            "error: give --child TIER (or --child-file FILE) and --parent TIER (or --parent-file "
+            "FILE)",
+            file=sys.stderr,
+        )
+        return 2
+    return export_coterminosity(args)
 
 
 def export_coterminosity(args) -> int:

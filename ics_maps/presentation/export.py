@@ -11,6 +11,7 @@ so a reader never sees half a file.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import tempfile
@@ -122,6 +123,20 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> Path:
 
 
 # ---------------------------------------------------------------------------- GeoJSON
+
+
+def geojson_bytes(gdf: gpd.GeoDataFrame, layer: str = "units") -> bytes:
+    """A layer as RFC 7946 GeoJSON bytes in EPSG:4326 (7 decimals), for a download button: nothing
+    is written to disk."""
+    import pyogrio
+
+    if gdf.crs is None:
+        raise ValueError("layer has no CRS: cannot reproject to EPSG:4326")
+    buf = io.BytesIO()
+    pyogrio.write_dataframe(
+        gdf.to_crs(4326), buf, driver="GeoJSON", layer=layer, RFC7946="YES", COORDINATE_PRECISION=7
+    )
+    return buf.getvalue()
 
 
 def write_geojson(gdf: gpd.GeoDataFrame, path: str | os.PathLike) -> Path:
