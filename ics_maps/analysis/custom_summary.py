@@ -200,7 +200,8 @@ def cut_pcns(
         return pd.DataFrame(columns=list(CUT_COLUMNS))
     outside = (total.reindex(inside.index) - inside).clip(lower=0)
     outside = outside[
-        (outside >= min_share * total.reindex(outside.index)) & outside.index.isin(pieces["pcn"])
+        (outside >= min_share * total.reindex(outside.index))
+        & (pd.Index(pd.unique(pieces["pcn"])).get_indexer(outside.index) >= 0)  # hashed isin
     ]
     out_rows = pd.DataFrame(
         {

@@ -51,7 +51,6 @@ from ics_maps.analysis.atoms import atom_index
 from ics_maps.analysis.nesting import COLUMNS
 from ics_maps.analysis.overlap import (
     area_overlaps,
-    area_table,
     factorize,
     pair_sums,
     relationships,
@@ -235,13 +234,6 @@ def tier_residents(atlas, tier: str) -> tuple[np.ndarray, np.ndarray]:
     return u, np.bincount(c[ok], weights=w[ok], minlength=len(u))
 
 
-def land_km2(atlas, tier: str, codes) -> np.ndarray:
-    """Area (km²) of each official unit inside the LSOAs (England's land), NaN for unknown codes."""
-    ai = area_index(atlas, tier)
-    pos = pd.Index(ai.uniques).get_indexer(pd.Index(codes))
-    return np.where(pos >= 0, ai.land_m2[np.maximum(pos, 0)] / 1e6, np.nan)
-
-
 def unit_residents(atlas, layer: UserLayer) -> pd.Series:
     """Apportioned residents of each unit (indexed by code, sorted)."""
     pr = prepared(atlas, layer)
@@ -288,51 +280,64 @@ def coterminosity(
         ct, pt = child[2][c], parent[2][p]
         soc, sop = shares(overlap, ct), shares(overlap, pt)
         return _table(child, parent, c, p, overlap, ct, pt, soc, sop, area, tolerance)
+    return _area_table(
+        atlas, layer, tier, custom_as, overlay, min_overlap_m2, custom, official, tolerance
+    )
+
+
+def _area_table(
+    atlas, layer, tier, custom_as, overlay, min_overlap_m2, custom, official, tolerance
+) -> pd.DataFrame:
+    """The area-weighted table, in integer codes throughout (module docstring)."""
+    ai = area_index(atlas, tier)
     if overlay == "lsoa_areas":
-        ov = _lsoa_area_overlaps(atlas, layer, tier)
+        pr = prepared(atlas, layer)
+        rep, piece = _expand(ai.starts, pr.atom)
+        ui, m2 = pr.unit[rep], ai.area_m2[piece] * pr.share[rep]
+        oi, official = _add_codes(official, ai.uniques)
+        oi = oi[ai.code[piece]]
     else:
         ov = unit_overlaps(
             layer.units[["code", "geometry"]],
             atlas.tier(tier)[["code", "geometry"]],
             min_overlap_m2,
         )
-    if custom_as == "parent":
-        ov = ov.rename(columns={"child_code": "parent_code", "parent_code": "child_code"})
-    t = area_table(ov[["child_code", "parent_code", "overlap_m2"]])
-    c, child = _positions(child, t["child_code"])
-    p, parent = _positions(parent, t["parent_code"])
-    area = t["overlap_area"].to_numpy(dtype=float) / 1e6
-    soc = t["share_of_child"].to_numpy(dtype=float)
-    sop = t["share_of_parent"].to_numpy(dtype=float)
-    # the official side: a share of its land, not of the part the layer happens to cover
-    side = "parent" if custom_as == "child" else "child"
-    covered = t[f"{side}_total"].to_numpy(dtype=float) / 1e6
-    share = shares(area, np.fmax(land_km2(atlas, tier, t[f"{side}_code"]), covered))
-    soc, sop = (soc, share) if side == "parent" else (share, sop)
+        ui = pd.Index(custom[0]).get_indexer(ov["child_code"])
+        oi, official = _add_codes(official, ov["parent_code"].to_numpy(dtype=object))
+        m2 = ov["overlap_m2"].to_numpy(dtype=float)
+    land, lpos = np.full(len(official[0]), np.nan), _add_codes(official, ai.uniques)[0]
+    land[lpos] = ai.land_m2
+    n_u, n_o = len(custom[0]), len(official[0])
+    if custom_as == "child":
+        child, parent = custom, official
+        ps = pair_sums(ui, n_u, oi, n_o, m2)
+    else:
+        child, parent = official, custom
+        ps = pair_sums(oi, n_o, ui, n_u, m2)
+    keep = ps["overlap"] >= min_overlap_m2  # edges digitised twice, as area_overlaps drops them
+    c, p, o = ps["child"][keep], ps["parent"][keep], ps["overlap"][keep]
+    ctot = np.bincount(c, weights=o, minlength=len(child[0]))  # area the other layer covers
+    ptot = np.bincount(p, weights=o, minlength=len(parent[0]))
+    if custom_as == "child":  # the official side: a share of its land, not of what is covered
+        soc, sop = shares(o, ctot[c]), shares(o, np.fmax(land[p], ptot[p]))
+    else:
+        soc, sop = shares(o, np.fmax(land[c], ctot[c])), shares(o, ptot[p])
     ct, pt = child[2][c], parent[2][p]
-    return _table(child, parent, c, p, ct * soc, ct, pt, soc, sop, area, tolerance)
+    return _table(child, parent, c, p, ct * soc, ct, pt, soc, sop, o / 1e6, tolerance)
 
 
-def _lsoa_area_overlaps(atlas, layer: UserLayer, tier: str) -> pd.DataFrame:
-    """``child_code`` (unit), ``parent_code`` (official), ``overlap_m2``: Σ share × area of the
-    LSOA inside the official polygon, over the layer's LSOA pieces."""
-    pr = prepared(atlas, layer)
-    ai = area_index(atlas, tier)
-    rep, piece = _expand(ai.starts, pr.atom)
-    ps = pair_sums(
-        pr.unit[rep],
-        len(pr.codes),
-        ai.code[piece],
-        len(ai.uniques),
-        ai.area_m2[piece] * pr.share[rep],
-    )
-    return pd.DataFrame(
-        {
-            "child_code": pr.codes[ps["child"]],
-            "parent_code": ai.uniques[ps["parent"]],
-            "overlap_m2": ps["overlap"],
-        }
-    )
+def _add_codes(side: tuple, codes: np.ndarray) -> tuple[np.ndarray, tuple]:
+    """Positions of ``codes`` in a side's codes, appending those it lacks (no residents: NaN)."""
+    known, names, total = side
+    pos = pd.Index(known).get_indexer(codes)
+    missing = pos < 0
+    if missing.any():
+        extra = pd.unique(codes[missing])
+        known = np.concatenate([known, extra])
+        names = np.concatenate([names, np.full(len(extra), None, dtype=object)])
+        total = np.concatenate([total, np.full(len(extra), np.nan)])
+        pos = pd.Index(known).get_indexer(codes)
+    return pos, (known, names, total)
 
 
 def unit_overlaps(
@@ -356,18 +361,6 @@ def unit_overlaps(
     rest = ~np.isin(np.arange(len(units)), ui[inside])
     cut = area_overlaps(units[rest], other, min_overlap_m2) if rest.any() else whole.iloc[:0]
     return pd.concat([whole, cut], ignore_index=True)
-
-
-def _positions(side: tuple, codes: pd.Series) -> tuple[np.ndarray, tuple]:
-    """Positions of ``codes`` in a side's sorted codes, adding any it lacks (no residents: NaN)."""
-    known, names, total = side
-    extra = np.setdiff1d(pd.unique(codes.to_numpy(dtype=object)).astype(object), known)
-    if len(extra):
-        order = np.argsort(np.concatenate([known, extra]).astype(str), kind="stable")
-        known = np.concatenate([known, extra])[order]
-        names = np.concatenate([names, np.full(len(extra), None, dtype=object)])[order]
-        total = np.concatenate([total, np.full(len(extra), np.nan)])[order]
-    return pd.Index(known).get_indexer(codes), (known, names, total)
 
 
 def _names(atlas, tier: str, codes: np.ndarray) -> np.ndarray:

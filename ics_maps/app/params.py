@@ -288,6 +288,7 @@ CHILD_TIERS = ("lad", "utla", "sicbl", "pcn", "icb", "practice", "lsoa")
 PARENT_TIERS = ("icb", "sicbl", "utla", "lad", "pcn", "region")
 COUNCIL_TIERS = ("utla", "lad")
 WEIGHTS = ("population", "area")
+OWN_TIERS = ("icb", "sicbl", "utla", "lad", "pcn", "region")  # what a user's layer is laid over
 
 # the shared sidebar filters, kept on every page
 VINTAGE = Param("vintage", _parse_vintage, _omit(DEFAULT_VINTAGE))
@@ -305,6 +306,7 @@ PARENT = choice("parent", PARENT_TIERS, "icb", "parent tier")
 WEIGHT = choice("weight", WEIGHTS, "population", "weighting")
 TOLERANCE = percent("tol", 0.0, 20.0, "tolerance")
 SPLIT_ONLY = flag("split", "split-only switch")
+OVER = choice("over", OWN_TIERS, "lad", "official tier")  # Your boundaries: the tier compared
 
 FILTERS: tuple[Param, ...] = (VINTAGE, REGION, WAVE)
 PAGE_PARAMS: tuple[Param, ...] = (
@@ -319,6 +321,7 @@ PAGE_PARAMS: tuple[Param, ...] = (
     WEIGHT,
     TOLERANCE,
     SPLIT_ONLY,
+    OVER,
 )
 FILTER_KEYS: tuple[str, ...] = tuple(p.key for p in FILTERS)
 KNOWN_KEYS: tuple[str, ...] = FILTER_KEYS + tuple(p.key for p in PAGE_PARAMS)

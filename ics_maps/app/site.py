@@ -40,6 +40,13 @@ PAGES: tuple[PageSpec, ...] = (
         ":material/join_inner:",
         "coterminosity",
     ),
+    PageSpec(
+        "your_boundaries",
+        "your_boundaries.py",
+        "Your boundaries",
+        ":material/upload_file:",
+        "your-boundaries",
+    ),
     PageSpec("about", "about.py", "About", ":material/info:", "about"),
 )
 _BY_NAME = {p.name: p for p in PAGES}

@@ -33,7 +33,17 @@ from ics_maps.readers._user_types import LayerError, Limits, UserFile
 _LSOA_CODE = re.compile(r"^[EW]01\d{6}$")
 
 
-def read_lsoa_csv(
+def read_lsoa_csv(data: bytes, name: str, **options) -> UserFile:
+    """The CSV's (LSOA, unit, name) rows, checked, or :class:`LayerError` (with the CSV's columns
+    once they are read); ``options``: those of :func:`_read_lsoa_csv`."""
+    columns: list[str] = []
+    try:
+        return _read_lsoa_csv(data, name, columns=columns, **options)
+    except LayerError as e:
+        raise LayerError(str(e), columns=columns) from None
+
+
+def _read_lsoa_csv(
     data: bytes,
     name: str,
     *,
@@ -44,8 +54,8 @@ def read_lsoa_csv(
     lsoa_year: int | None,
     drop_unknown: bool,
     limits: Limits,
+    columns: list[str],
 ) -> UserFile:
-    """The CSV's (LSOA, unit, name) rows, checked, or :class:`LayerError`."""
     notes: list[str] = []
     table = _csv_table(data, name, limits, notes)
     known = set(known) if known is not None else None
@@ -72,6 +82,7 @@ def read_lsoa_csv(
             + (" (from the column's name)" if year == 2011 else "")
         )
     rest = table.drop(columns=[lsoa_col])
+    columns += [str(c) for c in rest.columns]
     check_given(rest, code_column, name_column, name)
     code_col = code_column or _guess_unit_column(rest)
     if code_col is None:

@@ -10,7 +10,12 @@ import pandas as pd
 
 class LayerError(ValueError):
     """A user's file cannot be used as a boundary layer: the message names the file, the rows and
-    what was expected."""
+    what was expected. ``columns``: the file's columns when they were read before the error (so a
+    page can offer another code or name column)."""
+
+    def __init__(self, message: str, columns=()):
+        super().__init__(message)
+        self.columns = tuple(str(c) for c in columns)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,306 @@
+"""Panels of the *Your boundaries* page: choosing the columns, the layer's notes and figures, its
+map over an official tier, and its tables with their CSVs. The layer and its tables belong to the
+session (:mod:`ics_maps.app.own_session`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from ics_maps.analysis import custom_summary, custom_tier
+from ics_maps.analysis.nesting import children, relationship_summary
+from ics_maps.analysis.overlap import RELATIONSHIPS
+from ics_maps.app import own_prose, prose
+from ics_maps.app.own_session import Loaded, cached
+from ics_maps.app.widgets import dataframe, download_csv, number, percent, show_map
+from ics_maps.presentation.style import fmt_int, sentence, tier_label, tier_plural
+
+CODE_KEY, NAME_KEY, FILE_KEY = "own_code_col", "own_name_col", "_own_file"
+USE_CODE = "(use the code)"
+YOUR_UNIT, YOUR_UNITS = "Your unit", "your units"
+
+
+# ---------------------------------------------------------------------------- the file's columns
+
+
+def reset_choices_for(upload: Any) -> None:
+    """A new file: forget the column choices made for the previous one."""
+    fid = getattr(upload, "file_id", None) if upload is not None else None
+    if st.session_state.get(FILE_KEY) != fid:
+        for k in (CODE_KEY, NAME_KEY):
+            st.session_state.pop(k, None)
+        st.session_state[FILE_KEY] = fid
+
+
+def chosen_columns() -> tuple[str | None, str | None]:
+    """The code and name columns the user picked (None: let the reader guess)."""
+    code = st.session_state.get(CODE_KEY)
+    name = st.session_state.get(NAME_KEY)
+    return code, (code if name == USE_CODE and code else name)
+
+
+def column_choosers(loaded: Loaded) -> None:
+    """Two selectboxes showing the code and name columns used (guessed at first); a change rereads
+    the file with the chosen columns."""
+    cols = list(loaded.columns)
+    if not cols:
+        return
+    layer = loaded.layer
+    c1, c2 = st.columns(2)
+    with c1:
+        guess = layer.code_column if layer is not None else None
+        st.selectbox(
+            "Code column (one unique code per unit)",
+            cols,
+            key=CODE_KEY,
+            placeholder="Choose the column of unit codes",
+            help="Guessed from the file: a column of unique values, preferring names like "
+            "'code' or 'id'. Pick another to reread the file.",
+            **({} if CODE_KEY in st.session_state else {"index": _index(cols, guess)}),
+        )
+    with c2:
+        options = [USE_CODE, *cols]
+        guess = layer.name_column if layer is not None else None
+        if layer is not None and guess in (None, layer.code_column):
+            guess = USE_CODE
+        st.selectbox(
+            "Name column",
+            options,
+            key=NAME_KEY,
+            help="Guessed from the file: a text column, preferring names like 'name' or 'label'.",
+            **({} if NAME_KEY in st.session_state else {"index": _index(options, guess)}),
+        )
+
+
+def _index(options: list[str], value: str | None) -> int | None:
+    return options.index(value) if value in options else None
+
+
+# ---------------------------------------------------------------------------- what was read
+
+
+def layer_overview(atlas, layer) -> None:
+    """What reading guessed, inferred, repaired or clipped; the layer's headline figures."""
+    summary = cached(layer, "summary", lambda: custom_summary.unit_summary(atlas, layer), 0.0)
+    st.markdown(
+        own_prose.layer_headline(
+            len(layer.units),
+            float(summary["residents"].sum()),
+            float(layer.units["area_km2"].sum()),
+            layer.kind,
+        )
+    )
+    with st.expander(f"How {prose.text(layer.file_name)} was read", expanded=False):
+        st.markdown(own_prose.notes_markdown(layer.notes))
+
+
+def relationship_metrics(table: pd.DataFrame, tier: str, atlas) -> None:
+    """How many units are coterminous, nested, combine whole units or are split."""
+    summary = relationship_summary(table)
+    m = st.columns(5)
+    m[0].metric(sentence(YOUR_UNITS), fmt_int(int(summary["children"].sum())))
+    for i, rel in enumerate(RELATIONSHIPS, start=1):
+        row = summary[summary["relationship"] == rel].iloc[0]
+        m[i].metric(
+            rel.capitalize(),
+            fmt_int(row["children"]),
+            help=f"Your units {rel} against the {tier_plural(tier, atlas)}",
+        )
+
+
+def own_map(ctx, layer, table: pd.DataFrame, tier: str) -> None:
+    """The units coloured by their relationship to ``tier``, its units outlined over them."""
+    from ics_maps.atlas.display import simplify_for_web
+    from ics_maps.presentation import maps
+
+    n = len(layer.units)
+    tolerance = 10.0 if n <= 50 else 40.0 if n <= 500 else 120.0
+    units = cached(
+        layer, "web", lambda: simplify_for_web(layer.units, tolerance, coverage=False), tolerance
+    )
+    parent_codes = set(table["parent_code"])
+    parents = (
+        ctx.layer(tier, parent_codes, national=len(parent_codes) > 200)
+        if len(parent_codes) <= 400
+        else None
+    )
+    m = maps.highlight_map(
+        units,
+        relationships=children(table),
+        parents=parents,
+        parent_label=f"{tier_label(tier, ctx.atlas)} boundary",
+    )
+    show_map(m, key="own_map", height=520, returned=())
+    st.caption(
+        f"Your units coloured by how they relate to the {tier_plural(tier, ctx.atlas)}: red split, "
+        "blue nested, purple made of whole ones (combines), green coterminous. Hover for the main "
+        "one and its share."
+        + (
+            ""
+            if parents is not None
+            else f" ({len(parent_codes):,} {tier_plural(tier, ctx.atlas)} are too many to outline.)"
+        )
+    )
+
+
+# ---------------------------------------------------------------------------- tables
+
+
+def relationship_config(child: str, parent: str) -> dict:
+    """Column headings of a coterminosity table whose child or parent is the user's layer."""
+    return {
+        "child_code": st.column_config.TextColumn(f"{child} code"),
+        "child_name": st.column_config.TextColumn(child, pinned=True),
+        "parent_code": st.column_config.TextColumn(f"{parent} code"),
+        "parent_name": st.column_config.TextColumn(parent),
+        "overlap_residents": number("Residents in both", help="Census 2021 usual residents"),
+        "child_residents": number(f"{child} residents"),
+        "parent_residents": number(f"{parent} residents"),
+        "share_of_child": percent("Share of child", help="of the child's residents (or area)"),
+        "share_of_parent": percent("Share of parent", help="of the parent's residents (or area)"),
+        "overlap_km2": st.column_config.NumberColumn("Overlap km²", format="%.2f"),
+        "relationship": st.column_config.TextColumn("Relationship"),
+    }
+
+
+def relationship_table(
+    table: pd.DataFrame, child: str, parent: str, key: str, download: str
+) -> None:
+    dataframe(
+        table,
+        relationship_config(child, parent),
+        height=420,
+        key=key,
+        download=download,
+        order=["child_name", "parent_name", "share_of_child", "share_of_parent", "relationship"],
+    )
+
+
+SUMMARY_CONFIG = {
+    "code": st.column_config.TextColumn("Code"),
+    "name": st.column_config.TextColumn(YOUR_UNIT, pinned=True),
+    "residents": number("Residents", help="Census 2021, apportioned by area for drawn polygons"),
+    "area_km2": st.column_config.NumberColumn("Area km²", format="%.2f"),
+    "outside_km2": st.column_config.NumberColumn("Clipped off km²", format="%.2f"),
+    "main_icb_name": st.column_config.TextColumn("Main ICS"),
+    "main_icb_share": percent("Share in main ICS"),
+    "main_lad_name": st.column_config.TextColumn("Main district"),
+    "main_lad_share": percent("Share in main district"),
+    "n_pcn": number("PCNs (≥1%)"),
+    "registered": number("Registered patients", help="of GP practices located in the unit"),
+}
+
+
+def summary_table(summary: pd.DataFrame, download: str) -> None:
+    dataframe(
+        summary,
+        SUMMARY_CONFIG,
+        height=420,
+        key="own_summary",
+        download=download,
+        order=["name", "residents", "main_icb_name", "relationship_to_icb", "main_lad_name"],
+    )
+
+
+CUT_CONFIG = {
+    "pcn_code": st.column_config.TextColumn("PCN code"),
+    "pcn_name": st.column_config.TextColumn("PCN", pinned=True),
+    "pcn_patients": number("PCN's patients"),
+    "unit_code": st.column_config.TextColumn("Unit code"),
+    "unit_name": st.column_config.TextColumn(YOUR_UNIT),
+    "patients": number("Patients in the unit"),
+    "share_of_pcn": percent("Share of the PCN"),
+    "main_share": percent("Largest piece"),
+    "n_units": number("Units"),
+    "share_outside": percent("Outside the layer"),
+}
+
+
+def cut_pcns_table(cut: pd.DataFrame, download: str) -> None:
+    dataframe(
+        cut,
+        CUT_CONFIG,
+        height=420,
+        key="own_cut",
+        download=download,
+        order=["pcn_name", "unit_name", "share_of_pcn", "patients", "main_share"],
+    )
+
+
+def downloads(atlas, layer, tolerance: float, stem: str) -> None:
+    """The layer back as GeoJSON with its computed attributes, and its LSOA weights."""
+    from ics_maps.presentation.export import geojson_bytes
+
+    def layer_file() -> bytes:
+        return geojson_bytes(custom_summary.layer_with_summary(atlas, layer, tolerance))
+
+    c1, c2 = st.columns(2)
+    c1.download_button(
+        "Your layer with its figures (GeoJSON)",
+        data=layer_file,
+        file_name=f"{stem}_with_figures.geojson",
+        mime="application/geo+json",
+        icon=":material/download:",
+        key="own_dl_layer",
+        on_click="ignore",
+        help="Your units (EPSG:4326) with the summary's columns: residents, area, main ICS and "
+        "district, relationships, PCNs, practices",
+    )
+    with c2:
+        download_csv(
+            custom_tier.lsoa_weights(layer),
+            f"{stem}_lsoa_weights.csv",
+            label="LSOA weights (CSV)",
+            key="own_dl_weights",
+        )
+
+
+def guarded(what: str, draw: Callable[[], None]) -> None:
+    """Draw a panel; an unforeseen failure on the user's layer is a message, not a traceback."""
+    try:
+        draw()
+    except Exception as e:  # noqa: BLE001 - untrusted input: keep the page working
+        import logging
+
+        logging.getLogger("ics_maps.own_layer").warning("%s failed: %s", what, e)
+        st.error(
+            f"Could not compute {what} for this layer ({type(e).__name__}). The rest of the page "
+            "still works; try another file or setting.",
+            icon=":material/error:",
+        )
+
+
+def people(atlas, layer, stem: str) -> None:
+    """People profiles of the units.
+
+    HOOK (issue 11): ``ics_maps.analysis.profiles`` is another helper's work, not on main when this
+    page was written. Its ``profile_table(people, weights, names=None)`` takes the atlas and exactly
+    :func:`ics_maps.analysis.custom_tier.lsoa_weights`; once it is merged this shows the table.
+    Until then the page says so and offers the weights a profile is built from.
+    """
+    import importlib.util
+
+    if importlib.util.find_spec("ics_maps.analysis.profiles") is None:
+        st.info(own_prose.PROFILES_HOOK, icon=":material/groups:")
+        download_csv(
+            custom_tier.lsoa_weights(layer),
+            f"{stem}_lsoa_weights.csv",
+            label="LSOA weights (CSV)",
+            key="own_dl_weights_people",
+        )
+        return
+    from ics_maps.analysis.profiles import profile_table
+
+    names = layer.units[["code", "name"]]
+    weights = custom_tier.lsoa_weights(layer)
+    table = cached(layer, "profiles", lambda: profile_table(atlas, weights, names=names))
+    dataframe(
+        table,
+        {"name": st.column_config.TextColumn(YOUR_UNIT, pinned=True)},
+        height=420,
+        key="own_profiles",
+        download=f"{stem}_profiles.csv",
+    )
