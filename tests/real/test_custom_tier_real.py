@@ -133,3 +133,56 @@ def test_cut_pcns_match_the_raw_registrations(atlas_2026, example):
     pd.testing.assert_series_equal(
         got.sort_index(), expected.sort_index(), check_names=False, rtol=1e-9
     )
+
+
+# ------------------------------------------------------------------------- Coventry, drawn, listed
+
+
+KEY = ["child_code", "parent_code"]
+
+
+@pytest.fixture(scope="module")
+def coventry(atlas_2026):
+    from own_files import coventry_csv, coventry_geojson
+
+    from ics_maps.analysis.own_layer import read_layer
+
+    return (
+        read_layer(coventry_geojson(atlas_2026), "coventry.geojson", atlas_2026),
+        read_layer(coventry_csv(atlas_2026), "coventry.csv", atlas_2026),
+    )
+
+
+def test_drawn_and_listed_units_agree(atlas_2026, coventry):
+    """The same four units as WGS84 polygons (7 decimals, as GIS tools save them) and as an LSOA
+    list: the 0.5 m snap keeps every LSOA whole, so every table agrees to float noise."""
+    drawn, listed = coventry
+    assert (drawn.weights["share"] == 1.0).all() and len(drawn.weights) == len(listed.weights)
+    for tier in ("icb", "lad", "pcn"):
+        for side in ("child", "parent"):
+            a = coterminosity(atlas_2026, drawn, tier, side).sort_values(KEY)
+            b = coterminosity(atlas_2026, listed, tier, side).sort_values(KEY)
+            assert (
+                a[["child_code", "parent_code"]].values.tolist()
+                == b[["child_code", "parent_code"]].values.tolist()
+            )
+            cols = ["overlap_residents", "share_of_child", "share_of_parent"]
+            np.testing.assert_allclose(a[cols].to_numpy(float), b[cols].to_numpy(float), atol=1e-9)
+
+
+def test_area_tables_from_the_lsoa_table_match_the_polygon_overlay(atlas_2026, coventry):
+    """Units of whole LSOAs against the generalised (BUC) district and ICB polygons: the stored LSOA
+    × tier area table gives the polygon overlay's table (the pieces are the same areas, summed in
+    another order; the drawn units are the LSOAs to 7 decimals of a degree)."""
+    drawn, _ = coventry
+    for tier in ("lad", "utla", "icb", "region"):
+        for side in ("child", "parent"):
+            a = coterminosity(atlas_2026, drawn, tier, side, "area").sort_values(KEY)
+            b = coterminosity(atlas_2026, drawn, tier, side, "area", overlay="polygons")
+            b = b.sort_values(KEY)
+            assert (
+                a[["child_code", "parent_code", "relationship"]].values.tolist()
+                == b[["child_code", "parent_code", "relationship"]].values.tolist()
+            ), (tier, side)
+            cols = ["share_of_child", "share_of_parent"]
+            np.testing.assert_allclose(a[cols].to_numpy(float), b[cols].to_numpy(float), atol=1e-4)
