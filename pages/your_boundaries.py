@@ -14,7 +14,6 @@ with frame.page("Your boundaries", own_prose.INTRO) as ctx:
         type=list(own_prose.UPLOAD_TYPES),
         max_upload_size=own_prose.MAX_UPLOAD_MB,
         key="own_upload",
-        help=own_prose.UPLOAD_HELP,
     )
     st.caption(own_prose.UPLOAD_HELP)
     own_panels.reset_choices_for(upload)
@@ -32,7 +31,7 @@ with frame.page("Your boundaries", own_prose.INTRO) as ctx:
     own_panels.guarded("the layer's figures", lambda: own_panels.layer_overview(ctx.atlas, layer))
 
     link_warnings: list[str] = []
-    c1, c2, c3 = st.columns([1.4, 1, 1.2])
+    c1, c2, c3 = st.columns([1.3, 1.1, 1.2])
     with c1:
         tier = params.OVER.widget(
             st.selectbox,
@@ -81,28 +80,22 @@ with frame.page("Your boundaries", own_prose.INTRO) as ctx:
         )
 
     tl, tp = tier_label(tier, ctx.atlas), tier_plural(tier, ctx.atlas)
+    tw = own_prose.in_sentence(tl)
     as_child = table("child")
-    st.caption(own_prose.relationship_caption(tp, weight, tol))
+    st.caption(own_prose.relationship_caption(len(layer.units), tp, weight, tol))
     own_panels.relationship_metrics(as_child, tier, ctx.atlas)
     own_panels.guarded("the map", lambda: own_panels.own_map(ctx, layer, as_child, tier))
 
     tabs = widgets.lazy_tabs(
-        [
-            f"Your units in {tp}",
-            f"{sentence(tp)} in your units",
-            "Every tier per unit",
-            "Cut PCNs",
-            "People",
-            "Downloads",
-        ],
+        ["By unit", f"By {tw}", "All tiers", "Cut PCNs", "People", "Downloads"],
         key="own_tab",
     )
     slug = f"{stem}_{weight}_tol{pct:g}pct"
     if tabs[0].open:
         with tabs[0]:
             st.caption(
-                f"One row per unit and {tl} it overlaps: the share of the unit in the {tl} "
-                f"(share of child) and of the {tl} in the unit (share of parent)."
+                f"One row per unit and {tw} it overlaps: the share of the unit in the {tw} "
+                f"(share of child) and of the {tw} in the unit (share of parent)."
             )
             own_panels.relationship_table(
                 as_child, own_panels.YOUR_UNIT, tl, "own_child", f"{slug}_in_{tier}.csv"
@@ -111,8 +104,8 @@ with frame.page("Your boundaries", own_prose.INTRO) as ctx:
         with tabs[1]:
             as_parent = table("parent")
             st.caption(
-                f"The other way round: each {tl} against your units. An official unit partly "
-                "outside your layer is split by the part outside."
+                f"The other way round: each {tw} against your units. One partly outside your "
+                "layer counts as split by the part outside."
             )
             own_panels.relationship_table(
                 as_parent, tl, own_panels.YOUR_UNIT, "own_parent", f"{tier}_in_{slug}.csv"

@@ -16,11 +16,11 @@ from ics_maps.analysis.overlap import RELATIONSHIPS
 from ics_maps.app import own_prose, prose
 from ics_maps.app.own_session import Loaded, cached
 from ics_maps.app.widgets import dataframe, download_csv, number, percent, show_map
-from ics_maps.presentation.style import fmt_int, sentence, tier_label, tier_plural
+from ics_maps.presentation.style import fmt_int, tier_label, tier_plural
 
 CODE_KEY, NAME_KEY, FILE_KEY = "own_code_col", "own_name_col", "_own_file"
 USE_CODE = "(use the code)"
-YOUR_UNIT, YOUR_UNITS = "Your unit", "your units"
+YOUR_UNIT = "Your unit"
 
 
 # ---------------------------------------------------------------------------- the file's columns
@@ -100,9 +100,8 @@ def layer_overview(atlas, layer) -> None:
 def relationship_metrics(table: pd.DataFrame, tier: str, atlas) -> None:
     """How many units are coterminous, nested, combine whole units or are split."""
     summary = relationship_summary(table)
-    m = st.columns(5)
-    m[0].metric(sentence(YOUR_UNITS), fmt_int(int(summary["children"].sum())))
-    for i, rel in enumerate(RELATIONSHIPS, start=1):
+    m = st.columns(4)
+    for i, rel in enumerate(RELATIONSHIPS):
         row = summary[summary["relationship"] == rel].iloc[0]
         m[i].metric(
             rel.capitalize(),

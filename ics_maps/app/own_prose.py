@@ -64,7 +64,13 @@ def layer_headline(units: int, residents: float, area_km2: float, kind: str) -> 
     )
 
 
-def relationship_caption(tier_plural: str, weight: str, tolerance: float) -> str:
+def in_sentence(label: str) -> str:
+    """A tier's short label inside a sentence: "District or unitary" -> "district or unitary",
+    while "ICS" and "PCN" stay as they are."""
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
+
+
+def relationship_caption(n_units: int, tier_plural: str, weight: str, tolerance: float) -> str:
     """How to read the relationship figures and the map."""
     by = "residents" if weight == "population" else "area"
     tol = (
@@ -72,10 +78,10 @@ def relationship_caption(tier_plural: str, weight: str, tolerance: float) -> str
         if (tolerance)
         else ""
     )
+    units = f"{fmt_int(n_units)} unit{'s' if n_units != 1 else ''}"
     return (
-        f"Each of your units against the {tier_plural}, by {by}: coterminous (the same as one), "
-        f"nested (inside one), combines (made of whole ones) or split (cutting across a boundary)."
-        f"{tol}"
+        f"Your {units} against the {tier_plural}, by {by}: coterminous (the same as one), nested "
+        f"(inside one), combines (made of whole ones) or split (cutting across a boundary).{tol}"
     )
 
 

@@ -69,7 +69,13 @@ def residents_in_headline(at) -> int:
 
 
 def metrics(at) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+    """The relationship counts, and the number of units from the caption above them."""
+    got = {m.label: m.value for m in at.metric}
+    for c in texts(at, "caption"):
+        hit = re.match(r"Your ([\d,]+) units? against", c)
+        if hit:
+            got["Your units"] = hit.group(1)
+    return got
 
 
 # ---------------------------------------------------------------------------- a good file
@@ -107,11 +113,11 @@ def test_every_tab_has_its_table_and_csv(atlas, good, downloads):  # noqa: F811
     at = upload(open_page(PAGE), "coventry.geojson", good)
     layer = read_layer(good, "coventry.geojson", atlas)
     checks = {
-        "Districts and unitaries in your units": (
+        "By district or unitary": (
             "own_parent",
             coterminosity(atlas, layer, "lad", custom_as="parent"),
         ),
-        "Every tier per unit": ("own_summary", unit_summary(atlas, layer)),
+        "All tiers": ("own_summary", unit_summary(atlas, layer)),
     }
     for tab, (key, expected) in checks.items():
         at.session_state["own_tab"] = tab

@@ -155,7 +155,7 @@ def test_every_page_opens_and_paints(app_url, offline_page):
             wait_idle(page)
             no_error_on_page(offline_page)
             shoot(page, shot)
-    # the sidebar lists the six pages (the app's navigation, also when a deep link came first)
+    # the sidebar lists the seven pages (the app's navigation, also when a deep link came first)
     nav = page.locator('[data-testid="stSidebarNav"] a').all_inner_texts()
     assert [re.sub(r"^\w+\s+", "", t.strip()) for t in nav] == [
         "Overview",
@@ -163,6 +163,7 @@ def test_every_page_opens_and_paints(app_url, offline_page):
         "Place",
         "PCN",
         "Coterminosity",
+        "Your boundaries",
         "About",
     ], nav
     print("seconds to first map per page:", {k: round(v, 2) for k, v in timings.items()})
@@ -174,7 +175,7 @@ def test_a_deep_link_as_the_first_request_goes_through_navigation(streamlit_serv
     Why: Streamlit switches a process into its old multipage mode when a ``pages/`` folder sits
     beside the main script; the pages live in the project's ``pages/`` while the main script is
     ``ics_maps/app/navigation.py``, so the link must open the System page with the app's own
-    navigation (six named pages, the shared sidebar), not a folder listing of page files.
+    navigation (seven named pages, the shared sidebar), not a folder listing of page files.
     """
     url = streamlit_server(APP, timeout=120)  # its own server: nothing has been requested yet
     page = offline_page.page
@@ -191,6 +192,7 @@ def test_a_deep_link_as_the_first_request_goes_through_navigation(streamlit_serv
         "Place",
         "PCN",
         "Coterminosity",
+        "Your boundaries",
         "About",
     ], nav
     assert page.get_by_text("Boundary vintage").count() >= 1  # the shared sidebar of frame.page

@@ -91,5 +91,8 @@ def test_sentences():
     ).assign(main_share=[0.625, 0.625, 0.85])
     s = own_prose.cut_pcns_sentence(cut, 0.0)
     assert s.startswith("2 PCNs are cut") and "&lt;i&gt;Two&lt;/i&gt;, with 62.5%" in s
-    assert "at most 5.0% of its area" in own_prose.relationship_caption("ICSs", "area", 0.05)
+    cap = own_prose.relationship_caption(1, "ICSs", "area", 0.05)
+    assert cap.startswith("Your 1 unit against the ICSs, by area") and "at most 5.0% of its" in cap
+    assert own_prose.in_sentence("District or unitary") == "district or unitary"
+    assert own_prose.in_sentence("ICS") == "ICS" and own_prose.in_sentence("PCN") == "PCN"
     assert own_prose.file_stem("my.units.geojson") == "my.units"
