@@ -82,7 +82,7 @@ def _read_lsoa_csv(
             + (" (from the column's name)" if year == 2011 else "")
         )
     rest = table.drop(columns=[lsoa_col])
-    columns += [str(c) for c in rest.columns]
+    columns += [str(c) for c in rest.columns]  # errors until the unit checks offer them
     check_given(rest, code_column, name_column, name)
     code_col = code_column or _guess_unit_column(rest)
     if code_col is None:
@@ -103,6 +103,7 @@ def _read_lsoa_csv(
         blank = vals == ""
         if blank.any():
             raise LayerError(f"{name}: column {col!r} is empty on {_lines(blank)}")
+    columns.clear()  # an unknown LSOA code is not a matter of choosing another column
     if known is not None:
         unknown = ~pd.Series(lsoas).isin(known).to_numpy()  # hashed: np.isin on text is quadratic
     else:
@@ -128,6 +129,7 @@ def _read_lsoa_csv(
             "LSOA 2011 codes that still exist in 2021 are the same areas and were used as 2021 "
             "codes"
         )
+    columns += [str(c) for c in rest.columns]  # an LSOA in two units: maybe the wrong column
     pairs = _checked_pairs(lsoas, units, names, name, limits, notes)
     return UserFile(
         file_name=name,

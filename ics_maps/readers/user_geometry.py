@@ -69,7 +69,7 @@ def check_polygons(geoms: np.ndarray, codes: np.ndarray, name: str) -> None:
         ]
     if not ok.all():
         kinds = pd.Series(_TYPE_NAMES)[types[~ok]].value_counts()
-        what = ", ".join(f"{n} {k}" for k, n in kinds.items())
+        what = ", ".join(f"{n} {k if n != 1 else k[:-1]}" for k, n in kinds.items())
         raise LayerError(
             f"{name} holds {what} where polygons were expected ({rows(~ok, codes)}): a "
             "boundary layer needs areas (Polygon or MultiPolygon), not points or lines"

@@ -144,32 +144,15 @@ def _polygons(
     limits: Limits,
     notes: list[str],
 ) -> UserFile:
-    """:func:`_checked_polygons`, an error carrying the file's columns."""
+    """Codes, names and valid polygons in EPSG:27700, every step checked and noted."""
     attrs = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
-    try:
-        return _checked_polygons(
-            gdf, attrs, declared, how, name, code_column, name_column, limits, notes
-        )
+    try:  # an error about the columns carries them, so a page can offer another
+        code_col, name_col = choose_columns(attrs, code_column, name_column, name, notes)
+        codes = unit_codes(attrs, code_col, name)
+        check_unique(codes, name, code_col)
     except LayerError as e:
         raise LayerError(str(e), columns=attrs.columns) from None
-
-
-def _checked_polygons(
-    gdf: gpd.GeoDataFrame,
-    attrs: pd.DataFrame,
-    declared: CRS | None,
-    how: str,
-    name: str,
-    code_column: str | None,
-    name_column: str | None,
-    limits: Limits,
-    notes: list[str],
-) -> UserFile:
-    """Codes, names and valid polygons in EPSG:27700, every step checked and noted."""
-    code_col, name_col = choose_columns(attrs, code_column, name_column, name, notes)
-    codes = unit_codes(attrs, code_col, name)
     names = as_text(attrs[name_col]) if name_col else codes.copy()
-    check_unique(codes, name, code_col)
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     check_polygons(geoms, codes, name)
     nverts = int(shapely.get_num_coordinates(geoms).sum())

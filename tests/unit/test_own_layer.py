@@ -147,7 +147,7 @@ def test_geopackage_with_several_layers_reads_the_polygons_or_the_one_asked(atla
     layer(HALVES).to_file(path, layer="units", driver="GPKG")
     got = read_layer_path(path, atlas)
     assert any("2 layers" in n and "read 'units'" in n for n in got.notes)
-    with pytest.raises(LayerError, match="holds 1 points where polygons were expected"):
+    with pytest.raises(LayerError, match="holds 1 point where polygons were expected"):
         read_layer_path(path, atlas, layer="points")
     with pytest.raises(LayerError, match="has no layer 'nope'"):
         read_layer_path(path, atlas, layer="nope")
@@ -237,7 +237,7 @@ def test_points_and_lines_are_refused(atlas):
     lines = layer([("l", "L", LineString([(X0, Y0), (X0 + 100, Y0 + 100)])), HALVES[0]])
     with pytest.raises(
         LayerError,
-        match=r"1 lines where polygons were expected \(feature 1 \(l\)\).*not points or lines",
+        match=r"1 line where polygons were expected \(feature 1 \(l\)\).*not points or lines",
     ):
         read_layer(geojson(lines, 27700), "lines.geojson", atlas)
 
@@ -441,3 +441,21 @@ def test_reading_leaves_the_shared_atlas_untouched(atlas):
     again = read_layer(geojson(layer(HALVES)), "one.geojson", atlas)
     assert_weights(weights_dict(again.weights), HALVES_WEIGHTS)
     assert np.isclose(again.units["area_km2"], [3, 5]).all()
+
+
+def test_errors_about_columns_offer_the_files_columns(atlas):
+    """A page can offer another code column when the error is about the columns, and only then."""
+    g = layer([("A", "one", km_box(0, 0, 1, 1)), ("A", "two", km_box(1, 0, 2, 1))])
+    with pytest.raises(LayerError) as dup:
+        read_layer(geojson(g), "dup.geojson", atlas)
+    assert dup.value.columns == ("code", "name")
+    pts = layer([("p", "P", Point(X0 + 10, Y0 + 10))])
+    with pytest.raises(LayerError) as points:
+        read_layer(geojson(pts, 27700), "pts.geojson", atlas)
+    assert points.value.columns == ()
+    with pytest.raises(LayerError) as twice:
+        read_layer(b"lsoa,unit,other\nL1,a,x\nL1,b,x\n", "twice.csv", atlas)
+    assert twice.value.columns == ("unit", "other")
+    with pytest.raises(LayerError) as unknown:
+        read_layer(b"lsoa,unit\nL1,u\nE01099999,u\n", "bad.csv", atlas)
+    assert unknown.value.columns == ()
