@@ -186,3 +186,18 @@ def test_area_tables_from_the_lsoa_table_match_the_polygon_overlay(atlas_2026, c
             ), (tier, side)
             cols = ["share_of_child", "share_of_parent"]
             np.testing.assert_allclose(a[cols].to_numpy(float), b[cols].to_numpy(float), atol=1e-4)
+
+
+def test_the_server_warm_up_builds_the_overlay_an_upload_uses(atlas_2026, coventry):
+    from own_files import coventry_geojson
+
+    from ics_maps.analysis import _lsoa_overlay
+    from ics_maps.analysis.own_layer import read_layer
+    from ics_maps.app.warmup import warm_own_layers
+
+    warm_own_layers(atlas_2026)
+    shared = _lsoa_overlay.lsoa_geometry(atlas_2026)
+    cores = shared.cores[_lsoa_overlay.SNAP_M]
+    read_layer(coventry_geojson(atlas_2026), "c.geojson", atlas_2026)
+    assert _lsoa_overlay.lsoa_geometry(atlas_2026) is shared
+    assert shared.cores[_lsoa_overlay.SNAP_M] is cores  # reused, not rebuilt
