@@ -112,13 +112,21 @@ def geojson_bytes(gdf: gpd.GeoDataFrame) -> bytes:
     return buf.getvalue()
 
 
+CPU: list[float] = [0.0]  # the CPU seconds of the last timed() call (median), beside its wall time
+
+
 def timed(fn, repeat: int = 1):
-    times, out = [], None
+    """``fn()``'s result and its median wall time; its median CPU time (this process) goes to
+    ``CPU[0]``. On a shared machine the wall time includes waiting for other processes' turns; the
+    CPU time is the work itself (GEOS and numpy run on one thread here)."""
+    times, cpus, out = [], [], None
     for _ in range(repeat):
         gc.collect()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         out = fn()
         times.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
+    CPU[0] = statistics.median(cpus)
     return out, statistics.median(times)
 
 
@@ -271,8 +279,11 @@ def main(argv: list[str] | None = None) -> int:
 
     # --- small: 20 features against districts
     s_layer, s_read = timed(lambda: read_upload(small_json, "small.geojson", atlas), args.repeat)
+    s_cpu = CPU[0]
     _, s_pop = timed(lambda: coterminosity(atlas, s_layer, "lad"), args.repeat)
+    s_cpu += CPU[0]
     _, s_area = timed(lambda: coterminosity(atlas, s_layer, "lad", weight="area"), args.repeat)
+    s_cpu += CPU[0]
     _, s_area_before = timed(
         lambda: coterminosity(atlas, s_layer, "lad", weight="area", overlay="polygons"),
         args.repeat,
@@ -284,16 +295,19 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"small ({len(s_units)} units) vs lad: read {s_read:.3f} s + population {s_pop:.3f} s + "
         "area "
-        f"{s_area:.3f} s (polygon overlay before: {s_area_before:.3f} s) = {s_total:.3f} s "
-        f"(target < {TARGET_SMALL_S} s: "
+        f"{s_area:.3f} s (polygon overlay before: {s_area_before:.3f} s) = {s_total:.3f} s wall, "
+        f"{s_cpu:.3f} s CPU (target < {TARGET_SMALL_S} s: "
         f"{'met' if s_total < TARGET_SMALL_S else 'NOT met'}); naive overlay {s_naive:.2f} s "
         f"({s_naive / s_total:.0f}x), max Δshare {s_diff:.2e}"
     )
 
     # --- large: 2,000 features against every tier
     l_layer, l_read = timed(lambda: read_upload(large_json, "large.geojson", atlas), args.repeat)
+    l_read_cpu = CPU[0]
     tables, l_tables = timed(lambda: population_tables(atlas, l_layer), args.repeat)
+    l_tables_cpu = CPU[0]
     areas, l_area = timed(lambda: area_tables(atlas, l_layer), args.repeat)
+    l_area_cpu = CPU[0]
     before, l_area_before = timed(lambda: area_tables(atlas, l_layer, "polygons"))
     per_table = {}
     for tier in OFFICIAL:
@@ -314,12 +328,15 @@ def main(argv: list[str] | None = None) -> int:
     _, summary_s = timed(lambda: unit_summary(atlas, l_layer), args.repeat)
     _, cut_s = timed(lambda: cut_pcns(atlas, l_layer), args.repeat)
     l_total = l_read + l_tables + l_area
+    l_cpu = l_read_cpu + l_tables_cpu + l_area_cpu
     print(
         f"large ({len(l_layer.units)} units, {len(l_layer.weights):,} weights): read + overlay "
         f"{l_read:.2f} s, {len(tables)} tables by residents {l_tables:.2f} s (summary "
         f"{summary_s:.2f} s, cut PCNs {cut_s:.2f} s), {len(areas)} tables by area {l_area:.2f} s; "
-        f"total {l_total:.2f} s (target < {TARGET_LARGE_S} s: "
-        f"{'met' if l_total < TARGET_LARGE_S else 'NOT met'})"
+        f"total {l_total:.2f} s wall, {l_cpu:.2f} s CPU (target < {TARGET_LARGE_S} s: "
+        f"{'met' if l_total < TARGET_LARGE_S else 'NOT met'} by wall time, "
+        f"{'met' if l_cpu < TARGET_LARGE_S else 'NOT met'} by CPU time; load average "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
     )
     print(
         f"  by area before (polygon overlay, {len(before)} tables): {l_area_before:.2f} s, "
@@ -371,6 +388,7 @@ def main(argv: list[str] | None = None) -> int:
     del sessions
 
     ok = s_total < TARGET_SMALL_S and l_total < TARGET_LARGE_S
+    ok_cpu = s_cpu < TARGET_SMALL_S and l_cpu < TARGET_LARGE_S
     lsoa_area_tables = {
         "stored_with_atlas": stored,
         "build_s": {t: round(v, 3) for t, v in build_s.items()},
@@ -385,6 +403,7 @@ def main(argv: list[str] | None = None) -> int:
                 "vintage": args.vintage,
                 "repeat": args.repeat,
                 "targets_met": ok,
+                "targets_met_by_cpu_time": ok_cpu,
                 "warm_up_s": round(warm_s, 3),
                 "shared_caches_cold_s": round(cold_s, 3),
                 "lsoa_area_tables": lsoa_area_tables,
@@ -397,6 +416,7 @@ def main(argv: list[str] | None = None) -> int:
                     "lad_area_s": round(s_area, 4),
                     "lad_area_before_s": round(s_area_before, 4),
                     "total_s": round(s_total, 4),
+                    "total_cpu_s": round(s_cpu, 4),
                     "target_s": TARGET_SMALL_S,
                     "naive_overlay_s": round(s_naive, 3),
                     "max_share_diff_naive": s_diff,
@@ -412,6 +432,10 @@ def main(argv: list[str] | None = None) -> int:
                     "summary_s": round(summary_s, 3),
                     "cut_pcns_s": round(cut_s, 3),
                     "total_s": round(l_total, 3),
+                    "total_cpu_s": round(l_cpu, 3),
+                    "read_cpu_s": round(l_read_cpu, 3),
+                    "population_tables_cpu_s": round(l_tables_cpu, 3),
+                    "area_tables_cpu_s": round(l_area_cpu, 3),
                     "target_s": TARGET_LARGE_S,
                     "area_tables_both_sides_s": round(l_area, 3),
                     "area_tables_before_s": round(l_area_before, 3),
@@ -444,7 +468,10 @@ def main(argv: list[str] | None = None) -> int:
             default=float,
         )
     )
-    print(f"targets: {'met' if ok else 'NOT met'}; wrote {out}")
+    print(
+        f"targets: {'met' if ok else 'NOT met'} by wall time, "
+        f"{'met' if ok_cpu else 'NOT met'} by CPU time; wrote {out}"
+    )
     return 0 if ok else 1
 
 

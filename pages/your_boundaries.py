@@ -2,8 +2,16 @@
 
 import streamlit as st
 
-from ics_maps.analysis import custom_summary, custom_tier
-from ics_maps.app import frame, own_panels, own_prose, own_session, params, prose, widgets
+from ics_maps.app import (
+    frame,
+    own_panels,
+    own_prose,
+    own_session,
+    own_tables,
+    params,
+    prose,
+    widgets,
+)
 from ics_maps.presentation.style import sentence, tier_label, tier_plural
 
 WEIGHT_NAMES = {"population": "Residents", "area": "Area"}
@@ -68,73 +76,31 @@ with frame.page("Your boundaries", own_prose.INTRO) as ctx:
     for w in link_warnings:
         st.warning(w, icon=":material/warning:")
 
-    def table(side: str):
-        return own_session.cached(
-            layer,
-            "cot",
-            lambda: custom_tier.coterminosity(ctx.atlas, layer, tier, side, weight, tol),
-            tier,
-            side,
-            weight,
-            tol,
-        )
-
     tl, tp = tier_label(tier, ctx.atlas), tier_plural(tier, ctx.atlas)
     tw = own_prose.in_sentence(tl)
-    as_child = table("child")
+    setting = own_tables.Setting(tier, weight, tol, float(pct), stem)
+    as_child = own_panels.guarded(
+        "the relationship table",
+        lambda: own_tables.relationships(ctx.atlas, layer, setting, "child"),
+    )
+    if as_child is None:
+        frame.stop()
     st.caption(own_prose.relationship_caption(len(layer.units), tp, weight, tol))
     own_panels.relationship_metrics(as_child, tier, ctx.atlas)
     own_panels.guarded("the map", lambda: own_panels.own_map(ctx, layer, as_child, tier))
 
     tabs = widgets.lazy_tabs(
-        ["By unit", f"By {tw}", "All tiers", "Cut PCNs", "People", "Downloads"],
-        key="own_tab",
+        ["By unit", f"By {tw}", "All tiers", "Cut PCNs", "People", "Downloads"], key="own_tab"
     )
-    slug = f"{stem}_{weight}_tol{pct:g}pct"
-    if tabs[0].open:
-        with tabs[0]:
-            st.caption(
-                f"One row per unit and {tw} it overlaps: the share of the unit in the {tw} "
-                f"(share of child) and of the {tw} in the unit (share of parent)."
-            )
-            own_panels.relationship_table(
-                as_child, own_panels.YOUR_UNIT, tl, "own_child", f"{slug}_in_{tier}.csv"
-            )
-    if tabs[1].open:
-        with tabs[1]:
-            as_parent = table("parent")
-            st.caption(
-                f"The other way round: each {tw} against your units. One partly outside your "
-                "layer counts as split by the part outside."
-            )
-            own_panels.relationship_table(
-                as_parent, tl, own_panels.YOUR_UNIT, "own_parent", f"{tier}_in_{slug}.csv"
-            )
-    if tabs[2].open:
-        with tabs[2]:
-            summary = own_session.cached(
-                layer,
-                "summary",
-                lambda: custom_summary.unit_summary(ctx.atlas, layer, tol),
-                tol,
-            )
-            st.caption(
-                "One row per unit: its residents and area, the ICSs, sub-ICB locations, councils "
-                "and PCNs it touches (by residents), its main ones, and the GP practices located "
-                "in it."
-            )
-            own_panels.summary_table(summary, f"{stem}_summary_tol{pct:g}pct.csv")
-    if tabs[3].open:
-        with tabs[3]:
-            cut = own_session.cached(
-                layer, "cut", lambda: custom_summary.cut_pcns(ctx.atlas, layer, tol), tol
-            )
-            st.markdown(own_prose.cut_pcns_sentence(cut, tol))
-            if len(cut):
-                own_panels.cut_pcns_table(cut, f"{stem}_cut_pcns_tol{pct:g}pct.csv")
-    if tabs[4].open:
-        with tabs[4]:
-            own_panels.guarded("people profiles", lambda: own_panels.people(ctx.atlas, layer, stem))
-    if tabs[5].open:
-        with tabs[5]:
-            own_panels.downloads(ctx.atlas, layer, tol, stem)
+    bodies = [
+        ("the table by unit", lambda: own_tables.by_unit(ctx.atlas, layer, setting, tl, tw)),
+        (f"the table by {tw}", lambda: own_tables.by_official(ctx.atlas, layer, setting, tl, tw)),
+        ("the summary of every tier", lambda: own_tables.all_tiers(ctx.atlas, layer, setting)),
+        ("the cut PCNs", lambda: own_tables.cut_pcns(ctx.atlas, layer, setting)),
+        ("people profiles", lambda: own_tables.people(ctx.atlas, layer, stem)),
+        ("the downloads", lambda: own_tables.downloads(ctx.atlas, layer, tol, stem)),
+    ]
+    for tab, (what, body) in zip(tabs, bodies, strict=True):
+        if tab.open:
+            with tab:
+                own_panels.guarded(what, body)

@@ -10,12 +10,12 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from ics_maps.analysis import custom_summary, custom_tier
+from ics_maps.analysis import custom_summary
 from ics_maps.analysis.nesting import children, relationship_summary
 from ics_maps.analysis.overlap import RELATIONSHIPS
 from ics_maps.app import own_prose, prose
 from ics_maps.app.own_session import Loaded, cached
-from ics_maps.app.widgets import dataframe, download_csv, number, percent, show_map
+from ics_maps.app.widgets import show_map
 from ics_maps.presentation.style import fmt_int, tier_label, tier_plural
 
 CODE_KEY, NAME_KEY, FILE_KEY = "own_code_col", "own_name_col", "_own_file"
@@ -145,122 +145,11 @@ def own_map(ctx, layer, table: pd.DataFrame, tier: str) -> None:
     )
 
 
-# ---------------------------------------------------------------------------- tables
-
-
-def relationship_config(child: str, parent: str) -> dict:
-    """Column headings of a coterminosity table whose child or parent is the user's layer."""
-    return {
-        "child_code": st.column_config.TextColumn(f"{child} code"),
-        "child_name": st.column_config.TextColumn(child, pinned=True),
-        "parent_code": st.column_config.TextColumn(f"{parent} code"),
-        "parent_name": st.column_config.TextColumn(parent),
-        "overlap_residents": number("Residents in both", help="Census 2021 usual residents"),
-        "child_residents": number(f"{child} residents"),
-        "parent_residents": number(f"{parent} residents"),
-        "share_of_child": percent("Share of child", help="of the child's residents (or area)"),
-        "share_of_parent": percent("Share of parent", help="of the parent's residents (or area)"),
-        "overlap_km2": st.column_config.NumberColumn("Overlap km²", format="%.2f"),
-        "relationship": st.column_config.TextColumn("Relationship"),
-    }
-
-
-def relationship_table(
-    table: pd.DataFrame, child: str, parent: str, key: str, download: str
-) -> None:
-    dataframe(
-        table,
-        relationship_config(child, parent),
-        height=420,
-        key=key,
-        download=download,
-        order=["child_name", "parent_name", "share_of_child", "share_of_parent", "relationship"],
-    )
-
-
-SUMMARY_CONFIG = {
-    "code": st.column_config.TextColumn("Code"),
-    "name": st.column_config.TextColumn(YOUR_UNIT, pinned=True),
-    "residents": number("Residents", help="Census 2021, apportioned by area for drawn polygons"),
-    "area_km2": st.column_config.NumberColumn("Area km²", format="%.2f"),
-    "outside_km2": st.column_config.NumberColumn("Clipped off km²", format="%.2f"),
-    "main_icb_name": st.column_config.TextColumn("Main ICS"),
-    "main_icb_share": percent("Share in main ICS"),
-    "main_lad_name": st.column_config.TextColumn("Main district"),
-    "main_lad_share": percent("Share in main district"),
-    "n_pcn": number("PCNs (≥1%)"),
-    "registered": number("Registered patients", help="of GP practices located in the unit"),
-}
-
-
-def summary_table(summary: pd.DataFrame, download: str) -> None:
-    dataframe(
-        summary,
-        SUMMARY_CONFIG,
-        height=420,
-        key="own_summary",
-        download=download,
-        order=["name", "residents", "main_icb_name", "relationship_to_icb", "main_lad_name"],
-    )
-
-
-CUT_CONFIG = {
-    "pcn_code": st.column_config.TextColumn("PCN code"),
-    "pcn_name": st.column_config.TextColumn("PCN", pinned=True),
-    "pcn_patients": number("PCN's patients"),
-    "unit_code": st.column_config.TextColumn("Unit code"),
-    "unit_name": st.column_config.TextColumn(YOUR_UNIT),
-    "patients": number("Patients in the unit"),
-    "share_of_pcn": percent("Share of the PCN"),
-    "main_share": percent("Largest piece"),
-    "n_units": number("Units"),
-    "share_outside": percent("Outside the layer"),
-}
-
-
-def cut_pcns_table(cut: pd.DataFrame, download: str) -> None:
-    dataframe(
-        cut,
-        CUT_CONFIG,
-        height=420,
-        key="own_cut",
-        download=download,
-        order=["pcn_name", "unit_name", "share_of_pcn", "patients", "main_share"],
-    )
-
-
-def downloads(atlas, layer, tolerance: float, stem: str) -> None:
-    """The layer back as GeoJSON with its computed attributes, and its LSOA weights."""
-    from ics_maps.presentation.export import geojson_bytes
-
-    def layer_file() -> bytes:
-        return geojson_bytes(custom_summary.layer_with_summary(atlas, layer, tolerance))
-
-    c1, c2 = st.columns(2)
-    c1.download_button(
-        "Your layer with its figures (GeoJSON)",
-        data=layer_file,
-        file_name=f"{stem}_with_figures.geojson",
-        mime="application/geo+json",
-        icon=":material/download:",
-        key="own_dl_layer",
-        on_click="ignore",
-        help="Your units (EPSG:4326) with the summary's columns: residents, area, main ICS and "
-        "district, relationships, PCNs, practices",
-    )
-    with c2:
-        download_csv(
-            custom_tier.lsoa_weights(layer),
-            f"{stem}_lsoa_weights.csv",
-            label="LSOA weights (CSV)",
-            key="own_dl_weights",
-        )
-
-
-def guarded(what: str, draw: Callable[[], None]) -> None:
-    """Draw a panel; an unforeseen failure on the user's layer is a message, not a traceback."""
+def guarded(what: str, draw: Callable[[], Any]) -> Any:
+    """Draw a panel (returning what it returns); an unforeseen failure on the user's layer is a
+    message, not a traceback, and gives None."""
     try:
-        draw()
+        return draw()
     except Exception as e:  # noqa: BLE001 - untrusted input: keep the page working
         import logging
 
@@ -270,36 +159,4 @@ def guarded(what: str, draw: Callable[[], None]) -> None:
             "still works; try another file or setting.",
             icon=":material/error:",
         )
-
-
-def people(atlas, layer, stem: str) -> None:
-    """People profiles of the units.
-
-    HOOK (issue 11): ``ics_maps.analysis.profiles`` is another helper's work, not on main when this
-    page was written. Its ``profile_table(people, weights, names=None)`` takes the atlas and exactly
-    :func:`ics_maps.analysis.custom_tier.lsoa_weights`; once it is merged this shows the table.
-    Until then the page says so and offers the weights a profile is built from.
-    """
-    import importlib.util
-
-    if importlib.util.find_spec("ics_maps.analysis.profiles") is None:
-        st.info(own_prose.PROFILES_HOOK, icon=":material/groups:")
-        download_csv(
-            custom_tier.lsoa_weights(layer),
-            f"{stem}_lsoa_weights.csv",
-            label="LSOA weights (CSV)",
-            key="own_dl_weights_people",
-        )
-        return
-    from ics_maps.analysis.profiles import profile_table
-
-    names = layer.units[["code", "name"]]
-    weights = custom_tier.lsoa_weights(layer)
-    table = cached(layer, "profiles", lambda: profile_table(atlas, weights, names=names))
-    dataframe(
-        table,
-        {"name": st.column_config.TextColumn(YOUR_UNIT, pinned=True)},
-        height=420,
-        key="own_profiles",
-        download=f"{stem}_profiles.csv",
-    )
+        return None
