@@ -11,8 +11,9 @@ the unit and the tier's boundary is apportioned by the unit's share of it.
 
 How: a tier whose polygons are the union of their best-fit LSOAs (sub-ICB locations dissolved from
 LSOAs, PCN footprints: checked, not assumed) gives each LSOA wholly to its code. Otherwise only the
-LSOAs crossed by a polygon's boundary are intersected with the polygons they touch; every other
-LSOA lies wholly inside the polygon holding its inside point (or outside them all, at the coast).
+LSOAs crossed by a polygon's boundary, and those of several parts, are intersected with the
+polygons they touch; every other LSOA lies wholly inside the polygon holding its inside point (or
+outside them all, at the coast).
 Pieces under 1 m² (edges digitised twice) are dropped, as in
 :func:`ics_maps.analysis.overlap.area_overlaps`.
 """
@@ -46,7 +47,11 @@ def lsoa_areas(lsoa: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, tier: str) ->
     _, crossed = tree.query(shapely.boundary(tg), predicate="intersects")
     cut = np.zeros(len(lg), dtype=bool)
     cut[crossed] = True
-    # LSOAs no boundary crosses: wholly in the polygon holding their inside point, or in none
+    # an LSOA of several parts (islands, forts in the Solent) may have a part beyond the coast no
+    # boundary crosses: intersect those too
+    cut |= shapely.get_num_geometries(lg) > 1
+    # single-part LSOAs no boundary crosses: wholly in the polygon holding their inside point, or
+    # in none
     whole = np.flatnonzero(~cut & (l_area > 0))
     pi, ti = shapely.STRtree(tg).query(shapely.point_on_surface(lg[whole]), predicate="within")
     first = pd.DataFrame({"p": pi, "t": ti}).drop_duplicates("p")

@@ -185,7 +185,7 @@ def test_area_tables_from_the_lsoa_table_match_the_polygon_overlay(atlas_2026, c
                 == b[["child_code", "parent_code", "relationship"]].values.tolist()
             ), (tier, side)
             cols = ["share_of_child", "share_of_parent"]
-            np.testing.assert_allclose(a[cols].to_numpy(float), b[cols].to_numpy(float), atol=1e-4)
+            np.testing.assert_allclose(a[cols].to_numpy(float), b[cols].to_numpy(float), atol=1e-6)
 
 
 def test_the_server_warm_up_builds_the_overlay_an_upload_uses(atlas_2026, coventry):

@@ -65,6 +65,18 @@ def test_lsoas_no_boundary_crosses_lie_in_the_polygon_holding_them(atlas):
     assert as_dict(t) == pytest.approx({(c, "BIG"): M2 for c in CELLS})
 
 
+def test_an_lsoa_with_an_island_beyond_the_coast_is_intersected(atlas):
+    """An LSOA of several parts may have one that no boundary crosses and that lies outside every
+    polygon (a fort in the Solent): its inside point would count it all in; it is intersected."""
+    from shapely.geometry import MultiPolygon
+
+    lsoa = atlas.lsoa.copy()
+    island = km_box(-2, 0, -1.5, 0.5)  # 0.25 km² off the toy coast
+    lsoa.loc[lsoa["code"] == "L1", "geometry"] = MultiPolygon([km_box(0, 0, 1, 1), island])
+    t = as_dict(lsoa_areas(lsoa, boxes([("P", (-1, -1, 5, 3))]), "region"))  # no edge touches
+    assert t == pytest.approx({(c, "P"): M2 for c in CELLS})  # L1: its 1 km² on land only
+
+
 def test_tiers_made_of_lsoas_give_each_lsoa_to_its_code(atlas):
     for tier in ("icb", "lad", "pcn"):
         assert made_of_lsoas(atlas.lsoa, atlas.tier(tier), tier)
