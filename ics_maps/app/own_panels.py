@@ -93,7 +93,8 @@ def layer_overview(atlas, layer) -> None:
             layer.kind,
         )
     )
-    with st.expander(f"How {prose.text(layer.file_name)} was read", expanded=False):
+    changed = own_prose.changed_something(layer.notes)
+    with st.expander(f"How {prose.text(layer.file_name)} was read", expanded=changed):
         st.markdown(own_prose.notes_markdown(layer.notes))
 
 

@@ -47,6 +47,15 @@ def notes_markdown(notes: list[str]) -> str:
     return "\n".join(f"- {text(_capital(n))}" for n in notes)
 
 
+CHANGES = ("repaired", "clipped", "dropped", "overlap", "several names", "ignored", "Windows-1252")
+
+
+def changed_something(notes: list[str]) -> bool:
+    """Did reading repair, clip, drop or double-count anything (not just guess columns and read
+    the CRS)? Then the page shows the notes open."""
+    return any(word in n for n in notes for word in CHANGES)
+
+
 def _capital(s: str) -> str:
     return s[:1].upper() + s[1:] if s else s
 

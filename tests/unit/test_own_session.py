@@ -96,3 +96,6 @@ def test_sentences():
     assert own_prose.in_sentence("District or unitary") == "district or unitary"
     assert own_prose.in_sentence("ICS") == "ICS" and own_prose.in_sentence("PCN") == "PCN"
     assert own_prose.file_stem("my.units.geojson") == "my.units"
+    assert not own_prose.changed_something(["code column guessed: 'code'", "no CRS declared: …"])
+    assert own_prose.changed_something(["1 invalid polygon(s) repaired with make_valid (…)"])
+    assert own_prose.changed_something(["0.50% of the layer's area … was clipped off, from …"])
