@@ -25,7 +25,8 @@ Census 2021 usual residents and its code in every tier. {residents_gap} A counci
 two ICSs is therefore measured in people, not square kilometres: the share of its residents in each
 system. ONS builds the NHS geographies from LSOAs ("best fit"), so these shares are exact for ICBs,
 sub-ICB locations and local authorities in the 2024 and 2026 vintages. In 2022 and 2021 each LSOA is
-placed in the boundaries by a point inside it (the fit is reported in the build facts). *Limits:*
+placed by the ONS LSOA 2011 lookup of that year, carried to the 2021 LSOAs (rules and checks in the
+build facts and the README). *Limits:*
 residents are Census 2021; later boundary changes within an LSOA are not seen.
 
 **Coterminosity.** For a child tier against a parent tier, each child is *coterminous* (the same

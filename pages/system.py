@@ -31,6 +31,7 @@ with frame.page(
         if isinstance(o, str)
     }
     frame.follow_vintage_change(ctx, params.ICB, "icb", names)
+    ods.update(frame.follow_old_code(ctx, params.ICB, "icb", names, ods))
     code = params.among(params.ICB, list(names), ctx.term("icb"), aliases=ods).widget(
         st.selectbox,
         f"Integrated care system ({len(names)} in view)",

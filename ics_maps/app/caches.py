@@ -135,6 +135,39 @@ def pcn_la_table(vintage: str, tier: str = "lad") -> pd.DataFrame:
     return pcn_la_shares(get_atlas(vintage), tier)
 
 
+@st.cache_resource(show_spinner=False, max_entries=64)
+def crosswalk_table(tier: str, old: str, new: str) -> pd.DataFrame:
+    """The crosswalk of ``tier`` from vintage ``old`` to ``new``
+    (:func:`ics_maps.analysis.crosswalk.crosswalk`)."""
+    from ics_maps.analysis.crosswalk import crosswalk
+
+    return crosswalk(get_atlas(old), get_atlas(new), tier)
+
+
+@st.cache_resource(show_spinner="Drawing the areas that changed…", max_entries=16)
+def moved_layer(tier: str, old: str, new: str):
+    """The LSOAs whose ``tier`` unit changed, dissolved per old → new pair
+    (:func:`ics_maps.analysis.changes.moved_areas`)."""
+    from ics_maps.analysis.changes import moved_areas
+
+    return moved_areas(get_atlas(old), get_atlas(new), tier, crosswalk_table(tier, old, new))
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def link_successor(vintage: str, tier: str, code: str, also: tuple[str, ...] = ()):
+    """Where an old code from a link went in ``vintage``
+    (:func:`ics_maps.analysis.changes.successor`), searched in the built vintages, nearest first.
+    A vintage that is not built is skipped rather than built for a link."""
+    from ics_maps.analysis.changes import successor
+    from ics_maps.atlas import is_current
+    from ics_maps.sources.vintages import VINTAGES
+
+    ids = list(VINTAGES)
+    nearest = sorted(ids, key=lambda v: abs(ids.index(v) - ids.index(vintage)))
+    atlases = {v: get_atlas(v) for v in nearest if v == vintage or v in _loaded() or is_current(v)}
+    return successor(atlases, vintage, tier, code, also)
+
+
 @st.cache_resource(show_spinner=False)
 def static_files() -> None:
     """Copy Leaflet's JS/CSS into the app's static folder once per server, so maps need no CDN."""

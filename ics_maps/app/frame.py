@@ -18,10 +18,10 @@ import streamlit as st
 from ics_maps.analysis.breakdowns import successor, unit_name
 from ics_maps.analysis.filters import WAVES, Filters, View, apply_filters, icb_mask, region_names
 from ics_maps.app import caches, params
-from ics_maps.app.prose import CREDITS, text, waves_left_out
+from ics_maps.app.prose import CREDITS, layers_note, successor_note, text, waves_left_out
 from ics_maps.app.url_state import state
 from ics_maps.presentation.style import WAVE_LABELS, fmt_pct
-from ics_maps.sources.vintages import VINTAGES
+from ics_maps.sources.vintages import DEFAULT_VINTAGE, VINTAGES
 
 # Headline figures shrink with their column instead of being cut ("56,4…" in four columns at 900
 # px), and their labels wrap instead of ending in "…".
@@ -109,7 +109,7 @@ def sidebar() -> Context:
             format_func=lambda v: f"{v} — {VINTAGES[v].label}",
             warnings=warnings,
             help="Which boundaries every figure uses. 2026: the 36 ICBs after the April 2026 "
-            "mergers; 2024: the 42 statutory ICBs of July 2022 – March 2026.",
+            "mergers; 2024: the 42 statutory ICBs of April 2023 – March 2026.",
         )
     atlas = caches.get_atlas(vintage)
     names = region_names(atlas)
@@ -193,6 +193,38 @@ def follow_vintage_change(ctx: Context, param: Any, tier: str, valid: Iterable[s
     )
 
 
+def follow_old_code(
+    ctx: Context, param: Any, tier: str, valid: Iterable[str], aliases: dict | None = None
+) -> dict[str, str]:
+    """A code in the link that this vintage does not have (a 2024 system opened under 2026, a
+    CCG's code in a link to a system): the unit of this vintage holding most of its residents, with
+    a note. Returns ``{code: successor}`` to add to the aliases the page's parameter accepts
+    (:func:`ics_maps.app.params.among`); empty when the code is known, unknown everywhere or its
+    successor is not in view."""
+    code = (state().external(param.key) or "").strip()
+    valid = set(valid)
+    known = valid | {str(a).upper() for a in (aliases or {})} | set(aliases or {})
+    if not code or code in known or code.upper() in known or len(code) > 12:
+        return {}
+    also = ("sicbl",) if tier == "icb" else ()
+    hit = caches.link_successor(ctx.vintage, tier, code, also)
+    if hit is None or hit.code not in valid:
+        return {}
+    st.info(
+        successor_note(hit, unit_name(ctx.atlas, tier, hit.code), ctx.vintage),
+        icon=":material/swap_horiz:",
+    )
+    from ics_maps.app.site import page as site_page
+
+    st.page_link(
+        site_page("changes"),
+        label=f"What changed between {hit.old_vintage} and {ctx.vintage}",
+        icon=":material/compare_arrows:",
+        query_params=link(tier=hit.old_tier, **{"from": hit.old_vintage, "to": ctx.vintage}),
+    )
+    return {code: hit.code, code.upper(): hit.code}
+
+
 # ---------------------------------------------------------------------------- the frame
 
 
@@ -243,6 +275,7 @@ def page_header(ctx: Context, title: str, intro: str | None = None) -> None:
     st.caption(
         f"Vintage {ctx.vintage} — {ctx.vintage_label} · showing {ctx.filters.describe(names)}"
     )
+    st.caption(layers_note(ctx.vintage))
     for w in ctx.warnings:
         st.warning(w, icon=":material/warning:")
     if intro:
@@ -270,8 +303,14 @@ def footer() -> None:
 
 
 def link(**page_params: str | None) -> dict[str, str]:
-    """Query parameters for a link to another page: the current filters plus ``page_params``."""
-    return state().link(params.FILTER_KEYS, **page_params)
+    """Query parameters for a link to another page: the current filters plus ``page_params``.
+
+    The vintage is always in the link, even the default one, so a link keeps its meaning when a
+    later release makes another vintage the default."""
+    url = state()
+    out = url.link(params.FILTER_KEYS, **page_params)
+    out.setdefault("vintage", url.memory.get("vintage") or DEFAULT_VINTAGE)
+    return out
 
 
 def switch_to(page_name: str, **page_params: str | None) -> None:

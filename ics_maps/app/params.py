@@ -308,6 +308,18 @@ TOLERANCE = percent("tol", 0.0, 20.0, "tolerance")
 SPLIT_ONLY = flag("split", "split-only switch")
 OVER = choice("over", OWN_TIERS, "lad", "official tier")  # Your boundaries: the tier compared
 
+# the Changes page: a tier and two vintages. The vintages are always written into the link (even
+# the defaults), so a shared comparison keeps its meaning when the defaults move on.
+CHANGE_TIERS = ("icb", "sicbl", "region")
+CHANGE_TIER = choice("tier", CHANGE_TIERS, "icb", "tier")
+FROM_VINTAGE = Param(
+    "from", lambda v: parse_choice(v, VINTAGES, "2024", "vintage to compare from"), str
+)
+TO_VINTAGE = Param(
+    "to", lambda v: parse_choice(v, VINTAGES, DEFAULT_VINTAGE, "vintage to compare to"), str
+)
+WITH_UNCHANGED = flag("unchanged", "unchanged-units switch")
+
 FILTERS: tuple[Param, ...] = (VINTAGE, REGION, WAVE)
 PAGE_PARAMS: tuple[Param, ...] = (
     ICB,
@@ -321,6 +333,10 @@ PAGE_PARAMS: tuple[Param, ...] = (
     WEIGHT,
     TOLERANCE,
     SPLIT_ONLY,
+    CHANGE_TIER,
+    FROM_VINTAGE,
+    TO_VINTAGE,
+    WITH_UNCHANGED,
     OVER,
 )
 FILTER_KEYS: tuple[str, ...] = tuple(p.key for p in FILTERS)

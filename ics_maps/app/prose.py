@@ -196,3 +196,41 @@ def pair_problem(atlas: Any, child: str, parent: str, weight: str) -> str | None
     except ValueError as exc:
         return f"These tiers cannot be compared: {exc}."
     return None
+
+
+def layers_note(vintage: str) -> str:
+    """Which layers of a vintage are of another date than its NHS boundaries, and whether they are
+    later (councils are May 2023 in every vintage; PCNs and practices October 2024 or 2025)."""
+    from ics_maps.sources.catalogue import dataset
+    from ics_maps.sources.vintages import get_vintage
+
+    v = get_vintage(vintage)
+    nhs = dataset(v.lsoa_lookup or v.icb_boundaries).vintage
+    layers = [
+        ("councils", dataset("lad_2023_buc").vintage),
+        ("PCNs and practices", dataset(v.primary_care_map).vintage),
+        ("GP list sizes", dataset("gp_list_2025_04").vintage),
+    ]
+    later = [(n, w) for n, w in layers if pd.Timestamp(w) > pd.Timestamp(nhs)]
+    earlier = [(n, w) for n, w in layers if (n, w) not in later]
+
+    def as_of(items: list[tuple[str, str]]) -> str:
+        said = [f"{name} as of {when}" for name, when in items]
+        return ", ".join(said[:-1]) + " and " + said[-1] if len(said) > 1 else said[0]
+
+    if not later:
+        return sentence(as_of(layers)) + "."
+    rest = f"; {as_of(earlier)}" if earlier else ""
+    return f"Kept from later dates than these {nhs} NHS boundaries: {as_of(later)}{rest}."
+
+
+def successor_note(successor: Any, new_name: str, vintage: str) -> str:
+    """Why a link's code opened another unit (a :class:`~ics_maps.analysis.changes.Successor`)."""
+    what = {"icb": "system", "sicbl": "sub-ICB location", "region": "region"}.get(
+        successor.old_tier, "unit"
+    )
+    return (
+        f"The link names {text(successor.old_name)} ({text(successor.old_code)}), a "
+        f"{successor.old_vintage} {what} that is not in the {vintage} vintage. Showing "
+        f"{text(new_name)}, which holds {fmt_pct(successor.share, 0)} of its residents."
+    )

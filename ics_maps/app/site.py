@@ -40,6 +40,7 @@ PAGES: tuple[PageSpec, ...] = (
         ":material/join_inner:",
         "coterminosity",
     ),
+    PageSpec("changes", "changes.py", "Changes", ":material/compare_arrows:", "changes"),
     PageSpec(
         "your_boundaries",
         "your_boundaries.py",

@@ -2,8 +2,9 @@
 
 The LSOA 2021 atom carries Census 2021 residents and its code in every tier, so each tier's
 population, and every nesting table later, is a sum over atoms. Where a vintage has an ONS
-LSOA 2021 lookup the atoms are exact; where it has none (2022, 2021) each atom goes to the polygon
-holding a point inside it ("best fit"), and the fit is measured and reported.
+LSOA 2021 lookup the atoms are exact; where it has none (2022, 2021) the ONS LSOA 2011 lookup is
+carried to LSOA 2021 (:mod:`ics_maps.atlas._historic_placement`), and the fit is checked against
+independent sources and reported.
 """
 
 from __future__ import annotations

@@ -53,9 +53,7 @@ NOT_BUILD_CODE = frozenset(
 def sources_for(v: Vintage) -> list[str]:
     """The catalogue ids a build of ``v`` reads."""
     ids = list(BASE_SOURCES) + [v.icb_boundaries, v.primary_care_map]
-    ids += [x for x in (v.sicbl_boundaries, v.lsoa_lookup) if x]
-    if v.id == "2022":
-        ids.append("lsoa11_sicbl22_lookup")
+    ids += [x for x in (v.sicbl_boundaries, v.lsoa_lookup, v.lsoa11_lookup) if x]
     if v.id == "2021":
         ids.append("ccg21_stp21_nhser21_lookup")
     return ids

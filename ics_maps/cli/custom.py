@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 
 from ics_maps.cli._load import atlas_for
+from ics_maps.cli._paths import output_file
 from ics_maps.presentation.export import write_csv, write_geojson
 from ics_maps.tiers import AREA_TIERS as OFFICIAL
 
@@ -144,6 +145,7 @@ def _run(args, path: Path, make, writer, check=None) -> int:
     """Check, load, read the file, make the table, write it: any ValueError is a clear exit 2."""
     try:
         _check_file(path)
+        target = output_file(args.out, "--out", inputs=[path])
         if check:
             check()
         atlas = _load_atlas(args.vintage)
@@ -151,7 +153,7 @@ def _run(args, path: Path, make, writer, check=None) -> int:
         data = make(atlas, layer)
     except ValueError as e:  # LayerError is a ValueError
         return _fail(str(e))
-    writer(data, args.out)
+    writer(data, target)
     print(f"wrote {len(data):,} rows to {args.out}")
     return 0
 

@@ -7,6 +7,7 @@ Commands::
                                   [--tolerance T] --out FILE.csv
     ics-maps export summary --tier TIER [--vintage V] --out FILE.csv
     ics-maps export geojson --tier TIER [--vintage V] --out FILE.geojson
+    ics-maps export crosswalk --tier icb|sicbl|region --from V --to V --out FILE.csv
 
 and, for a user's own boundaries (:mod:`ics_maps.cli.custom`), ``export coterminosity
 --child-file FILE`` / ``--parent-file FILE`` and ``export weights|layer|cut-pcns|profile --file
@@ -35,6 +36,11 @@ Columns of the summary CSVs (see :mod:`ics_maps.analysis.summaries`):
 * ``pcn``: code, name, ods_code, sicbl, icb, region, list_size, n_practices, residents (attributed),
   method, n_lad, main_lad, main_lad_name, main_lad_share (share of its registered patients).
 * ``practice`` / ``lsoa``: the atlas table as it is, without geometry.
+
+Columns of the crosswalk CSV (one row per old unit × new unit sharing residents; see
+:mod:`ics_maps.analysis.crosswalk`): from_code, from_name, to_code, to_name, residents,
+share_of_from, share_of_to, change (of the old unit: unchanged, recoded, boundary, merged or
+split).
 """
 
 from __future__ import annotations
@@ -43,7 +49,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from ics_maps.analysis.crosswalk import TIERS as CROSSWALK_TIERS
 from ics_maps.cli._load import atlas_for
+from ics_maps.cli._paths import output_file
 from ics_maps.cli.custom import add_custom_parsers, add_file_arguments, coterminosity_command
 from ics_maps.presentation.export import write_csv, write_geojson
 from ics_maps.sources.vintages import DEFAULT_VINTAGE, VINTAGES
@@ -59,7 +67,7 @@ def add_export_parser(subparsers) -> argparse.ArgumentParser:
     )
     kinds = p.add_subparsers(
         dest="export_kind",
-        metavar="{coterminosity,summary,geojson,weights,layer,cut-pcns,profile}",
+        metavar="{coterminosity,summary,geojson,crosswalk,weights,layer,cut-pcns,profile}",
     )
     kinds.required = True
 
@@ -95,6 +103,15 @@ def add_export_parser(subparsers) -> argparse.ArgumentParser:
     g.add_argument("--tier", required=True, choices=TIERS)
     common(g, ".geojson")
     g.set_defaults(func=export_geojson)
+
+    x = kinds.add_parser(
+        "crosswalk", help="residents of each unit of one vintage in the units of another (CSV)"
+    )
+    x.add_argument("--tier", required=True, choices=CROSSWALK_TIERS)
+    x.add_argument("--from", dest="from_vintage", required=True, choices=list(VINTAGES))
+    x.add_argument("--to", dest="to_vintage", required=True, choices=list(VINTAGES))
+    x.add_argument("--out", required=True, type=Path, help="output file (.csv)")
+    x.set_defaults(func=export_crosswalk)
     add_custom_parsers(kinds, common)
     return p
 
@@ -105,11 +122,12 @@ def _atlas(vintage: str):
 
 def _run(make, out: Path, writer) -> int:
     try:
+        target = output_file(out, "--out")
         data = make()
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    writer(data, out)
+    writer(data, target)
     print(f"wrote {len(data):,} rows to {out}")
     return 0
 
@@ -159,3 +177,18 @@ def export_geojson(args) -> int:
     """Handler of `ics-maps export geojson`."""
     atlas = _atlas(args.vintage)
     return _run(lambda: atlas.tier(args.tier), args.out, write_geojson)
+
+
+def export_crosswalk(args) -> int:
+    """Handler of `ics-maps export crosswalk`: the table, then its headline counts."""
+    from ics_maps.analysis.crosswalk import CHANGES, crosswalk, summarise
+
+    out = output_file(args.out, "--out")  # refused before two atlases are loaded
+    table = crosswalk(_atlas(args.from_vintage), _atlas(args.to_vintage), args.tier)
+    write_csv(table, out)
+    s = summarise(table)
+    print(
+        f"wrote {len(table):,} rows to {args.out}: {s['from_units']} -> {s['to_units']} units; "
+        + ", ".join(f"{s[c]} {c}" for c in CHANGES)
+    )
+    return 0

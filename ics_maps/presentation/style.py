@@ -150,6 +150,22 @@ RELATIONSHIP_COLOURS: dict[str, str] = {
     "combines": "#8C6BB1",
     "split": "#DA291C",
 }
+# What happened to a unit between two vintages (ics_maps.analysis.crosswalk), in the words and
+# colours of the Changes page's headline, Sankey, map and table.
+CHANGE_WORDS: dict[str, str] = {
+    "unchanged": "same code, name and residents",
+    "recoded": "same residents, new code or name",
+    "boundary": "continues, but gained or lost residents",
+    "merged": "went whole into a new unit with others",
+    "split": "divided between new units",
+}
+CHANGE_COLOURS: dict[str, str] = {
+    "unchanged": NO_DATA,
+    "recoded": "#41B6E6",
+    "boundary": "#FFB81C",
+    "merged": "#8C6BB1",
+    "split": "#DA291C",
+}
 TIER_COLOURS: dict[str, str] = {
     "region": "#330072",
     "icb": NHS_BLACK,

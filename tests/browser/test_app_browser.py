@@ -163,6 +163,7 @@ def test_every_page_opens_and_paints(app_url, offline_page):
         "Place",
         "PCN",
         "Coterminosity",
+        "Changes",
         "Your boundaries",
         "About",
     ], nav
@@ -192,6 +193,7 @@ def test_a_deep_link_as_the_first_request_goes_through_navigation(streamlit_serv
         "Place",
         "PCN",
         "Coterminosity",
+        "Changes",
         "Your boundaries",
         "About",
     ], nav
