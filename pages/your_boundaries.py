@@ -5,37 +5,37 @@ import streamlit as st
 from ics_maps.app import (
     frame,
     own_panels,
-    own_prose,
     own_session,
     own_tables,
     params,
     prose,
+    prose_own,
     widgets,
 )
 from ics_maps.presentation.style import sentence, tier_label, tier_plural
 
 WEIGHT_NAMES = {"population": "Residents", "area": "Area"}
 
-with frame.page("Your boundaries", own_prose.INTRO) as ctx:
+with frame.page("Your boundaries", prose_own.INTRO) as ctx:
     upload = st.file_uploader(
         "Your boundary file",
-        type=list(own_prose.UPLOAD_TYPES),
-        max_upload_size=own_prose.MAX_UPLOAD_MB,
+        type=list(prose_own.UPLOAD_TYPES),
+        max_upload_size=prose_own.MAX_UPLOAD_MB,
         key="own_upload",
     )
-    st.caption(own_prose.UPLOAD_HELP)
+    st.caption(prose_own.UPLOAD_HELP)
     own_panels.reset_choices_for(upload)
     code_col, name_col = own_panels.chosen_columns()
     loaded = own_session.load(st.session_state, upload, ctx.atlas, ctx.vintage, code_col, name_col)
     if loaded is None:
-        st.info(own_prose.NO_LAYER, icon=":material/upload_file:")
+        st.info(prose_own.NO_LAYER, icon=":material/upload_file:")
         frame.stop()
     own_panels.column_choosers(loaded)
     if loaded.error:
         st.error(prose.text(loaded.error), icon=":material/block:")
         frame.stop()
     layer = loaded.layer
-    stem = prose.file_slug(own_prose.file_stem(layer.file_name), ctx.vintage)
+    stem = prose.file_slug(prose_own.file_stem(layer.file_name), ctx.vintage)
     own_panels.guarded("the layer's figures", lambda: own_panels.layer_overview(ctx.atlas, layer))
 
     link_warnings: list[str] = []
@@ -77,7 +77,7 @@ with frame.page("Your boundaries", own_prose.INTRO) as ctx:
         st.warning(w, icon=":material/warning:")
 
     tl, tp = tier_label(tier, ctx.atlas), tier_plural(tier, ctx.atlas)
-    tw = own_prose.in_sentence(tl)
+    tw = prose_own.in_sentence(tl)
     setting = own_tables.Setting(tier, weight, tol, float(pct), stem)
     as_child = own_panels.guarded(
         "the relationship table",
@@ -85,7 +85,7 @@ with frame.page("Your boundaries", own_prose.INTRO) as ctx:
     )
     if as_child is None:
         frame.stop()
-    st.caption(own_prose.relationship_caption(len(layer.units), tp, weight, tol))
+    st.caption(prose_own.relationship_caption(len(layer.units), tp, weight, tol))
     own_panels.relationship_metrics(as_child, tier, ctx.atlas)
     own_panels.guarded("the map", lambda: own_panels.own_map(ctx, layer, as_child, tier))
 

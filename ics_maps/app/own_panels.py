@@ -13,7 +13,7 @@ import streamlit as st
 from ics_maps.analysis import custom_summary
 from ics_maps.analysis.nesting import children, relationship_summary
 from ics_maps.analysis.overlap import RELATIONSHIPS
-from ics_maps.app import own_prose, prose
+from ics_maps.app import prose, prose_own
 from ics_maps.app.own_session import Loaded, cached
 from ics_maps.app.widgets import show_map
 from ics_maps.presentation.style import fmt_int, tier_label, tier_plural
@@ -86,16 +86,16 @@ def layer_overview(atlas, layer) -> None:
     """What reading guessed, inferred, repaired or clipped; the layer's headline figures."""
     summary = cached(layer, "summary", lambda: custom_summary.unit_summary(atlas, layer), 0.0)
     st.markdown(
-        own_prose.layer_headline(
+        prose_own.layer_headline(
             len(layer.units),
             float(summary["residents"].sum()),
             float(layer.units["area_km2"].sum()),
             layer.kind,
         )
     )
-    changed = own_prose.changed_something(layer.notes)
+    changed = prose_own.changed_something(layer.notes)
     with st.expander(f"How {prose.text(layer.file_name)} was read", expanded=changed):
-        st.markdown(own_prose.notes_markdown(layer.notes))
+        st.markdown(prose_own.notes_markdown(layer.notes))
 
 
 def relationship_metrics(table: pd.DataFrame, tier: str, atlas) -> None:

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from ics_maps.analysis import custom_summary, custom_tier
-from ics_maps.app import own_prose
+from ics_maps.app import prose_own
 from ics_maps.app.own_session import cached
 from ics_maps.app.widgets import dataframe, download_csv, number, percent
 
@@ -98,7 +98,7 @@ def cut_pcns(atlas, layer, s: Setting) -> None:
         lambda: custom_summary.cut_pcns(atlas, layer, s.tolerance),
         s.tolerance,
     )
-    st.markdown(own_prose.cut_pcns_sentence(cut, s.tolerance))
+    st.markdown(prose_own.cut_pcns_sentence(cut, s.tolerance))
     if len(cut):
         cut_pcns_table(cut, f"{s.stem}_cut_pcns_tol{s.pct:g}pct.csv")
 
@@ -226,7 +226,7 @@ def people(atlas, layer, stem: str) -> None:
     import importlib.util
 
     if importlib.util.find_spec("ics_maps.analysis.profiles") is None:
-        st.info(own_prose.PROFILES_HOOK, icon=":material/groups:")
+        st.info(prose_own.PROFILES_HOOK, icon=":material/groups:")
         download_csv(
             custom_tier.lsoa_weights(layer),
             f"{stem}_lsoa_weights.csv",

@@ -10,7 +10,7 @@ import pytest
 from layer_files import HALVES, geojson, km_box, layer
 from toy_atlas import toy_atlas
 
-from ics_maps.app import own_prose, own_session
+from ics_maps.app import own_session, prose_own
 from ics_maps.app.own_session import SESSION_KEY, cached, load, read_own_layer
 
 
@@ -79,23 +79,23 @@ def test_tables_are_cached_in_the_layer_and_bounded(atlas, monkeypatch):
 
 
 def test_sentences():
-    md = own_prose.notes_markdown(["code column guessed: 'a_b' <b>", "*x*"])
+    md = prose_own.notes_markdown(["code column guessed: 'a_b' <b>", "*x*"])
     assert md == "- Code column guessed: 'a\\_b' &lt;b&gt;\n- \\*x\\*"
-    assert own_prose.layer_headline(1, 1234.4, 2.25, "lsoas") == (
+    assert prose_own.layer_headline(1, 1234.4, 2.25, "lsoas") == (
         "1 unit covering 2.2 km² and 1,234 residents (Census 2021), made of whole LSOAs, so "
         "residents are exact sums."
     )
-    assert "allowing" not in own_prose.cut_pcns_sentence(pd.DataFrame(columns=["pcn_code"]), 0)
+    assert "allowing" not in prose_own.cut_pcns_sentence(pd.DataFrame(columns=["pcn_code"]), 0)
     cut = pd.DataFrame(
         {"pcn_code": ["P2", "P2", "P1"], "pcn_name": ["<i>Two</i>", None, "One"]}
     ).assign(main_share=[0.625, 0.625, 0.85])
-    s = own_prose.cut_pcns_sentence(cut, 0.0)
+    s = prose_own.cut_pcns_sentence(cut, 0.0)
     assert s.startswith("2 PCNs are cut") and "&lt;i&gt;Two&lt;/i&gt;, with 62.5%" in s
-    cap = own_prose.relationship_caption(1, "ICSs", "area", 0.05)
+    cap = prose_own.relationship_caption(1, "ICSs", "area", 0.05)
     assert cap.startswith("Your 1 unit against the ICSs, by area") and "at most 5.0% of its" in cap
-    assert own_prose.in_sentence("District or unitary") == "district or unitary"
-    assert own_prose.in_sentence("ICS") == "ICS" and own_prose.in_sentence("PCN") == "PCN"
-    assert own_prose.file_stem("my.units.geojson") == "my.units"
-    assert not own_prose.changed_something(["code column guessed: 'code'", "no CRS declared: …"])
-    assert own_prose.changed_something(["1 invalid polygon(s) repaired with make_valid (…)"])
-    assert own_prose.changed_something(["0.50% of the layer's area … was clipped off, from …"])
+    assert prose_own.in_sentence("District or unitary") == "district or unitary"
+    assert prose_own.in_sentence("ICS") == "ICS" and prose_own.in_sentence("PCN") == "PCN"
+    assert prose_own.file_stem("my.units.geojson") == "my.units"
+    assert not prose_own.changed_something(["code column guessed: 'code'", "no CRS declared: …"])
+    assert prose_own.changed_something(["1 invalid polygon(s) repaired with make_valid (…)"])
+    assert prose_own.changed_something(["0.50% of the layer's area … was clipped off, from …"])
