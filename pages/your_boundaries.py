@@ -27,6 +27,11 @@ with frame.page("Your boundaries", prose_own.INTRO) as ctx:
     own_panels.reset_choices_for(upload)
     code_col, name_col = own_panels.chosen_columns()
     loaded = own_session.load(st.session_state, upload, ctx.atlas, ctx.vintage, code_col, name_col)
+    if loaded is None or loaded.error:
+        link_warnings: list[str] = []
+        own_panels.keep_link_choices(link_warnings)
+        for w in link_warnings:
+            st.warning(w, icon=":material/warning:")
     if loaded is None:
         st.info(prose_own.NO_LAYER, icon=":material/upload_file:")
         frame.stop()

@@ -35,6 +35,15 @@ def reset_choices_for(upload: Any) -> None:
         st.session_state[FILE_KEY] = fid
 
 
+def keep_link_choices(warnings: list[str]) -> None:
+    """Before a layer is loaded the controls are not drawn: keep the link's tier, weighting and
+    tolerance (checked) for when it is, instead of dropping them from the link."""
+    from ics_maps.app import params
+
+    for param in (params.OVER, params.WEIGHT, params.TOLERANCE):
+        param.write(param.value(warnings))
+
+
 def chosen_columns() -> tuple[str | None, str | None]:
     """The code and name columns the user picked (None: let the reader guess)."""
     code = st.session_state.get(CODE_KEY)

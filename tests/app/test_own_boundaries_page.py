@@ -298,3 +298,17 @@ def test_the_layer_lives_in_its_session_only(atlas, good):
     one.file_uploader(key="own_upload").clear().run()
     no_exception(one)
     assert "_own_layer" not in one.session_state and not one.dataframe
+
+
+def test_link_choices_survive_until_a_file_is_read(atlas, good):
+    """A shared link sets the tier, weighting and tolerance before any file is uploaded; they are
+    kept (not dropped as unused) and apply once the file is read. A bad one is a warning."""
+    at = open_page(PAGE, {"over": "icb", "weight": "area", "tol": "5"})
+    no_exception(at)
+    assert (at.query_params.get("over"), at.query_params.get("tol")) == ("icb", "5")
+    upload(at, "coventry.geojson", good)
+    no_exception(at)
+    assert at.selectbox(key="w_over").value == "icb" and at.radio(key="w_weight").value == "area"
+    assert any("Coventry" not in c and "by area" in c and "5.0%" in c for c in texts(at, "caption"))
+    bad = open_page(PAGE, {"over": "parish"})
+    assert any("Unknown official tier" in w for w in texts(bad, "warning"))
