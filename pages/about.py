@@ -45,6 +45,18 @@ fractional shares kept for weighting. Elsewhere the catchment is
 fitted on that sample. Each PCN shows the method that made it. *Limits:* modelled footprints are
 estimates — patients choose practices across boundaries, and a PCN's "residents" are the people it
 is estimated to serve, not its list.
+
+**Who lives there (the People views).** Ages are Census 2021 usual residents in 18 five-year bands
+(ONS TS007A, the same file as the residents); deprivation is the English Indices of Deprivation
+2025 (MHCLG, File 7), which score, rank and decile every LSOA on the Index of Multiple Deprivation
+(IMD) and its seven domains. A unit's profile sums its LSOAs (each LSOA by its share for PCNs, as in
+the coterminosity tables): its *average IMD score* is the population-weighted mean of its LSOAs'
+scores (MHCLG's "average score" for higher areas; MHCLG weights by its mid-2022 populations, Census
+2021 here, so its published figures differ by about 0.1), its decile and quintile shares count
+residents by their LSOA's national decile, and its rank is among England's units of the same tier
+(1st = most deprived). Ages 0–17 take 3/5 of the 15–19 band; the median age is interpolated within
+its band. *Limits:* deprivation describes neighbourhoods, not people (not everyone in a deprived
+LSOA is deprived, nor everyone elsewhere well off); a PCN's profile is of its indicative catchment.
 """
 
 with frame.page(

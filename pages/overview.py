@@ -5,14 +5,22 @@ import streamlit as st
 
 from ics_maps.analysis.filters import filter_waves, headline
 from ics_maps.app import caches, frame, panels, params, prose, widgets
+from ics_maps.app.people_view import people_ranking
 from ics_maps.presentation import maps
-from ics_maps.presentation.style import TIER_PLURAL, fmt_int, fmt_pct, sentence
+from ics_maps.presentation.style import (
+    PROFILE_MEASURES,
+    TIER_PLURAL,
+    fmt_int,
+    fmt_pct,
+    sentence,
+)
 
 COLOR_BY = {
     "residents": "Population",
     "region": "NHS region",
     "wave": "ICS wave",
     "councils": "Council lines",
+    "people": "People",
 }
 
 with frame.page(
@@ -63,8 +71,9 @@ with frame.page(
         "registered patients."
     )
 
-    tab_map, tab_waves, tab_table = widgets.lazy_tabs(
-        ["Map", "Designation waves", f"{ctx.term('icb')}s table"], key="overview_tab"
+    tab_map, tab_waves, tab_table, tab_rank = widgets.lazy_tabs(
+        ["Map", "Designation waves", f"{ctx.term('icb')}s table", "People rankings"],
+        key="overview_tab",
     )
     if tab_map.open:
         with tab_map:
@@ -81,7 +90,18 @@ with frame.page(
                     "relationship_to_utla"
                 ]
                 icbs = icbs.assign(council_lines=icbs["code"].map(lines))
-            m = maps.ics_map(icbs, color_by=color_by, bins=ctx.atlas.meta.get("icb_residents_bins"))
+            colour, bins = color_by, ctx.atlas.meta.get("icb_residents_bins")
+            if color_by == "people":  # any profile measure, classed over all England's systems
+                colour = params.MEASURE.widget(
+                    st.selectbox,
+                    "Measure",
+                    list(PROFILE_MEASURES),
+                    format_func=lambda c: PROFILE_MEASURES[c].label,
+                )
+                values = caches.profile_table(ctx.vintage, "icb").set_index("code")[colour]
+                icbs = icbs.assign(**{colour: icbs["code"].map(values)})
+                bins = caches.profile_breaks(ctx.vintage, "icb", colour)
+            m = maps.ics_map(icbs, color_by=colour, bins=bins)
             out = widgets.show_map(m, key="overview_map", height=540)
             st.caption(
                 "Boundaries: ONS, simplified for the web. Hover for names, ONS and ODS codes, "
@@ -94,6 +114,7 @@ with frame.page(
                     if color_by == "councils"
                     else ""
                 )
+                + (prose.people_map_note(PROFILE_MEASURES[colour]) if color_by == "people" else "")
             )
             tier, code = widgets.on_new_click(out, "overview_map")
             if tier == "icb" and code in ctx.view.icb_codes:
@@ -115,3 +136,6 @@ with frame.page(
     if tab_table.open:
         with tab_table:
             panels.icb_summary_table(ctx)
+    if tab_rank.open:
+        with tab_rank:
+            people_ranking(ctx)

@@ -5,6 +5,7 @@ import streamlit as st
 
 from ics_maps.analysis.search import search_pcns
 from ics_maps.app import caches, frame, panels, params, prose, widgets
+from ics_maps.app.people_view import people_view
 from ics_maps.presentation import maps
 from ics_maps.presentation.style import fmt_int
 
@@ -108,8 +109,8 @@ with frame.page(
         icon=":material/explore:",
     )
 
-    tab_map, tab_sizes = widgets.lazy_tabs(
-        ["Footprint and practices", "List-size distribution"], key="pcn_tab"
+    tab_map, tab_who, tab_sizes = widgets.lazy_tabs(
+        ["Footprint and practices", "People", "List-size distribution"], key="pcn_tab"
     )
     if tab_map.open:
         with tab_map:
@@ -182,6 +183,9 @@ with frame.page(
                     + ".csv",
                 )
                 st.caption(prose.patients_note(shares["patients"].sum(), pcn["list_size"], method))
+    if tab_who.open:
+        with tab_who:
+            people_view(ctx, "pcn", code)
     if tab_sizes.open:
         with tab_sizes:
             panels.list_size_chart(pcns, pcn)

@@ -5,6 +5,7 @@ import streamlit as st
 
 from ics_maps.analysis.breakdowns import council_counterpart, place_flows, rows_for
 from ics_maps.app import caches, frame, panels, params, prose, widgets
+from ics_maps.app.people_view import people_view
 from ics_maps.presentation import charts, maps
 from ics_maps.presentation.style import (
     TIER_PLURAL,
@@ -94,8 +95,8 @@ with frame.page(
         )
     )
 
-    tab_map, tab_flows, tab_tables = widgets.lazy_tabs(
-        ["Map of PCNs", "Residents to systems", "Shares tables"], key="place_tab"
+    tab_map, tab_who, tab_flows, tab_tables = widgets.lazy_tabs(
+        ["Map of PCNs", "People", "Residents to systems", "Shares tables"], key="place_tab"
     )
     if tab_map.open:
         with tab_map:
@@ -111,6 +112,9 @@ with frame.page(
                 "least 0.5% "
                 "of its residents are attributed, with their member practices."
             )
+    if tab_who.open:
+        with tab_who:
+            people_view(ctx, tier, code)
     if tab_flows.open:
         with tab_flows:
             lad_icb = caches.coterminosity_table(ctx.vintage, "lad", "icb", "population", 0.0)

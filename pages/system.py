@@ -6,6 +6,7 @@ import streamlit as st
 
 from ics_maps.analysis.breakdowns import children_of, system_breakdown
 from ics_maps.app import caches, frame, panels, params, prose, widgets
+from ics_maps.app.people_view import people_view
 from ics_maps.app.site import page as site_page
 from ics_maps.presentation import charts, maps
 from ics_maps.presentation.style import fmt_int, short_name
@@ -73,8 +74,8 @@ with frame.page(
     sicbls = ctx.atlas.tier("sicbl").query("icb == @code")["code"]
     pcns = ctx.atlas.tier("pcn").query("icb == @code")["code"]
     practices = ctx.atlas.practices.query("icb == @code")
-    tab_map, tab_people, tab_tables = widgets.lazy_tabs(
-        ["Map", "Residents by place and PCN", "Coterminosity"], key="system_tab"
+    tab_map, tab_who, tab_people, tab_tables = widgets.lazy_tabs(
+        ["Map", "People", "Residents by place and PCN", "Coterminosity"], key="system_tab"
     )
     if tab_map.open:
         with tab_map:
@@ -114,6 +115,10 @@ with frame.page(
                     icon=":material/stethoscope:",
                     query_params=frame.link(pcn=clicked),
                 )
+
+    if tab_who.open:
+        with tab_who:
+            people_view(ctx, "icb", code)
 
     if tab_people.open:
         with tab_people:

@@ -168,6 +168,32 @@ def link_successor(vintage: str, tier: str, code: str, also: tuple[str, ...] = (
     return successor(atlases, vintage, tier, code, also)
 
 
+@st.cache_resource(show_spinner="Profiling residents…", max_entries=32)
+def profile_table(vintage: str, tier: str) -> pd.DataFrame:
+    """Age and deprivation profile of every unit of a tier
+    (:func:`ics_maps.analysis.profiles.tier_profile`), shared by every session."""
+    from ics_maps.analysis.profiles import tier_profile
+
+    return tier_profile(get_atlas(vintage), tier)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def england_profile(vintage: str) -> pd.Series:
+    """England's profile (the comparator row of every People view)."""
+    from ics_maps.analysis.profiles import england_profile as england
+
+    return england(get_atlas(vintage)).iloc[0]
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def profile_breaks(vintage: str, tier: str, measure: str) -> list[float]:
+    """Natural-break (Fisher–Jenks) class bounds of a profile measure over every unit of the tier in
+    England, so a filtered map keeps the national colours."""
+    from ics_maps.atlas.natural_breaks import class_bins
+
+    return class_bins(profile_table(vintage, tier)[measure], k=5, scheme="FisherJenks")
+
+
 @st.cache_resource(show_spinner=False)
 def static_files() -> None:
     """Copy Leaflet's JS/CSS into the app's static folder once per server, so maps need no CDN."""

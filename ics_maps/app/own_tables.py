@@ -215,34 +215,39 @@ def downloads(atlas, layer, tolerance: float, stem: str) -> None:
         )
 
 
+PEOPLE_CONFIG = {
+    "code": st.column_config.TextColumn("Code"),
+    "name": st.column_config.TextColumn(YOUR_UNIT, pinned=True),
+    "residents": number("Residents"),
+    "median_age": st.column_config.NumberColumn("Median age", format="%.1f"),
+    "age_0_17_share": percent("Aged 0–17"),
+    "age_65_plus_share": percent("Aged 65+"),
+    "age_85_plus_share": percent("Aged 85+"),
+    "imd_avg_score": st.column_config.NumberColumn(
+        "IMD average score", format="%.1f", help="higher = more deprived (IoD2025, MHCLG)"
+    ),
+    "imd_quintile1_share": percent("In the most deprived 20% of LSOAs"),
+    "n_lsoas": st.column_config.NumberColumn("LSOAs", format="%.1f"),
+}
+
+
 def people(atlas, layer, stem: str) -> None:
-    """People profiles of the units.
+    """Tab: age and deprivation of each unit (:func:`ics_maps.analysis.profiles.profile_table`,
+    weighted by the layer's LSOA weights), with England last for comparison."""
+    from ics_maps.analysis.profiles import england_profile, profile_table
 
-    HOOK (issue 11): ``ics_maps.analysis.profiles`` is another helper's work, not on main when this
-    page was written. Its ``profile_table(people, weights, names=None)`` takes the atlas and exactly
-    :func:`ics_maps.analysis.custom_tier.lsoa_weights`; once it is merged this shows the table.
-    Until then the page says so and offers the weights a profile is built from.
-    """
-    import importlib.util
+    def make() -> pd.DataFrame:
+        names = layer.units[["code", "name"]]
+        units = profile_table(atlas, custom_tier.lsoa_weights(layer), names=names)
+        return pd.concat([units, england_profile(atlas)], ignore_index=True)
 
-    if importlib.util.find_spec("ics_maps.analysis.profiles") is None:
-        st.info(prose_own.PROFILES_HOOK, icon=":material/groups:")
-        download_csv(
-            custom_tier.lsoa_weights(layer),
-            f"{stem}_lsoa_weights.csv",
-            label="LSOA weights (CSV)",
-            key="own_dl_weights_people",
-        )
-        return
-    from ics_maps.analysis.profiles import profile_table
-
-    names = layer.units[["code", "name"]]
-    weights = custom_tier.lsoa_weights(layer)
-    table = cached(layer, "profiles", lambda: profile_table(atlas, weights, names=names))
+    table = cached(layer, "profiles", make)
+    st.caption(prose_own.PEOPLE_NOTE)
     dataframe(
         table,
-        {"name": st.column_config.TextColumn(YOUR_UNIT, pinned=True)},
+        PEOPLE_CONFIG,
         height=420,
         key="own_profiles",
         download=f"{stem}_profiles.csv",
+        order=list(PEOPLE_CONFIG)[1:],
     )

@@ -7,6 +7,7 @@ declares one :class:`~ics_maps.app.url_state.Param` per parameter, which pages b
 URL format (all optional)::
 
     ?vintage=2026&region=E40000003,E40000007&wave=1,2&icb=E54000057
+    ?color=people&measure=age_65_plus_share&rank=lad
 
 ``region`` takes ONS (``E40000003``) or ODS (``Y56``) codes; ``wave`` takes 1–6. Several values are
 comma-separated (repeating the key works too).
@@ -22,7 +23,9 @@ from typing import Any
 import pandas as pd
 
 from ics_maps.analysis.filters import WAVES, Filters, region_names
+from ics_maps.analysis.profiles import PROFILE_TIERS
 from ics_maps.app.url_state import Param
+from ics_maps.presentation.style import PROFILE_MEASURES
 from ics_maps.sources.vintages import DEFAULT_VINTAGE, VINTAGES
 
 # ---------------------------------------------------------------------------- parsing link text
@@ -283,11 +286,13 @@ def regions_of(atlas: Any) -> Param:
 
 # ---------------------------------------------------------------------------- the registry
 
-COLOR_BY = ("residents", "region", "wave", "councils")  # how the Overview map colours systems
+# how the Overview map colours systems ("people": by the profile measure in MEASURE)
+COLOR_BY = ("residents", "region", "wave", "councils", "people")
 CHILD_TIERS = ("lad", "utla", "sicbl", "pcn", "icb", "practice", "lsoa")
 PARENT_TIERS = ("icb", "sicbl", "utla", "lad", "pcn", "region")
 COUNCIL_TIERS = ("utla", "lad")
 WEIGHTS = ("population", "area")
+MEASURES = tuple(PROFILE_MEASURES)  # age and deprivation measures (the map's and the rankings')
 OWN_TIERS = ("icb", "sicbl", "utla", "lad", "pcn", "region")  # what a user's layer is laid over
 
 # the shared sidebar filters, kept on every page
@@ -306,6 +311,8 @@ PARENT = choice("parent", PARENT_TIERS, "icb", "parent tier")
 WEIGHT = choice("weight", WEIGHTS, "population", "weighting")
 TOLERANCE = percent("tol", 0.0, 20.0, "tolerance")
 SPLIT_ONLY = flag("split", "split-only switch")
+MEASURE = choice("measure", MEASURES, MEASURES[0], "people measure")
+RANK_TIER = choice("rank", PROFILE_TIERS, "icb", "tier to rank")
 OVER = choice("over", OWN_TIERS, "lad", "official tier")  # Your boundaries: the tier compared
 
 # the Changes page: a tier and two vintages. The vintages are always written into the link (even
@@ -337,6 +344,8 @@ PAGE_PARAMS: tuple[Param, ...] = (
     FROM_VINTAGE,
     TO_VINTAGE,
     WITH_UNCHANGED,
+    MEASURE,
+    RANK_TIER,
     OVER,
 )
 FILTER_KEYS: tuple[str, ...] = tuple(p.key for p in FILTERS)

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from ics_maps.analysis.summaries import shared_councils
-from ics_maps.presentation.style import fmt_int, fmt_pct, sentence, short_name, tier_plural
+from ics_maps.presentation.style import fmt_int, fmt_pct, ordinal, sentence, short_name, tier_plural
 from ics_maps.sources.catalogue import CENSUS_2021_ENGLAND_RESIDENTS
 
 # Attribution every page carries (OGL v3.0; ONS, OS and Royal Mail copyright lines).
@@ -233,4 +233,71 @@ def successor_note(successor: Any, new_name: str, vintage: str) -> str:
         f"The link names {text(successor.old_name)} ({text(successor.old_code)}), a "
         f"{successor.old_vintage} {what} that is not in the {vintage} vintage. Showing "
         f"{text(new_name)}, which holds {fmt_pct(successor.share, 0)} of its residents."
+    )
+
+
+# ---------------------------------------------------------------------------- who lives there
+
+# What a PCN's People view is of, by how its catchment was made (labelled *modelled* where it is).
+CATCHMENT_NOTES = {
+    "modelled": "**Modelled catchment.** A PCN has no boundary: this profile is of the Census "
+    "2021 residents its *modelled* catchment attributes to it (a model of practice locations, list "
+    "sizes and LSOA populations), an estimate of who it serves, not its registered list.",
+    "registrations": "**Catchment from registrations.** A PCN has no boundary: this profile "
+    "weights each LSOA's Census 2021 residents by the share of its registered patients who use "
+    "this PCN (NHS England practice × LSOA registrations, October 2025).",
+}
+
+
+def catchment_note(method: Any) -> str:
+    """What a PCN's profile is of, by how its catchment was made (modelled or registrations)."""
+    return CATCHMENT_NOTES.get(
+        str(method),
+        f"**Catchment: {text(method)}.** A PCN has no boundary: this profile is of the Census 2021 "
+        "residents attributed to it.",
+    )
+
+
+def _than(value: float, england: float, close: float) -> str:
+    if abs(value - england) < close:
+        return "about the same as"
+    return "above" if value > england else "below"
+
+
+def people_summary(row: pd.Series, england: pd.Series, tier_words: str) -> str:
+    """Two sentences on who lives in a unit against England (Markdown; figures only, no names).
+
+    ``row``/``england``: profile rows (:mod:`ics_maps.analysis.profiles`); ``tier_words``: the
+    plural the rank is among ("ICSs", "districts and unitaries"). A unit with no residents says so.
+    """
+    res = row.get("residents")
+    if pd.isna(res) or float(res) <= 0:
+        return (
+            "No Census 2021 residents are attributed here, so there is no age or deprivation "
+            "profile: its figures read “–”."
+        )
+    old, old_e = row["age_65_plus_share"], england["age_65_plus_share"]
+    q1, q1_e = row["imd_quintile1_share"], england["imd_quintile1_share"]
+    first = (
+        f"Of its {fmt_int(res)} residents, {fmt_pct(old)} are aged 65 or over "
+        f"({_than(old, old_e, 0.005)} England's {fmt_pct(old_e)}) and {fmt_pct(q1)} live in "
+        f"England's most deprived fifth of neighbourhoods ({_than(q1, q1_e, 0.005)} England's "
+        f"{fmt_pct(q1_e)})."
+    )
+    rank, n = row.get("imd_avg_score_rank"), row.get("imd_avg_score_rank_of")
+    if pd.isna(rank) or pd.isna(n):
+        return first
+    return (
+        f"{first} Its average IMD score, {row['imd_avg_score']:.1f} (England "
+        f"{england['imd_avg_score']:.1f}), ranks {ordinal(rank)} of {fmt_int(n)} {tier_words}, "
+        "where 1st is the most deprived."
+    )
+
+
+def people_map_note(measure: Any) -> str:
+    """The Overview map's note when it is coloured by a profile measure (a style ``Measure``)."""
+    return (
+        f" {measure.label}: classes are natural breaks (Fisher–Jenks) over all England's systems, "
+        f"so a filtered map keeps the national colours; hover for each system's figure. Source: "
+        f"{measure.source_text}. Every tier ranked by any measure: the *People rankings* tab."
     )

@@ -34,10 +34,11 @@ NO_LAYER = (
     "polygons share each LSOA's residents by the share of its area inside each unit."
 )
 
-PROFILES_HOOK = (
-    "People profiles (age and deprivation) of your units come with the People views, which are "
-    "not in this version of the dashboard yet. The LSOA weights below are what a profile is built "
-    "from: the share of each LSOA's residents in each of your units."
+PEOPLE_NOTE = (
+    "Who lives in each unit, with England last for comparison: ages from Census 2021 (ONS), "
+    "deprivation from the English Indices of Deprivation 2025 (MHCLG), summarised as MHCLG "
+    "summarises higher areas. Each LSOA counts by its share of residents in the unit (its area "
+    "share for drawn polygons). The CSV has every age band, quintile, decile and domain."
 )
 
 

@@ -30,6 +30,7 @@ from ics_maps.atlas.store import is_current, load_atlas, save_atlas
 from ics_maps.atlas.waves import attach_waves
 from ics_maps.errors import DataWarning
 from ics_maps.readers import read_census_population, read_lsoa_boundaries, read_waves
+from ics_maps.readers.people import PEOPLE_COLUMNS, attach_people
 from ics_maps.sources.vintages import DEFAULT_VINTAGE, Vintage, get_vintage
 from ics_maps.tiers import AREA_TIERS, LSOA_TIER_COLUMNS
 
@@ -100,6 +101,7 @@ def _lsoa_atoms(report: dict) -> gpd.GeoDataFrame:
         )
         lsoa["residents"] = lsoa["residents"].fillna(0)
     lsoa["residents"] = lsoa["residents"].astype("int64")
+    lsoa = attach_people(lsoa)  # age bands and IoD2025 columns, validated (readers/people.py)
     extra = set(pop["code"]) - set(lsoa["code"])
     if extra:
         warnings.warn(
@@ -129,8 +131,8 @@ def _finish(v, lsoa, region, icb, sicbl, utla, lad, pcn, practices, pcn_lsoa, re
     icb["registered"] = icb["code"].map(reg).astype("Int64")
     icb["n_pcn"] = icb["code"].map(pcn.groupby("icb").size()).fillna(0).astype("int64")
     icb = attach_waves(icb, lsoa, read_waves())
-    columns = ["code", "name", "residents", *LSOA_TIER_COLUMNS, "icb24", "geometry"]
-    lsoa_out = lsoa.drop(columns=["_pt"])[columns]
+    columns = ["code", "name", "residents", *LSOA_TIER_COLUMNS, "icb24", *PEOPLE_COLUMNS]
+    lsoa_out = lsoa.drop(columns=["_pt"])[[*columns, "geometry"]]
     lsoa_out["ods_code"] = pd.array([pd.NA] * len(lsoa_out), dtype="string")
     practices = practices.copy()
     practices["ods_code"] = practices["code"].astype("string")

@@ -79,12 +79,6 @@ def add_custom_parsers(kinds, common) -> None:
             ".csv",
             cut_pcns_command,
         ),
-        (
-            "profile",
-            "people profiles of your boundaries (CSV; needs ics_maps.analysis.profiles)",
-            ".csv",
-            profile_command,
-        ),
     )
     for name, help_, suffix, func in specs:
         sp = kinds.add_parser(name, help=help_)
@@ -222,23 +216,11 @@ def cut_pcns_command(args) -> int:
 
 
 def profile_command(args) -> int:
-    """`export profile --file`: people profiles of the units.
-
-    HOOK (issue 11): ``ics_maps.analysis.profiles`` is another helper's work and not on main yet.
-    Its ``profile_table(people, weights, names=None)`` takes an atlas and exactly
-    :func:`ics_maps.analysis.custom_tier.lsoa_weights`; that branch also adds
-    ``export profile --tier TIER``: when both are merged, one ``profile`` subparser takes ``--tier``
-    or ``--file`` and sends ``--file`` here.
-    """
-    try:
-        from ics_maps.analysis.profiles import profile_table
-    except ImportError:
-        return _fail(
-            "people profiles need ics_maps.analysis.profiles (issue 11), which this build does "
-            "not have; `ics-maps export weights --file FILE` writes the LSOA weights a profile is "
-            "built from"
-        )
+    """`export profile --file`: people profiles (age, deprivation) of the units, weighted by
+    :func:`ics_maps.analysis.custom_tier.lsoa_weights` (the ``profile`` subparser, shared with
+    ``--tier``, is in :mod:`ics_maps.cli.export`)."""
     from ics_maps.analysis.custom_tier import lsoa_weights
+    from ics_maps.analysis.profiles import profile_table
 
     def make(atlas, layer):
         return profile_table(atlas, lsoa_weights(layer), names=layer.units[["code", "name"]])

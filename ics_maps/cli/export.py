@@ -8,6 +8,7 @@ Commands::
     ics-maps export summary --tier TIER [--vintage V] --out FILE.csv
     ics-maps export geojson --tier TIER [--vintage V] --out FILE.geojson
     ics-maps export crosswalk --tier icb|sicbl|region --from V --to V --out FILE.csv
+    ics-maps export profile --tier TIER [--vintage V] --out FILE.csv
 
 and, for a user's own boundaries (:mod:`ics_maps.cli.custom`), ``export coterminosity
 --child-file FILE`` / ``--parent-file FILE`` and ``export weights|layer|cut-pcns|profile --file
@@ -41,6 +42,12 @@ Columns of the crosswalk CSV (one row per old unit × new unit sharing residents
 :mod:`ics_maps.analysis.crosswalk`): from_code, from_name, to_code, to_name, residents,
 share_of_from, share_of_to, change (of the old unit: unchanged, recoded, boundary, merged or
 split).
+Columns of the profile CSV (one row per unit of region, icb, sicbl, utla, lad or pcn; see
+:mod:`ics_maps.analysis.profiles` and the README): code, name, residents; the 18 age bands age_0_4
+… age_85_plus; age_0_17, age_18_64, age_65_plus and their *_share with age_85_plus_share;
+median_age; n_lsoas; imd_avg_score with its imd_avg_score_rank of imd_avg_score_rank_of;
+imd_avg_rank; imd_lsoas_decile1, imd_prop_lsoas_decile1; imd_quintile1_share … 5;
+imd_decile1_share … 10; <domain>_avg_score for the seven domains; method (PCNs only).
 """
 
 from __future__ import annotations
@@ -50,24 +57,31 @@ import sys
 from pathlib import Path
 
 from ics_maps.analysis.crosswalk import TIERS as CROSSWALK_TIERS
+from ics_maps.analysis.profiles import PROFILE_TIERS
 from ics_maps.cli._load import atlas_for
 from ics_maps.cli._paths import output_file
-from ics_maps.cli.custom import add_custom_parsers, add_file_arguments, coterminosity_command
+from ics_maps.cli.custom import (
+    add_custom_parsers,
+    add_file_arguments,
+    add_layer_options,
+    coterminosity_command,
+    profile_command,
+)
 from ics_maps.presentation.export import write_csv, write_geojson
 from ics_maps.sources.vintages import DEFAULT_VINTAGE, VINTAGES
 from ics_maps.tiers import TIERS
 
 
 def add_export_parser(subparsers) -> argparse.ArgumentParser:
-    """Add ``export coterminosity|summary|geojson`` to the CLI's subparsers."""
+    """Add ``export coterminosity|summary|geojson|crosswalk|profile`` to the CLI's subparsers."""
     p = subparsers.add_parser(
         "export",
-        help="write a coterminosity table, a tier summary or a GeoJSON layer",
+        help="write a coterminosity table, a tier summary, a GeoJSON layer or a people profile",
         description="Export tables (CSV) and layers (GeoJSON) from a built atlas.",
     )
     kinds = p.add_subparsers(
         dest="export_kind",
-        metavar="{coterminosity,summary,geojson,crosswalk,weights,layer,cut-pcns,profile}",
+        metavar="{coterminosity,summary,geojson,crosswalk,profile,weights,layer,cut-pcns}",
     )
     kinds.required = True
 
@@ -112,6 +126,19 @@ def add_export_parser(subparsers) -> argparse.ArgumentParser:
     x.add_argument("--to", dest="to_vintage", required=True, choices=list(VINTAGES))
     x.add_argument("--out", required=True, type=Path, help="output file (.csv)")
     x.set_defaults(func=export_crosswalk)
+    pr = kinds.add_parser(
+        "profile", help="age and deprivation profile, one row per unit of a tier or file (CSV)"
+    )
+    which = pr.add_mutually_exclusive_group(required=True)
+    which.add_argument("--tier", choices=PROFILE_TIERS, help="an official tier")
+    which.add_argument(
+        "--file",
+        type=Path,
+        help="your own boundaries: GeoJSON, GeoPackage, zipped shapefile or CSV",
+    )
+    add_layer_options(pr)
+    common(pr, ".csv")
+    pr.set_defaults(func=export_any_profile)
     add_custom_parsers(kinds, common)
     return p
 
@@ -192,3 +219,18 @@ def export_crosswalk(args) -> int:
         + ", ".join(f"{s[c]} {c}" for c in CHANGES)
     )
     return 0
+
+
+def export_any_profile(args) -> int:
+    """`export profile`: a tier's units (``--tier``) or a user's own (``--file``)."""
+    if args.file is not None:
+        return profile_command(args)
+    return export_profile(args)
+
+
+def export_profile(args) -> int:
+    """Handler of `ics-maps export profile`: the age and deprivation profile of every unit."""
+    from ics_maps.analysis.profiles import tier_profile
+
+    atlas = _atlas(args.vintage)
+    return _run(lambda: tier_profile(atlas, args.tier), args.out, write_csv)

@@ -4,7 +4,8 @@ commands.
 CSV files are UTF-8 with one header row. Text cells that a spreadsheet would run as a formula
 (starting with ``=``, ``+``, ``-``, ``@``, TAB or CR) get a leading apostrophe; numbers, and text
 that is just a number such as ``-0.5``, are left alone. Columns of whole numbers (residents) are
-written as integers; shares keep 6 decimals, km² 3 and other fractions 2 (:func:`tidy_numbers`).
+written as integers; shares and proportions keep 6 decimals, km² and deprivation scores 3 and other
+fractions 2 (:func:`tidy_numbers`).
 Every file is written to a temporary file beside the target and swapped in with :func:`os.replace`,
 so a reader never sees half a file.
 """
@@ -57,6 +58,7 @@ def _neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
 # other fractional figure (a PCN's attributed residents) to 0.01. More would be float noise, not
 # precision.
 SHARE_DECIMALS, KM2_DECIMALS, OTHER_DECIMALS = 6, 3, 2
+SCORE_DECIMALS = 3  # deprivation scores: MHCLG publishes them to 3 decimals (income is a 0-1 rate)
 
 
 def tidy_numbers(df: pd.DataFrame) -> pd.DataFrame:
@@ -71,6 +73,8 @@ def tidy_numbers(df: pd.DataFrame) -> pd.DataFrame:
         digits = (
             SHARE_DECIMALS if "share" in name else KM2_DECIMALS if "km2" in name else OTHER_DECIMALS
         )
+        if "_prop_" in name or "score" in name:  # proportions as shares; deprivation scores
+            digits = SHARE_DECIMALS if "_prop_" in name else SCORE_DECIMALS
         s = s.round(digits)
         values = s.dropna()
         if len(values) and (values == values.round()).all() and values.abs().max() < 2**53:

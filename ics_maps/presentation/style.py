@@ -6,6 +6,7 @@ same thing, and a split council has the same red, everywhere.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -229,3 +230,69 @@ def fmt_timestamp(value: Any) -> str:
     except (TypeError, ValueError):
         return "unknown" if value in (None, "") else str(value)
     return "unknown" if pd.isna(t) else f"{t.day} {t:%B %Y, %H:%M}"
+
+
+# ---------------------------------------------------------------------------- people profiles
+
+# Where the People figures come from, as every chart, legend and table says it.
+AGE_SOURCE = "Census 2021 (ONS, TS007A), usual residents"
+IMD_SOURCE = "English Indices of Deprivation 2025 (IoD 2025, MHCLG)"
+SOURCE_SHORT = {"age": "Census 2021, ONS", "imd": "IoD 2025, MHCLG"}
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A profile measure as the dashboard names and writes it.
+
+    ``kind``: ``share`` (0–1, written as a percentage), ``score`` (one decimal), ``standardised``
+    (a domain score around 0, two decimals) or ``age`` (years, one decimal); ``source``: ``age``
+    (Census 2021) or ``imd`` (IoD 2025).
+    """
+
+    label: str
+    kind: str
+    source: str
+
+    def fmt(self, v: Any, missing: str | None = DASH) -> str | None:
+        if is_missing(v):
+            return missing
+        if self.kind == "share":
+            return fmt_pct(v, 1, missing)
+        if self.kind == "standardised":
+            return f"{float(v):+.2f}"
+        return f"{float(v):.1f}"
+
+    @property
+    def source_text(self) -> str:
+        return SOURCE_SHORT[self.source]
+
+
+# The profile measures a map can be coloured by and a table ranked by (columns of
+# ics_maps.analysis.profiles), first the headline ones. Higher is older / more deprived for all.
+PROFILE_MEASURES: dict[str, Measure] = {
+    "imd_avg_score": Measure("Average IMD score", "score", "imd"),
+    "imd_quintile1_share": Measure("Residents in England's most deprived fifth", "share", "imd"),
+    "imd_prop_lsoas_decile1": Measure("Neighbourhoods in the most deprived 10%", "share", "imd"),
+    "age_65_plus_share": Measure("Residents aged 65 and over", "share", "age"),
+    "age_85_plus_share": Measure("Residents aged 85 and over", "share", "age"),
+    "age_0_17_share": Measure("Residents aged 0–17", "share", "age"),
+    "median_age": Measure("Median age (years)", "age", "age"),
+    "income_avg_score": Measure("Income deprivation rate", "share", "imd"),
+    "employment_avg_score": Measure("Employment deprivation rate", "share", "imd"),
+    "education_avg_score": Measure("Education, skills and training score", "score", "imd"),
+    "health_avg_score": Measure("Health deprivation and disability score", "standardised", "imd"),
+    "crime_avg_score": Measure("Crime score", "standardised", "imd"),
+    "barriers_avg_score": Measure("Barriers to housing and services score", "score", "imd"),
+    "living_environment_avg_score": Measure("Living environment score", "score", "imd"),
+}
+UNIT_COLOUR = NHS_BLUE  # the unit's bars on the People charts
+ENGLAND_COLOUR = NHS_BLACK  # England's shape drawn over them
+
+
+def ordinal(n: Any, missing: str | None = DASH) -> str | None:
+    """1 -> "1st", 2 -> "2nd", 11 -> "11th", 23 -> "23rd"; ``missing`` where there is none."""
+    if is_missing(n):
+        return missing
+    n = int(n)
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"

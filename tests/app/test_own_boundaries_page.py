@@ -28,6 +28,7 @@ from test_app import _file, downloads, no_exception, open_page, texts  # noqa: F
 from ics_maps.analysis.custom_summary import layer_with_summary, unit_summary
 from ics_maps.analysis.custom_tier import coterminosity
 from ics_maps.analysis.own_layer import read_layer
+from ics_maps.analysis.profiles import tier_profile
 from ics_maps.presentation.export import geojson_bytes, safe_csv
 
 PAGE = "your_boundaries"
@@ -141,11 +142,17 @@ def test_every_tab_has_its_table_and_csv(atlas, good, downloads):  # noqa: F811
     assert _file(downloads, button(at, "own_dl_layer").proto) == geojson_bytes(
         layer_with_summary(atlas, layer)
     )
-    # people profiles: a clearly marked hook until the People views are merged
+    # people profiles: the units, then England; the four units add up to Coventry's profile as
+    # the People views make it from the district tier (an independent path: the tier's weights)
     at.session_state["own_tab"] = "People"
     at.run()
     no_exception(at)
-    assert any("People profiles" in i for i in texts(at, "info")) or at.dataframe
+    prof = pd.read_csv(io.BytesIO(_file(downloads, button(at, "own_profiles").proto)))
+    assert prof["code"].tolist() == ["CV1", "CV2", "CV3", "CV4", "E92000001"]
+    coventry = tier_profile(atlas, "lad").set_index("code").loc[COVENTRY]
+    units = prof[prof["code"] != "E92000001"]
+    for col in ("residents", "age_0_4", "age_85_plus", "imd_lsoas_decile1"):
+        assert units[col].sum() == pytest.approx(coventry[col], abs=0.01), col
 
 
 def test_choices_reread_and_recompute(atlas, good):

@@ -431,7 +431,7 @@ def test_cli_bad_input_exits_2_without_traceback_or_file(cli, tmp_path, capsys, 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.geojson", "good.geojson"]
 
 
-def test_cli_weights_layer_cut_pcns_and_profile(cli, tmp_path, capsys, monkeypatch):
+def test_cli_weights_layer_cut_pcns_and_profile(cli, tmp_path, monkeypatch):
     f = tmp_path / "list.csv"
     f.write_bytes(WHOLE_CSV)
     w = tmp_path / "w.csv"
@@ -453,11 +453,21 @@ def test_cli_weights_layer_cut_pcns_and_profile(cli, tmp_path, capsys, monkeypat
         ["P2", "W", 300],
         ["P2", "E", 100],
     ]
-    # ics_maps.analysis.profiles is another helper's (issue 11): absent here, or hidden
-    monkeypatch.setitem(__import__("sys").modules, "ics_maps.analysis.profiles", None)
+    # people profiles of the file's units: W is exactly I1 (L1 L2 L5 L6), E exactly I2
+    from test_profiles import add_people
+
+    people = toy_atlas()
+    add_people(people.tiers["lsoa"])
+    monkeypatch.setattr(custom_export, "_load_atlas", lambda vintage: people)
     prof = tmp_path / "prof.csv"
-    assert cli("export", "profile", "--file", str(f), "--out", str(prof)) == 2
-    assert "need ics_maps.analysis.profiles" in capsys.readouterr().err and not prof.exists()
+    assert cli("export", "profile", "--file", str(f), "--out", str(prof)) == 0
+    got = pd.read_csv(prof).set_index("code")
+    assert got.loc["W", "residents"] == 1400 and got.loc["E", "residents"] == 2200
+    assert got.loc["W", "imd_avg_score"] == pytest.approx(
+        (100 * 50 + 200 * 40 + 500 * 10 + 600 * 5) / 1400, abs=1e-6
+    )
+    with pytest.raises(SystemExit):  # --tier or --file, not both
+        cli("export", "profile", "--tier", "icb", "--file", str(f), "--out", str(prof))
 
 
 def test_no_state_is_kept_between_layers(atlas, halves):

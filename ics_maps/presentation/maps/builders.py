@@ -67,6 +67,7 @@ from ics_maps.presentation.style import (
     NHS_BLUE,
     NHS_DARK_BLUE,
     NO_DATA,
+    PROFILE_MEASURES,
     RELATIONSHIP_COLOURS,
     TIER_COLOURS,
 )
@@ -85,8 +86,8 @@ def ics_map(
     static_url: str | None = None,
     bins: list[float] | None = None,
 ) -> folium.Map:
-    """National choropleth of ICSs coloured by ``residents`` (classed), ``region``, ``wave`` or
-    ``councils``.
+    """National choropleth of ICSs coloured by ``residents`` (classed), ``region``, ``wave``,
+    ``councils`` or a profile measure (a column of ``icb_gdf``, e.g. ``imd_avg_score``, classed).
 
     ``bins``: class upper bounds to use instead of classifying these rows (the atlas stores national
     FisherJenks breaks, so a filtered map keeps the national colours and skips importing
@@ -99,6 +100,9 @@ def ics_map(
     fills, legend = colour_by(web, color_by, k, scheme, bins)
     sel = as_set(selected)
     fields = fields_present(web, ICS_FIELDS)
+    if color_by in PROFILE_MEASURES:  # the measure the map is coloured by, in its own words
+        m = PROFILE_MEASURES[color_by]
+        fields.append(("measure", color_by, f"{m.label} ({m.source_text})", m.fmt))
     fc = feature_collection(web, "icb", fields)
     fill_of = {str(c): f for c, f in zip(web["code"], fills, strict=False)}
     styles = {}
