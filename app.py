@@ -6,14 +6,18 @@ Why a wrapper: Streamlit runs a script only when the first browser connects, so 
 would wait for Python to import pandas, GeoPandas and folium and for the atlas to load. ``st.App``
 (Streamlit's ASGI entry point, still ``streamlit run app.py``) lets the server start that work
 (:mod:`ics_maps.app.warmup`) in a background thread as soon as it starts, while the browser is still
-loading Streamlit's JavaScript; the first session then finds it done.
+loading Streamlit's JavaScript; the first session then finds it done. It also sends a browser
+that asks for a page that does not exist (``/system/extra/path``) to the app's own not-found page
+(:mod:`ics_maps.app.routes`) instead of a blank one.
 """
 
 from contextlib import asynccontextmanager
 
 import streamlit as st
+from starlette.middleware import Middleware
 
 from ics_maps.app import warmup
+from ics_maps.app.routes import NotFoundRedirect
 
 
 @asynccontextmanager
@@ -22,4 +26,6 @@ async def _lifespan(_app):
     yield
 
 
-app = st.App("ics_maps/app/navigation.py", lifespan=_lifespan)
+app = st.App(
+    "ics_maps/app/navigation.py", lifespan=_lifespan, middleware=[Middleware(NotFoundRedirect)]
+)

@@ -128,9 +128,10 @@ with frame.page(
         "**ICS waves.** ICSs were designated in six waves: "
         + "; ".join(prose.text(v) for v in WAVE_LABELS.values())
         + ". A wave belongs to a July 2022 ICS; an ICB of another vintage carries the waves of the "
-        "residents it "
-        "covers, and the wave used for colouring and filtering is the one covering most of its "
-        "residents."
+        "residents it covers, and the wave used for colouring is the one covering most of its "
+        "residents. The sidebar's wave filter counts a system in a wave by most of its residents "
+        "(the default) or by any of them, so a merged 2026 system such as Central East (mostly "
+        "wave 4) can be found under wave 1 as well."
     )
 
     st.subheader("Sources and licences")

@@ -112,10 +112,13 @@ def wave_share_table(vintage: str) -> pd.DataFrame:
 def coterminosity_table(
     vintage: str, child: str, parent: str, weight: str, tolerance: float
 ) -> pd.DataFrame:
-    """The nesting engine's table."""
-    from ics_maps.analysis.nesting import coterminosity
+    """The nesting engine's table, with the ODS codes of ICBs, sub-ICB locations and regions
+    (:func:`ics_maps.analysis.nesting.with_ods_codes`)."""
+    from ics_maps.analysis.nesting import coterminosity, with_ods_codes
 
-    return coterminosity(get_atlas(vintage), child, parent, weight, tolerance)
+    atlas = get_atlas(vintage)
+    table = coterminosity(atlas, child, parent, weight, tolerance)
+    return with_ods_codes(table, atlas, child, parent)
 
 
 @st.cache_resource(show_spinner="Summarising…", max_entries=32)
@@ -192,6 +195,15 @@ def profile_breaks(vintage: str, tier: str, measure: str) -> list[float]:
     from ics_maps.atlas.natural_breaks import class_bins
 
     return class_bins(profile_table(vintage, tier)[measure], k=5, scheme="FisherJenks")
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def find_table(vintage: str) -> pd.DataFrame:
+    """Every unit of every tier, for the sidebar's search
+    (:func:`ics_maps.analysis.search.find_index`)."""
+    from ics_maps.analysis.search import find_index
+
+    return find_index(get_atlas(vintage))
 
 
 @st.cache_resource(show_spinner=False)

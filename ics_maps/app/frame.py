@@ -16,19 +16,47 @@ from typing import Any
 import streamlit as st
 
 from ics_maps.analysis.breakdowns import successor, unit_name
-from ics_maps.analysis.filters import WAVES, Filters, View, apply_filters, icb_mask, region_names
+from ics_maps.analysis.filters import (
+    WAVE_MATCHES,
+    WAVES,
+    Filters,
+    View,
+    apply_filters,
+    icb_mask,
+    region_names,
+)
 from ics_maps.app import caches, params
+from ics_maps.app.finder import search_box
 from ics_maps.app.prose import CREDITS, layers_note, successor_note, text, waves_left_out
 from ics_maps.app.url_state import state
-from ics_maps.presentation.style import WAVE_LABELS, fmt_pct
+from ics_maps.presentation.style import WAVE_LABELS, WAVE_MATCH_WORDS, fmt_pct
 from ics_maps.sources.vintages import DEFAULT_VINTAGE, VINTAGES
 
 # Headline figures shrink with their column instead of being cut ("56,4…" in four columns at 900
-# px), and their labels wrap instead of ending in "…".
+# px), and their labels wrap between words, never inside one ("Coterminou / s" at 1,000 px): a
+# label shrinks with its column instead. The page starts higher and keeps narrower margins than
+# Streamlit's (6rem above, 5rem each side), so a map fits in the first screen at 1,000 × 800.
+# Columns inside a container keyed "stack_…" (a map beside figures or tables) stack below 1,200 px
+# wide, where side by side each would be too narrow to read.
 PAGE_CSS = """<style>
 [data-testid="stMetric"] { container-type: inline-size; }
 [data-testid="stMetricValue"] { font-size: clamp(1rem, 15cqi, 2.25rem); }
-[data-testid="stMetricLabel"] p { white-space: normal; overflow: visible; }
+[data-testid="stMetricLabel"] p { white-space: normal; overflow: visible; overflow-wrap: normal;
+  word-break: normal; hyphens: none; font-size: clamp(0.7rem, 11cqi, 0.875rem); }
+[data-testid="stMainBlockContainer"] { padding-top: 2.25rem; padding-bottom: 3rem; }
+[data-testid="stMainBlockContainer"] h1 { font-size: 2.1rem; padding-bottom: 0.25rem; }
+.st-key-find_hits [data-testid="stPageLink"] p { white-space: normal; overflow: visible;
+  text-overflow: clip; line-height: 1.3; font-size: 0.85rem; }
+.st-key-find_hits [data-testid="stPageLink"] a { height: auto; padding-top: 2px;
+  padding-bottom: 2px; }
+@media (max-width: 1280px) {
+  [data-testid="stMainBlockContainer"] { padding-left: 1.5rem; padding-right: 1.5rem; }
+}
+@media (max-width: 1200px) {
+  [class*="st-key-stack_"] [data-testid="stHorizontalBlock"] { flex-wrap: wrap; }
+  [class*="st-key-stack_"] [data-testid="stHorizontalBlock"] > [data-testid="stColumn"] {
+    flex: 1 1 100% !important; width: 100% !important; min-width: 100% !important; }
+}
 </style>"""
 
 
@@ -99,6 +127,7 @@ def sidebar() -> Context:
     url = state()
     warnings = url.unknown(params.KNOWN_KEYS, params.unknown_key_warning)
     with st.sidebar:
+        find_slot = st.container()  # the search box, above the filters, filled once they are known
         st.markdown(
             "**Filters** · shared by every page and kept in the link, so a view can be shared"
         )
@@ -130,14 +159,32 @@ def sidebar() -> Context:
             format_func=lambda w: WAVE_LABELS.get(w, str(w)),
             placeholder="All waves",
             warnings=warnings,
-            help="Show only the ICSs designated in these waves (all when empty). An ICS's wave is "
-            "the wave "
-            "covering most of its residents (see About).",
+            help="Show only the ICSs designated in these waves (all when empty): by the wave of "
+            "most of a system's residents, or of any of them (see About).",
+        )
+        match = (
+            params.WAVE_MATCH.widget(
+                st.radio,
+                "A system is in a wave when",
+                list(WAVE_MATCHES),
+                format_func=WAVE_MATCH_WORDS.get,
+                warnings=warnings,
+                help="Systems merged in April 2026 hold residents of several 2017–2021 waves: "
+                "Central East is mostly wave 4, but a third of its people (Bedfordshire, Luton "
+                "and Milton Keynes) were in wave 1.",
+            )
+            if waves
+            else params.WAVE_MATCH.value(warnings)
         )
     last = url.memory.get("vintage")
     url.memory["vintage"] = vintage
-    filters = Filters(vintage, tuple(sorted(regions)), tuple(sorted(waves)))
-    view = apply_filters(atlas, filters)
+    filters = Filters(vintage, tuple(sorted(regions)), tuple(sorted(waves)), match)
+    shares = caches.wave_share_table(vintage) if filters.any_part else None
+    view = apply_filters(atlas, filters, shares)
+    with find_slot:
+        search_box(
+            vintage, view.icb_codes if filters.active else frozenset(atlas.tier("icb")["code"])
+        )
     with st.sidebar:
         if filters.active:
             st.caption(
@@ -150,7 +197,7 @@ def sidebar() -> Context:
             st.button(
                 "Clear filters",
                 on_click=url.remember,
-                kwargs={"region": None, "wave": None},
+                kwargs={"region": None, "wave": None, "wave_match": None},
                 width="stretch",
             )
     return Context(atlas, filters, view, warnings, last if last not in (None, vintage) else None)
@@ -160,7 +207,7 @@ def _waves_left_out(atlas: Any, filters: Filters, view: View) -> str | None:
     """Systems the wave filter leaves out though some of their residents were in those waves."""
     from ics_maps.atlas.waves import partly_in_waves
 
-    if not filters.waves:
+    if not filters.waves or filters.any_part:
         return None
     icb = atlas.tier("icb")
     in_regions = icb.loc[icb_mask(icb, Filters(filters.vintage, filters.regions, ())), "code"]

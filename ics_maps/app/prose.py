@@ -10,7 +10,16 @@ from typing import Any
 import pandas as pd
 
 from ics_maps.analysis.summaries import shared_councils
-from ics_maps.presentation.style import fmt_int, fmt_pct, ordinal, sentence, short_name, tier_plural
+from ics_maps.presentation.style import (
+    TIER_SHORT,
+    council_kind,
+    fmt_int,
+    fmt_pct,
+    ordinal,
+    sentence,
+    short_name,
+    tier_plural,
+)
 from ics_maps.sources.catalogue import CENSUS_2021_ENGLAND_RESIDENTS
 
 # Attribution every page carries (OGL v3.0; ONS, OS and Royal Mail copyright lines).
@@ -177,7 +186,8 @@ def waves_left_out(part: pd.Series, names: pd.Series, n_waves: int) -> str | Non
     return (
         f"Also partly in {'this wave' if n_waves == 1 else 'these waves'}, but not shown: "
         f"{listed}. "
-        "A merged system counts under the wave covering most of its residents."
+        "A merged system counts under the wave covering most of its residents; choose “any of its "
+        "residents” to include it."
     )
 
 
@@ -235,8 +245,6 @@ def successor_note(successor: Any, new_name: str, vintage: str) -> str:
         f"{text(new_name)}, which holds {fmt_pct(successor.share, 0)} of its residents."
     )
 
-
-# ---------------------------------------------------------------------------- who lives there
 
 # What a PCN's People view is of, by how its catchment was made (labelled *modelled* where it is).
 CATCHMENT_NOTES = {
@@ -300,4 +308,103 @@ def people_map_note(measure: Any) -> str:
         f" {measure.label}: classes are natural breaks (Fisher–Jenks) over all England's systems, "
         f"so a filtered map keeps the national colours; hover for each system's figure. Source: "
         f"{measure.source_text}. Every tier ranked by any measure: the *People rankings* tab."
+    )
+
+
+# Why GP lists and Census residents differ; said wherever the two stand side by side.
+REGISTERED_VS_RESIDENTS = (
+    "Registered patients (GP lists, April 2025) and residents (Census 2021) count different "
+    "things: people register where they work or study as well as where they live (inflow), "
+    "lists keep people who have moved away or died until they are removed (list inflation), and "
+    "the population has grown since March 2021."
+)
+
+
+REGISTERED_GAP = 0.20  # registered patients this far above or below residents get a note
+
+
+def registered_gap(
+    residents: Any, registered: Any, threshold: float = REGISTERED_GAP
+) -> str | None:
+    """A note (Markdown) when a unit's registered patients differ from its residents by more than
+    ``threshold`` of its residents ("4,750,448 registered patients against 3,503,372 residents
+    (+36%)"), with the reasons; None when they are close or a figure is missing."""
+    try:
+        res, reg = float(residents), float(registered)
+    except (TypeError, ValueError):
+        return None
+    if not res or pd.isna(res) or pd.isna(reg) or abs(reg / res - 1) <= threshold:
+        return None
+    gap = reg / res - 1
+    return (
+        f"**{fmt_int(reg)} registered patients against {fmt_int(res)} residents "
+        f"({'+' if gap > 0 else '−'}{abs(gap):.0%}).** " + REGISTERED_VS_RESIDENTS
+    )
+
+
+def not_found(path: str | None) -> str:
+    """What the not-found page says about the path that was asked for (escaped)."""
+    asked = (path or "").strip()
+    if not asked:
+        return "That page does not exist."
+    return (
+        f"There is no page at **{text(asked)}**. A unit is chosen after the page's name, as in "
+        "*/system?icb=E54000057* or */place?place=E06000065*; or find it by name or code with "
+        "the search box in the sidebar."
+    )
+
+
+def find_hit(hit: Any) -> str:
+    """A search hit in a line (Markdown, escaped): its name, what it is and where it lies
+    ("Oxford · district council in Oxfordshire", "1/MONTON MEDICAL PRACTICE · GP practice in
+    ECCLES & IRLAM PCN · M30 8AR")."""
+    tier, within = hit["tier"], str(hit["within"] or "")
+    if tier in ("utla", "lad"):
+        kind = council_kind(hit["code"])
+    else:
+        kind = {"region": "NHS England region", "icb": "ICS"}.get(tier, TIER_SHORT[tier])
+    if tier in ("sicbl", "pcn", "utla"):
+        within = short_name(within)
+    where = "" if tier == "region" or not within else (" in " if tier != "icb" else ", ") + within
+    extra = f" · {hit['postcode']}" if tier == "practice" and hit["matched"] == "postcode" else ""
+    ods = f" · {hit['ods']}" if hit["matched"] == "ODS code" else ""
+    return f"**{text(hit['name'])}** · {text(kind + where)}{text(extra + ods)}"
+
+
+def pcn_tolerance_note(
+    strict: pd.DataFrame, shown: pd.DataFrame, tolerance: float, children: str = "children"
+) -> str:
+    """Why comparisons with PCNs open at a 5% tolerance, with this pair's own counts: how many
+    children are split at 0% and how many at the tolerance shown (``strict`` and ``shown`` are
+    the coterminosity tables at 0 and at ``tolerance``)."""
+    from ics_maps.tiers import PCN_PAIR_TOLERANCE
+
+    def split(t: pd.DataFrame) -> tuple[int, int]:
+        kids = t.drop_duplicates("child_code")
+        return int((kids["relationship"] == "split").sum()), len(kids)
+
+    n0, total = split(strict)
+    n_now, _ = split(shown)
+    head = (
+        f"PCN shares are fractional: a PCN's registered patients spread across council and "
+        "system lines, and outside Staffordshire and Stoke-on-Trent those shares are modelled. At "
+        f"0% tolerance {n0:,} of these {total:,} {children} count as split"
+    )
+    if tolerance == 0:
+        return head + (
+            f"; the page opens at {PCN_PAIR_TOLERANCE:.0%}, which counts a child with at least "
+            f"{1 - PCN_PAIR_TOLERANCE:.0%} of its residents in one parent as inside it."
+        )
+    return (
+        head
+        + (
+            f"; at {100 * tolerance:g}% {n_now:,} do. "
+            + (
+                f"Comparisons with PCNs open at {PCN_PAIR_TOLERANCE:.0%} for that reason: a child "
+                f"with at least {1 - PCN_PAIR_TOLERANCE:.0%} of its residents in one parent counts "
+                "as inside it."
+                if tolerance == PCN_PAIR_TOLERANCE
+                else ""
+            )
+        ).rstrip()
     )

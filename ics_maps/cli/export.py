@@ -175,7 +175,7 @@ def export_any_coterminosity(args) -> int:
 
 def export_coterminosity(args) -> int:
     """Handler of `ics-maps export coterminosity`."""
-    from ics_maps.analysis.nesting import check_pair, coterminosity
+    from ics_maps.analysis.nesting import check_pair, coterminosity, with_ods_codes
 
     try:
         check_pair(args.child, args.parent, args.weight)  # fail before loading anything
@@ -186,7 +186,12 @@ def export_coterminosity(args) -> int:
         return 2
     atlas = _atlas(args.vintage)
     return _run(
-        lambda: coterminosity(atlas, args.child, args.parent, args.weight, args.tolerance),
+        lambda: with_ods_codes(
+            coterminosity(atlas, args.child, args.parent, args.weight, args.tolerance),
+            atlas,
+            args.child,
+            args.parent,
+        ),
         args.out,
         write_csv,
     )

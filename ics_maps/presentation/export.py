@@ -12,7 +12,6 @@ so a reader never sees half a file.
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import tempfile
@@ -129,18 +128,14 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> Path:
 # ---------------------------------------------------------------------------- GeoJSON
 
 
-def geojson_bytes(gdf: gpd.GeoDataFrame, layer: str = "units") -> bytes:
-    """A layer as RFC 7946 GeoJSON bytes in EPSG:4326 (7 decimals), for a download button: nothing
-    is written to disk."""
-    import pyogrio
-
+def geojson_bytes(gdf: gpd.GeoDataFrame) -> bytes:
+    """A layer as UTF-8 GeoJSON (RFC 7946: EPSG:4326 longitude/latitude, no ``crs`` member) with
+    every attribute column; missing values are ``null``. What the dashboard's "Download this layer"
+    buttons hand over (the ``export geojson`` command writes files with :func:`write_geojson`)."""
     if gdf.crs is None:
         raise ValueError("layer has no CRS: cannot reproject to EPSG:4326")
-    buf = io.BytesIO()
-    pyogrio.write_dataframe(
-        gdf.to_crs(4326), buf, driver="GeoJSON", layer=layer, RFC7946="YES", COORDINATE_PRECISION=7
-    )
-    return buf.getvalue()
+    out = gdf if gdf.crs.equals("EPSG:4326") else gdf.to_crs(4326)
+    return out.to_json(na="null", drop_id=True, show_bbox=False).encode("utf-8")
 
 
 def write_geojson(gdf: gpd.GeoDataFrame, path: str | os.PathLike) -> Path:

@@ -78,6 +78,28 @@ def short_name(name: Any) -> str:
     return s[4:] if s.startswith("NHS ") else s
 
 
+# What a council is, from its ONS code's prefix: a unitary is not "each district".
+COUNCIL_KINDS: dict[str, str] = {
+    "E06": "unitary authority",
+    "E07": "district council",
+    "E08": "metropolitan borough",
+    "E09": "London borough",
+    "E10": "county council",
+}
+SINGLE_TIER = ("E06", "E08", "E09")  # councils that are both the upper and the lower tier
+
+
+def council_kind(code: Any) -> str:
+    """ "unitary authority", "county council", "district council", "London borough"… ("council"
+    for a code of no known kind)."""
+    return COUNCIL_KINDS.get(str(code)[:3], "council")
+
+
+def is_single_tier(code: Any) -> bool:
+    """A unitary, metropolitan or London borough: one council in both tiers."""
+    return str(code)[:3] in SINGLE_TIER
+
+
 WAVE_LABELS: dict[int, str] = {
     1: "Wave 1 (June 2017)",
     2: "Wave 2 (May 2018)",
@@ -85,6 +107,11 @@ WAVE_LABELS: dict[int, str] = {
     4: "Wave 4 (spring 2020)",
     5: "Wave 5 (December 2020)",
     6: "Wave 6 (April 2021)",
+}
+# How the wave filter counts a system in a wave (analysis.filters.WAVE_MATCHES).
+WAVE_MATCH_WORDS: dict[str, str] = {
+    "mostly": "most of its residents were in it",
+    "any": "any of its residents were (any part)",
 }
 # A system's relationship to the county and unitary councils, in the words of the map's legend,
 # its tooltip and the tables.
@@ -134,6 +161,9 @@ CATEGORICAL = [
     "#003087",
     "#8A1538",
 ]
+# Few colours, so that neighbouring PCNs differ and a practice's dot matches its PCN at a glance
+# (maps.context.neighbour_colours gives touching units different ones).
+NEIGHBOUR_PALETTE = ["#005EB8", "#ED8B00", "#009639", "#AE2573", "#FFB81C", "#330072", "#41B6E6"]
 WAVE_COLOURS = {1: "#440154", 2: "#414487", 3: "#2A788E", 4: "#22A884", 5: "#7AD151", 6: "#FDE725"}
 SEQUENTIAL = [
     "#DEEBF7",
@@ -176,6 +206,7 @@ TIER_COLOURS: dict[str, str] = {
     "pcn": "#005EB8",
     "practice": "#DA291C",
 }
+SYSTEM_LINE = "#7C2855"  # ICS boundaries drawn over local maps (dashed), apart from a council's
 TIER_DASH: dict[str, str | None] = {"lad": "6 4", "utla": "10 4", "sicbl": None, "pcn": "2 3"}
 
 # ---------------------------------------------------------------------------- number formats

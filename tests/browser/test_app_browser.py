@@ -254,11 +254,13 @@ def test_region_and_wave_filters_change_what_is_shown(app_url, offline_page, atl
 
 def test_click_an_ics_to_open_it(app_url, offline_page):
     page = offline_page.page
+    # a short window, so the map (inside the first screen of a usual one) is only partly in view
+    page.set_viewport_size({"width": 1280, "height": 560})
     page.goto(app_url + f"/?region={NORTH_WEST}", wait_until="domcontentloaded", timeout=90_000)
     wait_for_map(page, timeout=90_000)
     wait_idle(page)
-    # As a person would: the map is only partly in view (below the headline figures) and nothing is
-    # scrolled first. One click must open the system; it once only scrolled the map into view.
+    # As a person would: the map is only partly in view and nothing is scrolled first. One click
+    # must open the system; it once only scrolled the map into view.
     viewport = page.viewport_size["height"]
     frame_box = page.locator(MAP_IFRAME).bounding_box()
     assert frame_box["y"] + frame_box["height"] > viewport, (
@@ -366,7 +368,7 @@ def test_back_returns_to_the_previous_page(app_url, offline_page):
 def test_csv_download_in_the_browser(app_url, offline_page, atlas_2026):
     """The Coterminosity CSV, made only when clicked, is the engine's table for the settings and
     filters shown."""
-    from ics_maps.analysis.nesting import coterminosity
+    from ics_maps.analysis.nesting import coterminosity, with_ods_codes
     from ics_maps.presentation.export import safe_csv
 
     page = offline_page.page
@@ -381,8 +383,9 @@ def test_csv_download_in_the_browser(app_url, offline_page, atlas_2026):
         page.get_by_role("button", name="Download this table (CSV)").click()
     download = info.value
     view = F.apply_filters(atlas_2026, F.Filters(regions=(NORTH_WEST,)))
+    table = coterminosity(atlas_2026, "lad", "icb", "population", 0.05)
     expected = safe_csv(
-        F.filter_table(coterminosity(atlas_2026, "lad", "icb", "population", 0.05), view, "lad")
+        F.filter_table(with_ods_codes(table, atlas_2026, "lad", "icb"), view, "lad")
     )
     assert Path(download.path()).read_bytes() == expected
     assert (
