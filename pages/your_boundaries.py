@@ -13,6 +13,7 @@ from ics_maps.app import (
     widgets,
 )
 from ics_maps.presentation.style import sentence, tier_label, tier_plural
+from ics_maps.tiers import PCN_PAIR_TOLERANCE
 
 WEIGHT_NAMES = {"population": "Residents", "area": "Area"}
 
@@ -66,7 +67,7 @@ with frame.page("Your boundaries", prose_own.INTRO) as ctx:
             "LSOA). Area: km², from the area of each LSOA inside each official unit.",
         )
     with c3:
-        pct = params.TOLERANCE.widget(
+        pct = params.tolerance_for("own", tier).widget(
             st.slider,
             "Tolerance (%)",
             0.0,
@@ -75,7 +76,8 @@ with frame.page("Your boundaries", prose_own.INTRO) as ctx:
             format="%.1f%%",
             warnings=link_warnings,
             help="A unit with at most this share outside its main official unit still counts as "
-            "inside it.",
+            f"inside it. PCNs open at {PCN_PAIR_TOLERANCE:.0%}: a PCN's footprint is its "
+            "patients' homes, which spread thinly across every line.",
         )
         tol = round(float(pct) / 100, 6)
     for w in link_warnings:

@@ -15,7 +15,7 @@ from ics_maps.analysis.nesting import children, relationship_summary
 from ics_maps.analysis.overlap import RELATIONSHIPS
 from ics_maps.app import prose, prose_own
 from ics_maps.app.own_session import Loaded, cached
-from ics_maps.app.widgets import show_map
+from ics_maps.app.widgets import download_geojson, figures, show_map, stack_layers
 from ics_maps.presentation.style import fmt_int, tier_label, tier_plural
 
 CODE_KEY, NAME_KEY, FILE_KEY = "own_code_col", "own_name_col", "_own_file"
@@ -40,8 +40,11 @@ def keep_link_choices(warnings: list[str]) -> None:
     tolerance (checked) for when it is, instead of dropping them from the link."""
     from ics_maps.app import params
 
-    for param in (params.OVER, params.WEIGHT, params.TOLERANCE):
-        param.write(param.value(warnings))
+    tier = params.OVER.value(warnings)
+    params.OVER.write(tier)
+    params.WEIGHT.write(params.WEIGHT.value(warnings))
+    tolerance = params.tolerance_for("own", tier)  # 5 % against PCNs, as on every PCN pair
+    tolerance.write(tolerance.value(warnings))
 
 
 def chosen_columns() -> tuple[str | None, str | None]:
@@ -109,15 +112,17 @@ def layer_overview(atlas, layer) -> None:
 
 def relationship_metrics(table: pd.DataFrame, tier: str, atlas) -> None:
     """How many units are coterminous, nested, combine whole units or are split."""
-    summary = relationship_summary(table)
-    m = st.columns(4)
-    for i, rel in enumerate(RELATIONSHIPS):
-        row = summary[summary["relationship"] == rel].iloc[0]
-        m[i].metric(
-            rel.capitalize(),
-            fmt_int(row["children"]),
-            help=f"Your units {rel} against the {tier_plural(tier, atlas)}",
-        )
+    summary = relationship_summary(table).set_index("relationship")
+    figures(
+        [
+            (
+                rel.capitalize(),
+                fmt_int(summary.loc[rel, "children"]),
+                f"Your units {rel} against the {tier_plural(tier, atlas)}",
+            )
+            for rel in RELATIONSHIPS
+        ]
+    )
 
 
 def own_map(ctx, layer, table: pd.DataFrame, tier: str) -> None:
@@ -143,6 +148,13 @@ def own_map(ctx, layer, table: pd.DataFrame, tier: str) -> None:
         parent_label=f"{tier_label(tier, ctx.atlas)} boundary",
     )
     show_map(m, key="own_map", height=520, returned=())
+    download_geojson(
+        stack_layers({"yours": layer.units, **({tier: parents} if parents is not None else {})}),
+        prose.file_slug(prose_own.file_stem(layer.file_name), tier, "map", ctx.vintage)
+        + ".geojson",
+        label="Download the map's layers (GeoJSON)",
+        key="own_dl_map",
+    )
     st.caption(
         f"Your units coloured by how they relate to the {tier_plural(tier, ctx.atlas)}: red split, "
         "blue nested, purple made of whole ones (combines), green coterminous. Hover for the main "

@@ -108,6 +108,10 @@ def test_upload_shows_figures_map_tables_and_their_csv(atlas, good, downloads): 
     shown = at.dataframe[0].value
     assert len(shown) == 4 and set(shown["parent_code"]) == {COVENTRY}
     assert _file(downloads, button(at, "own_child").proto) == safe_csv(expected)
+    # the map's layers as GeoJSON: the four units and the district outlined over them
+    doc = json.loads(_file(downloads, button(at, "own_dl_map").proto))
+    tiers = pd.Series([f["properties"]["tier"] for f in doc["features"]]).value_counts()
+    assert tiers.to_dict() == {"yours": 4, "lad": 1}
 
 
 def test_every_tab_has_its_table_and_csv(atlas, good, downloads):  # noqa: F811
@@ -161,6 +165,16 @@ def test_choices_reread_and_recompute(atlas, good):
     no_exception(at)
     assert metrics(at)["Nested"] == "4"  # Coventry lies inside Coventry and Warwickshire
     assert set(at.dataframe[0].value["parent_code"]) == {"E54000018"}
+    # against PCNs the tolerance opens at 5 %, as on every PCN pair (a moved slider is kept)
+    at.selectbox(key="w_over").set_value("pcn").run()
+    no_exception(at)
+    assert at.slider(key="w_tol").value == 5.0
+    layer = read_layer(good, "coventry.geojson", atlas)
+    expected = coterminosity(atlas, layer, "pcn", tolerance=0.05)
+    assert at.dataframe[0].value["relationship"].tolist() == expected["relationship"].tolist()
+    at.slider(key="w_tol").set_value(2.0).run()
+    at.selectbox(key="w_over").set_value("icb").run()
+    assert at.slider(key="w_tol").value == 2.0
     at.selectbox(key="own_name_col").set_value("(use the code)").run()
     no_exception(at)
     assert sorted(at.dataframe[0].value["child_name"]) == ["CV1", "CV2", "CV3", "CV4"]
