@@ -13,7 +13,16 @@ import pytest
 from ics_maps.app.routes import NotFoundRedirect, not_found_target
 from ics_maps.app.site import url_paths
 
-PAGES = ("system", "place", "pcn", "coterminosity", "changes", "about", "not-found")
+PAGES = (
+    "system",
+    "place",
+    "pcn",
+    "coterminosity",
+    "changes",
+    "your-boundaries",
+    "about",
+    "not-found",
+)
 
 
 @pytest.mark.parametrize(
