@@ -12,6 +12,8 @@ PAGE_HINTS = {
     "place": "one council and the systems and PCNs that serve its residents",
     "pcn": "one primary care network: footprint, practices, patients",
     "coterminosity": "any tier against any other, with the CSV",
+    "changes": "what changed between two boundary vintages, and re-basing your figures",
+    "your_boundaries": "your own footprints against every official tier",
     "about": "sources, licences and methods",
 }
 
