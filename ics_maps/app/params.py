@@ -302,6 +302,7 @@ PARENT_TIERS = ("icb", "sicbl", "utla", "lad", "pcn", "region")
 COUNCIL_TIERS = ("utla", "lad")
 WEIGHTS = ("population", "area")
 MEASURES = tuple(PROFILE_MEASURES)  # age and deprivation measures (the map's and the rankings')
+OWN_TIERS = ("icb", "sicbl", "utla", "lad", "pcn", "region")  # what a user's layer is laid over
 
 # the shared sidebar filters, kept on every page
 VINTAGE = Param("vintage", _parse_vintage, _omit(DEFAULT_VINTAGE))
@@ -323,6 +324,7 @@ TOLERANCE = percent("tol", 0.0, 20.0, "tolerance")  # tolerance_for() gives each
 SPLIT_ONLY = flag("split", "split-only switch")
 MEASURE = choice("measure", MEASURES, MEASURES[0], "people measure")
 RANK_TIER = choice("rank", PROFILE_TIERS, "icb", "tier to rank")
+OVER = choice("over", OWN_TIERS, "lad", "official tier")  # Your boundaries: the tier compared
 
 # the Changes page: a tier and two vintages. The vintages are always written into the link (even
 # the defaults), so a shared comparison keeps its meaning when the defaults move on.
@@ -365,6 +367,7 @@ PAGE_PARAMS: tuple[Param, ...] = (
     WITH_UNCHANGED,
     MEASURE,
     RANK_TIER,
+    OVER,
     ASKED_PATH,
 )
 FILTER_KEYS: tuple[str, ...] = tuple(p.key for p in FILTERS)

@@ -78,7 +78,15 @@ PAGES: tuple[PageSpec, ...] = (
         "Changes",
         ":material/compare_arrows:",
         "changes",
-        purpose="what changed between two boundary vintages, and figures carried across",
+        purpose="what changed between two boundary vintages, and re-basing your figures",
+    ),
+    PageSpec(
+        "your_boundaries",
+        "your_boundaries.py",
+        "Your boundaries",
+        ":material/upload_file:",
+        "your-boundaries",
+        purpose="your own footprints against every official tier",
     ),
     PageSpec(
         "about",

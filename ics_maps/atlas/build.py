@@ -23,6 +23,7 @@ from ics_maps.atlas._placement import assign_nhs_codes
 from ics_maps.atlas._primary_care import locate_practices, pcn_tier
 from ics_maps.atlas.display import web_layers
 from ics_maps.atlas.fingerprint import fingerprint, sources_for
+from ics_maps.atlas.lsoa_areas import lsoa_areas
 from ics_maps.atlas.model import Atlas
 from ics_maps.atlas.natural_breaks import class_bins
 from ics_maps.atlas.store import is_current, load_atlas, save_atlas
@@ -31,7 +32,7 @@ from ics_maps.errors import DataWarning
 from ics_maps.readers import read_census_population, read_lsoa_boundaries, read_waves
 from ics_maps.readers.people import PEOPLE_COLUMNS, attach_people
 from ics_maps.sources.vintages import DEFAULT_VINTAGE, Vintage, get_vintage
-from ics_maps.tiers import LSOA_TIER_COLUMNS
+from ics_maps.tiers import AREA_TIERS, LSOA_TIER_COLUMNS
 
 Progress = Callable[[str, float], None]
 
@@ -74,11 +75,13 @@ def build_atlas(vid: str = DEFAULT_VINTAGE, progress: Progress | None = None) ->
         say("Populations, registered patients and ICS waves", 0.9)
         tiers = _finish(v, lsoa, region, icb, sicbl, utla, lad, pcn, practices, pcn_lsoa, report)
     report["warnings"] += [str(w.message) for w in caught if issubclass(w.category, DataWarning)]
-    say("Display layers: simplified for the web", 0.95)
+    say("Display layers: simplified for the web", 0.93)
     web = web_layers(tiers)
+    say("Area of each LSOA in every polygon tier (for users' own layers)", 0.96)
+    areas = {t: lsoa_areas(tiers["lsoa"], tiers[t], t) for t in AREA_TIERS}
     meta = _meta(v, tiers, pcn_lsoa, report, time.perf_counter() - t0)
     say("Atlas built", 1.0)
-    return Atlas(vintage=v.id, tiers=tiers, pcn_lsoa=pcn_lsoa, meta=meta, web=web)
+    return Atlas(vintage=v.id, tiers=tiers, pcn_lsoa=pcn_lsoa, meta=meta, web=web, areas=areas)
 
 
 # ---------------------------------------------------------------------------- steps

@@ -14,7 +14,7 @@ from ics_maps.sources.catalogue import dataset
 from ics_maps.sources.fetch import local_path
 from ics_maps.sources.vintages import Vintage
 
-FORMAT_VERSION = 5  # of the stored atlas: a change of its files or columns bumps it
+FORMAT_VERSION = 6  # of the stored atlas: a change of its files or columns bumps it
 
 # Datasets every vintage reads; each vintage adds its own (see sources_for).
 BASE_SOURCES = (
@@ -36,6 +36,19 @@ _PACKAGE = Path(__file__).resolve().parents[1]
 # The code that shapes an atlas (relative to the package): editing any of it rebuilds; the app does
 # not.
 BUILD_CODE = ("sources", "readers", "atlas", "crs.py", "tiers.py", "errors.py")
+# Readers of users' own boundary files: no build reads them, so editing them rebuilds nothing.
+NOT_BUILD_CODE = frozenset(
+    f"readers/{name}.py"
+    for name in (
+        "user_layer",
+        "user_geometry",
+        "_user_types",
+        "_user_columns",
+        "_user_files",
+        "_lsoa_list",
+        "_safe_unzip",
+    )
+)
 
 
 def sources_for(v: Vintage) -> list[str]:
@@ -52,7 +65,7 @@ def _code_files() -> list[Path]:
     for rel in BUILD_CODE:
         p = _PACKAGE / rel
         files += sorted(p.rglob("*.py")) + sorted(p.rglob("*.csv")) if p.is_dir() else [p]
-    return files
+    return [f for f in files if f.relative_to(_PACKAGE).as_posix() not in NOT_BUILD_CODE]
 
 
 def fingerprint(v: Vintage) -> str:

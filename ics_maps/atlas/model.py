@@ -23,6 +23,9 @@ An :class:`Atlas` is what every other module consumes. Its contract:
 * ``web``: display layers (EPSG:4326, simplified, see :mod:`ics_maps.atlas.display`), made at
   build time and stored with the atlas; :meth:`Atlas.web_layer` makes (and keeps) any that are
   missing.
+* ``areas``: per polygon tier, the area of each LSOA inside each of its polygons
+  (:mod:`ics_maps.atlas.lsoa_areas`), made at build time and stored with the atlas;
+  :meth:`Atlas.lsoa_areas` makes (and keeps) any that are missing.
 
 Storage is :mod:`ics_maps.atlas.store`. A loaded atlas reads each tier and display layer from disk
 the first time it is asked for, so a page that needs only the ICBs does not pay for decoding 33,755
@@ -84,6 +87,7 @@ class Atlas:
     pcn_lsoa: pd.DataFrame
     meta: dict = field(default_factory=dict)
     web: Mapping[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    areas: Mapping[str, pd.DataFrame] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._made: dict[str, gpd.GeoDataFrame] = {}
@@ -117,6 +121,22 @@ class Atlas:
             if key not in self._made:
                 tol = NATIONAL_TOLERANCE_M[tier] if key != tier else None
                 self._made[key] = simplify_for_web(self.tier(tier), tol, tier=tier)
+            return self._made[key]
+
+    def lsoa_areas(self, tier: str) -> pd.DataFrame:
+        """``lsoa, code, area_m2``: the area of each LSOA in each polygon of ``tier`` (callers must
+        not modify it). Stored with a built atlas; made once here for one that lacks it."""
+        from ics_maps.atlas.lsoa_areas import lsoa_areas
+        from ics_maps.tiers import AREA_TIERS
+
+        if tier not in AREA_TIERS:
+            raise ValueError(f"LSOA areas are kept for {', '.join(AREA_TIERS)}, not {tier!r}")
+        if tier in self.areas:
+            return self.areas[tier]
+        key = f"areas:{tier}"
+        with self._web_lock:
+            if key not in self._made:
+                self._made[key] = lsoa_areas(self.lsoa, self.tier(tier), tier)
             return self._made[key]
 
     @property

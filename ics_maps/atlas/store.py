@@ -50,7 +50,17 @@ def save_atlas(atlas: Atlas, root: Path | None = None) -> Path:
             for key, gdf in atlas.web.items():
                 gdf.to_parquet(tmp / "web" / f"{key}.parquet", index=False)
                 web_attrs[key] = gdf.attrs.get("web", {})
-        meta = dict(atlas.meta, format_version=FORMAT_VERSION, vintage=atlas.vintage, web=web_attrs)
+        if atlas.areas:
+            (tmp / "areas").mkdir()
+            for tier, table in atlas.areas.items():
+                table.to_parquet(tmp / "areas" / f"{tier}.parquet", index=False)
+        meta = dict(
+            atlas.meta,
+            format_version=FORMAT_VERSION,
+            vintage=atlas.vintage,
+            web=web_attrs,
+            areas=sorted(atlas.areas),
+        )
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
         os.replace(tmp, final)
     except BaseException:
@@ -129,18 +139,27 @@ def load_atlas(vintage: str, root: Path | None = None) -> Atlas:
             for key, attrs in (meta.get("web") or {}).items()
         }
     )
+    areas = LazyFrames(
+        {
+            tier: _reader(d / "areas" / f"{tier}.parquet", table=True)
+            for tier in meta.get("areas", [])
+        }
+    )
     pcn_lsoa = pd.read_parquet(d / "pcn_lsoa.parquet")
-    return Atlas(vintage=vintage, tiers=tiers, pcn_lsoa=pcn_lsoa, meta=meta, web=web)
+    return Atlas(vintage=vintage, tiers=tiers, pcn_lsoa=pcn_lsoa, meta=meta, web=web, areas=areas)
 
 
-def _reader(path: Path, attrs: dict | None = None) -> Callable[[], gpd.GeoDataFrame]:
+def _reader(
+    path: Path, attrs: dict | None = None, table: bool = False
+) -> Callable[[], gpd.GeoDataFrame]:
     """A loader of one stored frame. The file's bytes are read now (cheap) and decoded on first use
     (the costly part: polygons), so a rebuild that replaces the directory cannot break an atlas
-    that is already loaded."""
+    that is already loaded. ``table``: a plain table, not a layer."""
     blob = [path.read_bytes()]
 
     def read() -> gpd.GeoDataFrame:
-        gdf = gpd.read_parquet(io.BytesIO(blob[0]))
+        raw = io.BytesIO(blob[0])
+        gdf = pd.read_parquet(raw) if table else gpd.read_parquet(raw)
         blob.clear()  # decoded once: the bytes are no longer needed
         if attrs:
             gdf.attrs.update(attrs)

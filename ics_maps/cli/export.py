@@ -10,6 +10,10 @@ Commands::
     ics-maps export crosswalk --tier icb|sicbl|region --from V --to V --out FILE.csv
     ics-maps export profile --tier TIER [--vintage V] --out FILE.csv
 
+and, for a user's own boundaries (:mod:`ics_maps.cli.custom`), ``export coterminosity
+--child-file FILE`` / ``--parent-file FILE`` and ``export weights|layer|cut-pcns|profile --file
+FILE``.
+
 Columns of the coterminosity CSV (one row per overlapping child × parent pair):
 child_code, child_name, parent_code, parent_name; overlap_residents (Census 2021 residents in both;
 fractional where a PCN is involved; areal interpolation under ``--weight area``); child_residents,
@@ -54,7 +58,15 @@ from pathlib import Path
 
 from ics_maps.analysis.crosswalk import TIERS as CROSSWALK_TIERS
 from ics_maps.analysis.profiles import PROFILE_TIERS
+from ics_maps.cli._load import atlas_for
 from ics_maps.cli._paths import output_file
+from ics_maps.cli.custom import (
+    add_custom_parsers,
+    add_file_arguments,
+    add_layer_options,
+    coterminosity_command,
+    profile_command,
+)
 from ics_maps.presentation.export import write_csv, write_geojson
 from ics_maps.sources.vintages import DEFAULT_VINTAGE, VINTAGES
 from ics_maps.tiers import TIERS
@@ -68,7 +80,8 @@ def add_export_parser(subparsers) -> argparse.ArgumentParser:
         description="Export tables (CSV) and layers (GeoJSON) from a built atlas.",
     )
     kinds = p.add_subparsers(
-        dest="export_kind", metavar="{coterminosity,summary,geojson,crosswalk,profile}"
+        dest="export_kind",
+        metavar="{coterminosity,summary,geojson,crosswalk,profile,weights,layer,cut-pcns}",
     )
     kinds.required = True
 
@@ -82,8 +95,8 @@ def add_export_parser(subparsers) -> argparse.ArgumentParser:
         sp.add_argument("--out", required=True, type=Path, help=f"output file ({suffix})")
 
     c = kinds.add_parser("coterminosity", help="child × parent overlap table (CSV)")
-    c.add_argument("--child", required=True, choices=TIERS)
-    c.add_argument("--parent", required=True, choices=TIERS)
+    c.add_argument("--child", choices=TIERS, help="child tier (or --child-file)")
+    c.add_argument("--parent", choices=TIERS, help="parent tier (or --parent-file)")
     c.add_argument("--weight", default="population", choices=("population", "area"))
     c.add_argument(
         "--tolerance",
@@ -92,7 +105,8 @@ def add_export_parser(subparsers) -> argparse.ArgumentParser:
         help="share of a child that may lie outside its parent and still count as nested (0–1)",
     )
     common(c, ".csv")
-    c.set_defaults(func=export_coterminosity)
+    add_file_arguments(c)
+    c.set_defaults(func=export_any_coterminosity)
 
     s = kinds.add_parser("summary", help="one row per unit of a tier (CSV)")
     s.add_argument("--tier", required=True, choices=TIERS)
@@ -112,23 +126,25 @@ def add_export_parser(subparsers) -> argparse.ArgumentParser:
     x.add_argument("--to", dest="to_vintage", required=True, choices=list(VINTAGES))
     x.add_argument("--out", required=True, type=Path, help="output file (.csv)")
     x.set_defaults(func=export_crosswalk)
-    pr = kinds.add_parser("profile", help="age and deprivation profile, one row per unit (CSV)")
-    pr.add_argument("--tier", required=True, choices=PROFILE_TIERS)
+    pr = kinds.add_parser(
+        "profile", help="age and deprivation profile, one row per unit of a tier or file (CSV)"
+    )
+    which = pr.add_mutually_exclusive_group(required=True)
+    which.add_argument("--tier", choices=PROFILE_TIERS, help="an official tier")
+    which.add_argument(
+        "--file",
+        type=Path,
+        help="your own boundaries: GeoJSON, GeoPackage, zipped shapefile or CSV",
+    )
+    add_layer_options(pr)
     common(pr, ".csv")
-    pr.set_defaults(func=export_profile)
+    pr.set_defaults(func=export_any_profile)
+    add_custom_parsers(kinds, common)
     return p
 
 
 def _atlas(vintage: str):
-    from ics_maps.atlas import load_atlas
-
-    try:
-        return load_atlas(vintage)
-    except FileNotFoundError:
-        from ics_maps.atlas import ensure_atlas
-
-        print(f"no atlas for vintage {vintage}: building it (a few minutes)", file=sys.stderr)
-        return ensure_atlas(vintage)
+    return atlas_for(vintage)
 
 
 def _run(make, out: Path, writer) -> int:
@@ -141,6 +157,20 @@ def _run(make, out: Path, writer) -> int:
     writer(data, target)
     print(f"wrote {len(data):,} rows to {out}")
     return 0
+
+
+def export_any_coterminosity(args) -> int:
+    """`export coterminosity`: two official tiers, or a user's file on one side."""
+    if args.child_file is not None or args.parent_file is not None:
+        return coterminosity_command(args)
+    if args.child is None or args.parent is None:
+        print(
+            "error: give --child TIER (or --child-file FILE) and --parent TIER (or --parent-file "
+            "FILE)",
+            file=sys.stderr,
+        )
+        return 2
+    return export_coterminosity(args)
 
 
 def export_coterminosity(args) -> int:
@@ -194,6 +224,13 @@ def export_crosswalk(args) -> int:
         + ", ".join(f"{s[c]} {c}" for c in CHANGES)
     )
     return 0
+
+
+def export_any_profile(args) -> int:
+    """`export profile`: a tier's units (``--tier``) or a user's own (``--file``)."""
+    if args.file is not None:
+        return profile_command(args)
+    return export_profile(args)
 
 
 def export_profile(args) -> int:

@@ -24,7 +24,16 @@ from ics_maps.presentation.export import safe_csv
 
 APP = str(Path(__file__).resolve().parents[2] / "ics_maps" / "app" / "navigation.py")
 TIMEOUT = 120
-PAGES = ("overview", "system", "place", "pcn", "coterminosity", "changes", "about")
+PAGES = (
+    "overview",
+    "system",
+    "place",
+    "pcn",
+    "coterminosity",
+    "changes",
+    "your_boundaries",
+    "about",
+)
 LONDON, NORTH_WEST = "E40000003", "E40000010"
 GREATER_MANCHESTER = "E54000057"
 

@@ -164,6 +164,7 @@ def test_every_page_opens_and_paints(app_url, offline_page):
         "PCN",
         "Coterminosity",
         "Changes",
+        "Your boundaries",
         "About",
     ], nav
     print("seconds to first map per page:", {k: round(v, 2) for k, v in timings.items()})
@@ -193,6 +194,7 @@ def test_a_deep_link_as_the_first_request_goes_through_navigation(streamlit_serv
         "PCN",
         "Coterminosity",
         "Changes",
+        "Your boundaries",
         "About",
     ], nav
     assert page.get_by_text("Boundary vintage").count() >= 1  # the shared sidebar of frame.page

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from ics_maps.app.site import listed
+from ics_maps.app import site
 
 from .conftest import MAP_IFRAME, SCREENSHOTS, map_frame
 from .test_app_browser import no_error_on_page, shoot, wait_for_map, wait_idle
@@ -138,8 +138,10 @@ def test_unknown_path_shows_the_not_found_message(app_server, offline_page, size
     assert page.get_by_text("There is no page at").count() == 1
     assert page.get_by_text("/system/extra/path").count() >= 1
     links = page.locator('[data-testid="stMain"] [data-testid="stPageLink"] a')
-    links.nth(len(listed()) - 1).wait_for(timeout=30_000)
-    assert links.count() == len(listed())  # one link per listed page of the site
+    listed = site.listed()
+    links.nth(len(listed) - 1).wait_for(timeout=30_000)
+    assert links.count() == len(listed) == 8  # every page in the sidebar, each with its hint
+    assert all(t.split(":", 1)[1].strip() for t in links.all_inner_texts())
     assert "System: one integrated care system" in links.all_inner_texts()[1]
     no_error_on_page(offline_page)
     shoot(page, f"first_not_found_{size[0]}.png")
