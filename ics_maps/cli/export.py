@@ -39,7 +39,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from ics_maps.presentation.export import write_csv, write_geojson
+from ics_maps.presentation.export import (
+    geojson_bytes,
+    output_target,
+    safe_csv,
+    write_output,
+)
 from ics_maps.sources.vintages import DEFAULT_VINTAGE, VINTAGES
 from ics_maps.tiers import TIERS
 
@@ -61,7 +66,11 @@ def add_export_parser(subparsers) -> argparse.ArgumentParser:
             choices=list(VINTAGES),
             help=f"geography vintage (default {DEFAULT_VINTAGE})",
         )
-        sp.add_argument("--out", required=True, type=Path, help=f"output file ({suffix})")
+        sp.add_argument(
+            "--out",
+            required=True,
+            help=f"output file ({suffix}) in an existing folder, or - for standard output",
+        )
 
     c = kinds.add_parser("coterminosity", help="child × parent overlap table (CSV)")
     c.add_argument("--child", required=True, choices=TIERS)
@@ -89,25 +98,40 @@ def add_export_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def _atlas(vintage: str):
-    from ics_maps.atlas import load_atlas
+    """The atlas of ``vintage`` as every command gets it (:func:`ics_maps.atlas.ensure_atlas`):
+    loaded when current, else rebuilt; after a failed rebuild the last good one, with the note
+    printed."""
+    from ics_maps.atlas import atlas_exists, ensure_atlas, stale_note
+
+    if not atlas_exists(vintage):
+        print(f"no atlas for vintage {vintage}: building it (a few minutes)", file=sys.stderr)
+    atlas = ensure_atlas(vintage)
+    note = stale_note(atlas)
+    if note:
+        print(f"note: {note}", file=sys.stderr)
+    return atlas
+
+
+def _target(args) -> Path | None:
+    """The checked ``--out`` (None: standard output); a refusal is printed and raised as
+    SystemExit(2) before any atlas is loaded."""
+    from ics_maps.presentation.export import OutputError
 
     try:
-        return load_atlas(vintage)
-    except FileNotFoundError:
-        from ics_maps.atlas import ensure_atlas
-
-        print(f"no atlas for vintage {vintage}: building it (a few minutes)", file=sys.stderr)
-        return ensure_atlas(vintage)
+        return output_target(args.out)
+    except OutputError as e:
+        print(f"error: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
-def _run(make, out: Path, writer) -> int:
+def _run(make, target: Path | None, encode) -> int:
     try:
         data = make()
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    writer(data, out)
-    print(f"wrote {len(data):,} rows to {out}")
+    where = write_output(encode(data), target)
+    print(f"wrote {len(data):,} rows to {where}", file=sys.stderr if target is None else sys.stdout)
     return 0
 
 
@@ -122,11 +146,12 @@ def export_coterminosity(args) -> int:
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    target = _target(args)
     atlas = _atlas(args.vintage)
     return _run(
         lambda: coterminosity(atlas, args.child, args.parent, args.weight, args.tolerance),
-        args.out,
-        write_csv,
+        target,
+        safe_csv,
     )
 
 
@@ -134,11 +159,14 @@ def export_summary(args) -> int:
     """Handler of `ics-maps export summary`."""
     from ics_maps.analysis.summaries import summary
 
+    target = _target(args)
     atlas = _atlas(args.vintage)
-    return _run(lambda: summary(atlas, args.tier), args.out, write_csv)
+    return _run(lambda: summary(atlas, args.tier), target, safe_csv)
 
 
 def export_geojson(args) -> int:
     """Handler of `ics-maps export geojson`."""
+    target = _target(args)
     atlas = _atlas(args.vintage)
-    return _run(lambda: atlas.tier(args.tier), args.out, write_geojson)
+    layer = args.tier
+    return _run(lambda: atlas.tier(args.tier), target, lambda g: geojson_bytes(g, layer))
