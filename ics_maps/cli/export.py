@@ -112,16 +112,16 @@ def _atlas(vintage: str):
     return atlas
 
 
-def _target(args) -> Path | None:
-    """The checked ``--out`` (None: standard output); a refusal is printed and raised as
-    SystemExit(2) before any atlas is loaded."""
+def _target(args) -> Path | None | int:
+    """The checked ``--out`` (None: standard output), or exit code 2 after printing why it is
+    refused (before any atlas is loaded)."""
     from ics_maps.presentation.export import OutputError
 
     try:
         return output_target(args.out)
     except OutputError as e:
         print(f"error: {e}", file=sys.stderr)
-        raise SystemExit(2) from None
+        return 2
 
 
 def _run(make, target: Path | None, encode) -> int:
@@ -147,6 +147,8 @@ def export_coterminosity(args) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     target = _target(args)
+    if isinstance(target, int):  # refused, with the reason printed
+        return target
     atlas = _atlas(args.vintage)
     return _run(
         lambda: coterminosity(atlas, args.child, args.parent, args.weight, args.tolerance),
@@ -160,6 +162,8 @@ def export_summary(args) -> int:
     from ics_maps.analysis.summaries import summary
 
     target = _target(args)
+    if isinstance(target, int):  # refused, with the reason printed
+        return target
     atlas = _atlas(args.vintage)
     return _run(lambda: summary(atlas, args.tier), target, safe_csv)
 
@@ -167,6 +171,8 @@ def export_summary(args) -> int:
 def export_geojson(args) -> int:
     """Handler of `ics-maps export geojson`."""
     target = _target(args)
+    if isinstance(target, int):  # refused, with the reason printed
+        return target
     atlas = _atlas(args.vintage)
     layer = args.tier
     return _run(lambda: atlas.tier(args.tier), target, lambda g: geojson_bytes(g, layer))

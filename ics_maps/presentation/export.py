@@ -115,6 +115,12 @@ def output_target(value: str | os.PathLike | None) -> Path | None:
     if text == "-":
         return None
     path = Path(text)
+    limit = _name_max(path.parent)
+    if len(path.name.encode()) > limit:
+        raise OutputError(
+            f"the file name in --out is {len(path.name.encode())} bytes long; this file system "
+            f"allows {limit}"
+        )
     try:
         st = os.lstat(path)
     except FileNotFoundError:
@@ -140,12 +146,6 @@ def output_target(value: str | os.PathLike | None) -> Path | None:
         raise OutputError(
             f"the folder {_quote(str(parent))} of --out does not exist: create it first "
             "(ics-maps does not create folders)"
-        )
-    limit = _name_max(parent)
-    if len(path.name.encode()) > limit:
-        raise OutputError(
-            f"the file name in --out is {len(path.name.encode())} bytes long; this file system "
-            f"allows {limit}"
         )
     if not os.access(parent, os.W_OK | os.X_OK):
         raise OutputError(f"cannot write in the folder {_quote(str(parent))}: permission denied")
