@@ -30,56 +30,63 @@ class AtlasUnavailable(RuntimeError):
 # ---------------------------------------------------------------------------- the atlas
 
 
-@st.cache_resource(show_spinner="Loading the atlas…", max_entries=4)
-def _load(vintage: str):
-    """One atlas per vintage per server process (shared by every session)."""
-    from ics_maps.app.warmup import prefetched
-    from ics_maps.atlas import ensure_atlas
-
-    return prefetched(vintage) or ensure_atlas(vintage)
-
-
 @st.cache_resource(show_spinner=False)
-def _loaded() -> set:
-    return set()
+def _loaded() -> dict:
+    """vintage -> its atlas, once per server process (shared by every session)."""
+    return {}
 
 
 def get_atlas(vintage: str = DEFAULT_VINTAGE):
-    """The atlas of ``vintage``, built on first use with a progress bar, then cached for the server.
+    """The atlas of ``vintage``: the warm-up's, else loaded, else built on first use with a
+    progress bar; then kept for the server. After a failed rebuild it is the last good atlas, with
+    ``atlas.stale`` set (the page frame shows the note).
 
-    A build that fails (a missing or corrupt source file) raises :class:`AtlasUnavailable`, which
-    the page frame shows as a message with what to do, not a traceback.
+    A vintage with no atlas that can be neither loaded nor built raises :class:`AtlasUnavailable`,
+    which the page frame shows as a message with what to do, not a traceback.
     """
-    try:
-        return _get_atlas(vintage)
-    except Exception as exc:  # noqa: BLE001 - shown to the user, with what to do
-        raise AtlasUnavailable(vintage, exc) from exc
-
-
-def _get_atlas(vintage: str):
-    from ics_maps.atlas import is_current
-
     done = _loaded()
-    if vintage not in done and not is_current(vintage):
-        with _BUILD_LOCK:  # one build at a time; a second session waits, then loads the result
-            if not is_current(vintage):
-                from ics_maps.atlas import ensure_atlas
+    atlas = done.get(vintage)
+    if atlas is not None:
+        return atlas
+    with _BUILD_LOCK:  # one load or build at a time; a second session waits, then shares it
+        atlas = done.get(vintage)
+        if atlas is None:
+            try:
+                atlas = _load(vintage)
+            except Exception as exc:  # noqa: BLE001 - shown to the user, with what to do
+                raise AtlasUnavailable(vintage, exc) from exc
+            done[vintage] = atlas
+    return atlas
 
-                bar = st.progress(
+
+def _load(vintage: str):
+    """The warm-up's atlas, else :func:`ics_maps.atlas.ensure_atlas` with a progress bar that
+    appears only if it builds."""
+    from ics_maps.app.warmup import prefetched
+    from ics_maps.atlas import ensure_atlas
+
+    atlas = prefetched(vintage)
+    if atlas is not None:
+        return atlas
+    bar: list = []
+
+    def progress(msg: str, frac: float) -> None:
+        if not bar:
+            bar.append(
+                st.progress(
                     0.0,
-                    text=f"Building the {vintage} atlas for the first time (about half a "
-                    "minute; later visits load it in a few seconds)…",
+                    text=f"Building the {vintage} atlas for the first time (about half a minute; "
+                    "later visits load it in a few seconds)…",
                 )
+            )
+        bar[0].progress(
+            min(max(float(frac), 0.0), 1.0), text=f"Building the {vintage} atlas: {msg}"
+        )
 
-                def progress(msg: str, frac: float) -> None:
-                    bar.progress(
-                        min(max(float(frac), 0.0), 1.0), text=f"Building the {vintage} atlas: {msg}"
-                    )
-
-                ensure_atlas(vintage, progress=progress)
-                bar.empty()
-    atlas = _load(vintage)
-    done.add(vintage)
+    with st.spinner("Loading the atlas…"):
+        atlas = ensure_atlas(vintage, progress=progress)
+    if bar:
+        bar[0].empty()
     return atlas
 
 

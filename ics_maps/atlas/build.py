@@ -27,7 +27,7 @@ from ics_maps.atlas.display import web_layers
 from ics_maps.atlas.fingerprint import fingerprint, sources_for
 from ics_maps.atlas.model import Atlas
 from ics_maps.atlas.natural_breaks import class_bins
-from ics_maps.atlas.store import is_current, load_atlas, save_atlas
+from ics_maps.atlas.store import atlas_exists, is_current, load_atlas, save_atlas
 from ics_maps.atlas.waves import attach_waves
 from ics_maps.errors import AtlasUnreadable, DataWarning
 from ics_maps.paths import atlas_root
@@ -73,8 +73,13 @@ def ensure_atlas(
             raise AtlasUnreadable(f"{damage}; rebuilding it failed too: {exc}") from exc
         try:
             last = load_atlas(vid, root)
-        except AtlasUnreadable:
-            raise exc from None
+        except AtlasUnreadable as unreadable:
+            if not atlas_exists(vid, root):
+                raise exc from None  # nothing was ever built: the build's own error says it all
+            raise AtlasUnreadable(
+                f"building the {vid} atlas failed ({_first_line(exc)}), and the stored one "
+                f"cannot be served instead: {unreadable}"
+            ) from exc
         last.stale = _first_line(exc)
         log.warning("%s", stale_note(last))
         return last

@@ -652,7 +652,6 @@ def test_first_build_shows_progress(atlas, monkeypatch):
 
     monkeypatch.setattr(atlas_package, "ensure_atlas", fake_build)
     monkeypatch.setattr(atlas_package, "is_current", lambda vintage: bool(steps))
-    caches._load.clear()
     caches._loaded.clear()
     try:
         at = open_page("overview")
@@ -660,7 +659,6 @@ def test_first_build_shows_progress(atlas, monkeypatch):
         assert steps == ["Reading LSOA 2021 boundaries", "PCN catchments", "Atlas built"]
         assert metrics(at)["ICBs"] == "36"
     finally:
-        caches._load.clear()
         caches._loaded.clear()
 
 
@@ -713,7 +711,6 @@ def hostile_names(atlas, monkeypatch):
     evil.tiers["icb"], evil.tiers["pcn"] = icb, pcn
     monkeypatch.setattr(atlas_package, "ensure_atlas", lambda *a, **k: evil)
     for fn in (
-        caches._load,
         caches._loaded,
         caches.coterminosity_table,
         caches.summary_table,
@@ -722,7 +719,6 @@ def hostile_names(atlas, monkeypatch):
         fn.clear()
     yield evil
     for fn in (
-        caches._load,
         caches._loaded,
         caches.coterminosity_table,
         caches.summary_table,
