@@ -51,42 +51,52 @@ def _note(atlas) -> None:
 
 
 def cmd_build(args) -> int:
-    from ics_maps.atlas import atlas_exists, ensure_atlas, is_current, load_atlas, rebuild_atlas
-
     vintages = list(VINTAGES) if args.vintage == "all" else [args.vintage]
     failed = 0
     for vid in vintages:
-        if args.force:
-            try:
-                atlas, path = rebuild_atlas(vid, _progress)
-            except (DataError, OSError, ValueError) as exc:
-                _progress.close()
-                print(f"ics-maps: error: building vintage {vid} failed: {exc}", file=sys.stderr)
-                if atlas_exists(vid):
-                    built = load_atlas(vid).meta.get("built_at")
-                    print(
-                        f"  the last good {vid} atlas (built {built}) is kept and still served",
-                        file=sys.stderr,
-                    )
-                failed += 1
-                continue
-            print(f"built vintage {vid} in {atlas.meta['build_seconds']} s -> {path}")
-        else:
-            fresh = is_current(vid)
-            atlas = ensure_atlas(vid, None if fresh else _progress)
+        try:
+            ok = _build_one(vid, args.force)
+        except (DataError, OSError, ValueError) as exc:
             _progress.close()
-            if atlas.stale:
-                print(f"vintage {vid}: rebuilding failed; the last good atlas is kept")
-                _note(atlas)
-                failed += 1
-                continue
-            print(
-                f"vintage {vid}: {'up to date (inputs unchanged), reused' if fresh else 'built'}"
-                f" ({atlas.meta.get('build_seconds')} s build)"
-            )
-        for w in atlas.meta.get("warnings", []):
-            print(f"  warning: {w}", file=sys.stderr)
+            print(f"ics-maps: error: building vintage {vid} failed: {exc}", file=sys.stderr)
+            ok = False
+        failed += not ok
     return 2 if failed else 0
+
+
+def _build_one(vid: str, force: bool) -> bool:
+    """Build (or reuse) one vintage; False when the build failed (the message is printed)."""
+    from ics_maps.atlas import atlas_exists, ensure_atlas, is_current, load_atlas, rebuild_atlas
+
+    if force:
+        try:
+            atlas, path = rebuild_atlas(vid, _progress)
+        except (DataError, OSError, ValueError) as exc:
+            _progress.close()
+            print(f"ics-maps: error: building vintage {vid} failed: {exc}", file=sys.stderr)
+            if atlas_exists(vid):
+                built = load_atlas(vid).meta.get("built_at")
+                print(
+                    f"  the last good {vid} atlas (built {built}) is kept and still served",
+                    file=sys.stderr,
+                )
+            return False
+        print(f"built vintage {vid} in {atlas.meta['build_seconds']} s -> {path}")
+    else:
+        fresh = is_current(vid)
+        atlas = ensure_atlas(vid, None if fresh else _progress)
+        _progress.close()
+        if atlas.stale:
+            print(f"vintage {vid}: rebuilding failed; the last good atlas is kept")
+            _note(atlas)
+            return False
+        print(
+            f"vintage {vid}: {'up to date (inputs unchanged), reused' if fresh else 'built'}"
+            f" ({atlas.meta.get('build_seconds')} s build)"
+        )
+    for w in atlas.meta.get("warnings", []):
+        print(f"  warning: {w}", file=sys.stderr)
+    return True
 
 
 def cmd_info(args) -> int:
