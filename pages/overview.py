@@ -81,8 +81,14 @@ with frame.page(
                     "relationship_to_utla"
                 ]
                 icbs = icbs.assign(council_lines=icbs["code"].map(lines))
-            m = maps.ics_map(icbs, color_by=color_by, bins=ctx.atlas.meta.get("icb_residents_bins"))
-            out = widgets.show_map(m, key="overview_map", height=540)
+            out = widgets.show_map(
+                lambda: maps.ics_map(
+                    icbs, color_by=color_by, bins=ctx.atlas.meta.get("icb_residents_bins")
+                ),
+                key="overview_map",
+                height=540,
+                shared=(ctx.vintage, color_by, ctx.filters),  # rendered once per server
+            )
             st.caption(
                 "Boundaries: ONS, simplified for the web. Hover for names, ONS and ODS codes, "
                 "wave, residents "

@@ -116,14 +116,16 @@ with frame.page(
             left, right = st.columns([3, 2])
             with left:
                 neighbours = ctx.atlas.tier("pcn").query("sicbl == @pcn.sicbl")["code"]
-                m = maps.pcn_map(
+                m = lambda: maps.pcn_map(  # noqa: E731 - built only if not already rendered
                     ctx.layer("pcn", neighbours),
                     ctx.practices_layer(members["code"]),
                     method=method,
                     selected=code,
                     boundary=ctx.layer("sicbl", [pcn["sicbl"]]),
                 )
-                widgets.show_map(m, key="pcn_map", height=480, returned=())
+                widgets.show_map(
+                    m, key="pcn_map", height=480, returned=(), shared=(ctx.vintage, code)
+                )
                 drawn = pcn["geometry"] is not None and not pcn["geometry"].is_empty
                 st.caption(
                     (

@@ -100,12 +100,14 @@ with frame.page(
     if tab_map.open:
         with tab_map:
             shown = pcn_t[pcn_t["share_of_child"] >= 0.005]
-            m = maps.pcn_map(
+            m = lambda: maps.pcn_map(  # noqa: E731 - built only if not already rendered
                 ctx.layer("pcn", shown["parent_code"]),
                 ctx.practices_layer(ctx.atlas.practices.query("pcn in @shown.parent_code")["code"]),
                 boundary=ctx.layer(tier, [code]),
             )
-            widgets.show_map(m, key="place_map", height=520, returned=())
+            widgets.show_map(
+                m, key="place_map", height=520, returned=(), shared=(ctx.vintage, tier, code)
+            )
             st.caption(
                 f"Black outline: {prose.text(la['name'])}. PCN footprints (indicative) to which at "
                 "least 0.5% "

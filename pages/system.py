@@ -77,7 +77,7 @@ with frame.page(
     )
     if tab_map.open:
         with tab_map:
-            m = maps.system_map(
+            m = lambda: maps.system_map(  # noqa: E731 - built only if not already rendered
                 ctx.layer("icb", [code]),
                 {
                     "utla": ctx.layer("utla", utla_t["child_code"]),
@@ -88,7 +88,7 @@ with frame.page(
                 ctx.practices_layer(practices["code"]),
                 show=("lad", "pcn"),
             )
-            out = widgets.show_map(m, key="system_map", height=560)
+            out = widgets.show_map(m, key="system_map", height=560, shared=(ctx.vintage, code))
             st.caption(
                 "Tick layers on and off in the map's layer box (no reload); the heavy black line "
                 "is the "

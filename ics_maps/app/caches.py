@@ -6,11 +6,16 @@ Cached objects are shared by all sessions: callers must not modify them.
 
 from __future__ import annotations
 
+import functools
+import itertools
+import os
 import threading
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
+from ics_maps.app.shared_cache import SharedCache
 from ics_maps.sources.vintages import DEFAULT_VINTAGE
 
 _BUILD_LOCK = threading.Lock()
@@ -107,7 +112,46 @@ def waves_table() -> pd.DataFrame:
     return read_waves()
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
+# Every table and rendered map the pages share lives in one of these caches, bounded by memory
+# (ICS_MAPS_CACHE_MB sets the tables' budget): a link can ask for any combination of tiers,
+# tolerances and filters, but the server keeps only what fits (shared_cache.py).
+TABLES = SharedCache("tables", int(os.environ.get("ICS_MAPS_CACHE_MB", "256")) * 2**20)
+LABELS = SharedCache("relationship labels", 16 * 2**20)
+MAPS = SharedCache("rendered maps", 96 * 2**20)
+_tokens = itertools.count(1)
+
+
+def atlas_token(atlas) -> int:
+    """A number naming this atlas object in cache keys: a rebuilt or replaced atlas of the same
+    vintage gets new tables and maps, never the old ones."""
+    token = getattr(atlas, "_cache_token", None)
+    if token is None:
+        token = atlas._cache_token = next(_tokens)
+    return token
+
+
+def _shared(cache: SharedCache, spinner: str | None = None):
+    """Decorator: ``fn(vintage, *args)`` computed once per server for the vintage's current atlas
+    and kept in ``cache``; ``fn.clear()`` forgets its values."""
+
+    def wrap(fn):
+        name = fn.__name__
+
+        @functools.wraps(fn)
+        def cached(vintage: str, *args):
+            key = (name, vintage, atlas_token(get_atlas(vintage)), *args)
+            if spinner and key not in cache:
+                with st.spinner(spinner):
+                    return cache.get(key, lambda: fn(vintage, *args))
+            return cache.get(key, lambda: fn(vintage, *args))
+
+        cached.clear = lambda: cache.clear(lambda k: k[0] == name)
+        return cached
+
+    return wrap
+
+
+@_shared(TABLES)
 def wave_share_table(vintage: str) -> pd.DataFrame:
     """Each system's residents by the 2022 ICS (and so the wave) they lived in."""
     from ics_maps.atlas.waves import wave_shares
@@ -115,17 +159,44 @@ def wave_share_table(vintage: str) -> pd.DataFrame:
     return wave_shares(get_atlas(vintage).lsoa, waves_table())
 
 
-@st.cache_resource(show_spinner="Computing the overlap table…", max_entries=64)
+@_shared(TABLES, "Computing the overlap table…")
+def _overlap_table(vintage: str, child: str, parent: str, weight: str) -> pd.DataFrame:
+    from ics_maps.analysis.nesting import coterminosity
+
+    return coterminosity(get_atlas(vintage), child, parent, weight, 0.0)
+
+
+@_shared(LABELS)
+def _labels(vintage: str, child: str, parent: str, weight: str, tenths: int) -> pd.Categorical:
+    from ics_maps.analysis.overlap import RELATIONSHIPS, label_relationships
+
+    table = _overlap_table(vintage, child, parent, weight)
+    return pd.Categorical(label_relationships(table, tenths / 1000), categories=RELATIONSHIPS)
+
+
 def coterminosity_table(
     vintage: str, child: str, parent: str, weight: str, tolerance: float
 ) -> pd.DataFrame:
-    """The nesting engine's table."""
-    from ics_maps.analysis.nesting import coterminosity
+    """The nesting engine's table (:func:`ics_maps.analysis.nesting.coterminosity`).
 
-    return coterminosity(get_atlas(vintage), child, parent, weight, tolerance)
+    The tolerance is taken in tenths of a percent (what the page's slider and links can say), and
+    it changes only the relationship column: the overlap table is computed once per tier pair and
+    weighting, and each tolerance keeps just its labels (a byte per row).
+    """
+    tenths = round(float(tolerance) * 1000)
+    if not 0 <= tenths < 1000:
+        raise ValueError(f"tolerance must be in [0, 1), not {tolerance}")
+    table = _overlap_table(vintage, child, parent, weight)
+    if tenths == 0:
+        return table
+    labels = _labels(vintage, child, parent, weight, tenths)
+    return table.assign(relationship=np.asarray(labels, dtype=object))
 
 
-@st.cache_resource(show_spinner="Summarising…", max_entries=32)
+coterminosity_table.clear = lambda: (_overlap_table.clear(), _labels.clear())
+
+
+@_shared(TABLES, "Summarising…")
 def summary_table(vintage: str, tier: str) -> pd.DataFrame:
     """One row per unit of a tier (:func:`ics_maps.analysis.summaries.summary`)."""
     from ics_maps.analysis.summaries import summary
@@ -133,13 +204,22 @@ def summary_table(vintage: str, tier: str) -> pd.DataFrame:
     return summary(get_atlas(vintage), tier)
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
+@_shared(TABLES)
 def pcn_la_table(vintage: str, tier: str = "lad") -> pd.DataFrame:
     """Each PCN's registered patients by council
     (:func:`ics_maps.analysis.summaries.pcn_la_shares`)."""
     from ics_maps.analysis.summaries import pcn_la_shares
 
     return pcn_la_shares(get_atlas(vintage), tier)
+
+
+def map_parts(vintage: str, shared_key: tuple, make):
+    """A map rendered once per server for everyone who asks for the same ``shared_key`` (which
+    must name everything the map shows besides the vintage): see
+    :mod:`ics_maps.app.map_component`."""
+    from ics_maps.app.map_component import shared_parts
+
+    return shared_parts(MAPS, (vintage, atlas_token(get_atlas(vintage)), *shared_key), make)
 
 
 @st.cache_resource(show_spinner=False)
