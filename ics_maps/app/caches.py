@@ -1,5 +1,8 @@
 """What every session shares, computed once per server: the atlas of each vintage (built on first
-use behind a progress bar) and the tables and layers the pages draw from it.
+use behind a progress bar; after a failed rebuild, the last good one), and the tables and rendered
+maps the pages draw from it, kept in caches bounded by memory (:mod:`ics_maps.app.shared_cache`):
+``ICS_MAPS_CACHE_MB`` (default 256) for the tables, 16 MB of relationship labels (one per
+tolerance), 96 MB of rendered maps.
 
 Cached objects are shared by all sessions: callers must not modify them.
 """
@@ -88,11 +91,12 @@ def _load(vintage: str):
             min(max(float(frac), 0.0), 1.0), text=f"Building the {vintage} atlas: {msg}"
         )
 
-    with st.spinner("Loading the atlas…"):
-        atlas = ensure_atlas(vintage, progress=progress)
-    if bar:
-        bar[0].empty()
-    return atlas
+    try:
+        with st.spinner("Loading the atlas…"):
+            return ensure_atlas(vintage, progress=progress)
+    finally:
+        if bar:  # built, served stale or failed: the bar has done its job
+            bar[0].empty()
 
 
 # ---------------------------------------------------------------------------- layers and tables
@@ -115,7 +119,12 @@ def waves_table() -> pd.DataFrame:
 # Every table and rendered map the pages share lives in one of these caches, bounded by memory
 # (ICS_MAPS_CACHE_MB sets the tables' budget): a link can ask for any combination of tiers,
 # tolerances and filters, but the server keeps only what fits (shared_cache.py).
-TABLES = SharedCache("tables", int(os.environ.get("ICS_MAPS_CACHE_MB", "256")) * 2**20)
+def _budget_mb(default: int = 256) -> int:
+    text = os.environ.get("ICS_MAPS_CACHE_MB", "").strip()
+    return int(text) if text.isdigit() and int(text) > 0 else default
+
+
+TABLES = SharedCache("tables", _budget_mb() * 2**20)
 LABELS = SharedCache("relationship labels", 16 * 2**20)
 MAPS = SharedCache("rendered maps", 96 * 2**20)
 _tokens = itertools.count(1)
