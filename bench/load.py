@@ -16,9 +16,11 @@ Phases (``--phases``, default all), each on a fresh server:
 * ``hostile`` — finding 4: memory after a normal Coterminosity session (LSOA × PCN, the largest
   table, at 0 % and 5 %) and then after 100 distinct hostile links (other tolerances, garbage
   values) in further sessions (target: within 10 % of the normal session's).
-* ``scale`` — views per minute with ``--clients`` browsers each loading the Overview again and
+* ``scale`` — views per minute with ``--clients`` sessions each loading the Overview again and
   again for ``--seconds``, against one server and against two server processes on this machine
-  (each client sticks to one server, as behind a load balancer with sticky sessions).
+  (each client sticks to one server, as behind a load balancer with sticky sessions). These
+  clients speak Streamlit's websocket protocol without a browser (:func:`ws_view`), so the figure
+  is what the servers can serve, not what Chromium on the same two cores can draw.
 
 Usage: ``python bench/load.py [--project DIR] [--label before|after] [--phases cpu,load,...]``.
 ``--project`` serves another checkout (e.g. the code before a change, with its own
@@ -69,6 +71,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+SERVER_ARGS: list[str] = []  # extra `streamlit run` options (--server-args)
+
+
 def start_server(project: Path, data: str | None, log: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     cmd = [
@@ -87,6 +92,7 @@ def start_server(project: Path, data: str | None, log: Path) -> tuple[subprocess
         "none",
         "--browser.gatherUsageStats",
         "false",
+        *SERVER_ARGS,
     ]
     env = dict(os.environ, PYTHONPATH=str(project))
     if data:
@@ -163,7 +169,9 @@ def rss_mb(pid: int) -> float:
 # ---------------------------------------------------------------------------- one view
 
 
-async def view(browser, url: str, timeout_ms: int = 180_000, shared=None) -> dict:
+async def view(
+    browser, url: str, timeout_ms: int = 180_000, shared=None, has_map: bool = True
+) -> dict:
     """Open ``url`` in a fresh session; return when painted (a map, else the title) and idle.
 
     ``shared``: a browser context to open the page in (its HTTP cache holds Streamlit's JavaScript,
@@ -189,15 +197,16 @@ async def view(browser, url: str, timeout_ms: int = 180_000, shared=None) -> dic
     out: dict = {"url": url}
     try:
         await page.goto(url, wait_until="commit", timeout=timeout_ms)
-        try:
+        if has_map:
             await page.locator(MAP_IFRAME).first.wait_for(timeout=timeout_ms)
             await (
                 page.frame_locator(MAP_IFRAME)
                 .first.locator("path.leaflet-interactive")
                 .first.wait_for(state="visible", timeout=timeout_ms)
             )
-        except Exception:  # noqa: BLE001 - a page without a map: wait for its title instead
-            await page.locator("h1").first.wait_for(timeout=5_000)
+        else:  # the page's title, then its last element (the credits) drawn
+            await page.locator("h1").first.wait_for(timeout=timeout_ms)
+            await page.get_by_text("Contains OS data").first.wait_for(timeout=timeout_ms)
         out["painted_s"] = time.perf_counter() - t0
         await page.wait_for_timeout(200)
         await page.wait_for_function(
@@ -232,8 +241,40 @@ async def close(v: dict) -> None:
 async def returning(browser, url: str):
     """A browser context that has visited once (Streamlit's JavaScript in its cache)."""
     ctx = await browser.new_context(viewport={"width": 1280, "height": 900})
-    await close(await view(browser, url + "/about", shared=ctx))
+    await close(await view(browser, url + "/about", shared=ctx, has_map=False))
     return ctx
+
+
+# ---------------------------------------------------------------------------- a browser-less view
+
+
+async def ws_view(url: str, page: str = "", query: str = "", timeout_s: float = 300) -> float:
+    """One view as Streamlit's own protocol makes it, with no browser: open a session's websocket,
+    ask for a run of ``page`` with ``query`` (what the browser sends first), read the server's
+    messages until the run finishes. Returns the seconds it took; raises on an error or a
+    traceback in the run. Measures what the server can serve when browsers cost it nothing."""
+    import websockets
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    t0 = time.perf_counter()
+    ws_url = url.replace("http://", "ws://") + "/_stcore/stream"
+    async with websockets.connect(
+        ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=timeout_s
+    ) as ws:
+        msg = BackMsg()
+        msg.rerun_script.query_string = query
+        msg.rerun_script.page_name = page
+        await ws.send(msg.SerializeToString())
+        while True:
+            raw = await asyncio.wait_for(ws.recv(), timeout_s)
+            fwd = ForwardMsg()
+            fwd.ParseFromString(raw)
+            kind = fwd.WhichOneof("type")
+            if kind == "delta" and fwd.delta.new_element.WhichOneof("type") == "exception":
+                raise RuntimeError(f"exception in the run: {fwd.delta.new_element.exception}")
+            if kind == "script_finished":
+                return time.perf_counter() - t0
 
 
 # ---------------------------------------------------------------------------- phases
@@ -334,13 +375,13 @@ def hostile_links(n: int = 100) -> list[str]:
 async def phase_hostile(browser, url: str, pid: int) -> dict:
     ctx = await returning(browser, url)
     for path in (BIG_TABLE, BIG_TABLE + "&tol=5"):  # a normal session: 0 % and 5 %
-        v = await view(browser, url + path, shared=ctx)
+        v = await view(browser, url + path, shared=ctx, has_map=False)
         await close(v)
     await asyncio.sleep(2)
     normal = rss_mb(pid)
     errors = 0
     for i, link in enumerate(hostile_links()):
-        v = await view(browser, url + link, shared=ctx)
+        v = await view(browser, url + link, shared=ctx, has_map=False)
         errors += bool([e for e in v["errors"] if not e.startswith("on the page")])
         await close(v)
         if i % 20 == 19:
@@ -358,28 +399,27 @@ async def phase_hostile(browser, url: str, pid: int) -> dict:
     return res
 
 
-async def phase_scale(browser, urls: list[str], clients: int, seconds: float) -> dict:
+async def phase_scale(urls: list[str], clients: int, seconds: float) -> dict:
+    """Views per minute: ``clients`` browser-less sessions (:func:`ws_view`) opening the Overview
+    again and again, each sticking to one of ``urls`` (one server process, or two)."""
     done = 0
     errors = 0
+    for u in urls:  # one view each first: the first run of a process loads and renders
+        await ws_view(u)
     end = time.perf_counter() + seconds
-
-    ctxs = [await returning(browser, u) for u in urls]
 
     async def client(i: int) -> None:
         nonlocal done, errors
         while time.perf_counter() < end:
-            v = await view(browser, urls[i % len(urls)] + "/", shared=ctxs[i % len(urls)])
-            await close(v)
-            if v["errors"]:
-                errors += 1
-            elif time.perf_counter() <= end + 30:
+            try:
+                await ws_view(urls[i % len(urls)])
                 done += 1
+            except Exception:  # noqa: BLE001 - counted
+                errors += 1
 
     t0 = time.perf_counter()
     await asyncio.gather(*(client(i) for i in range(clients)))
     wall = time.perf_counter() - t0
-    for ctx in ctxs:
-        await ctx.close()
     return {"views": done, "errors": errors, "views_per_minute": round(done / wall * 60, 1)}
 
 
@@ -393,6 +433,7 @@ async def run(args) -> dict:
     results: dict = {
         "label": args.label,
         "project": str(project),
+        "server_args": SERVER_ARGS,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "targets": TARGETS,
     }
@@ -406,14 +447,12 @@ async def run(args) -> dict:
             if phase == "scale":
                 one = start_server(project, args.data, log)
                 try:
-                    single = await phase_scale(browser, [one[1]], args.clients, args.seconds)
+                    single = await phase_scale([one[1]], args.clients, args.seconds)
                 finally:
                     stop_server(one[0])
                 two = [start_server(project, args.data, log) for _ in range(2)]
                 try:
-                    double = await phase_scale(
-                        browser, [u for _, u in two], args.clients, args.seconds
-                    )
+                    double = await phase_scale([u for _, u in two], args.clients, args.seconds)
                 finally:
                     for proc, _ in two:
                         stop_server(proc)
@@ -456,7 +495,13 @@ def main() -> int:
     ap.add_argument("--memory-sessions", type=int, default=50)
     ap.add_argument("--clients", type=int, default=6)
     ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument(
+        "--server-args",
+        default="",
+        help="extra streamlit run options, e.g. '--runner.postScriptGC true' to measure a setting",
+    )
     args = ap.parse_args()
+    SERVER_ARGS[:] = args.server_args.split()
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
     results = asyncio.run(run(args))
