@@ -6,16 +6,20 @@ Phases (``--phases``, default all), each on a fresh server:
 * ``cpu`` — **server CPU per view**: the server process tree's CPU time (user + system, from
   /proc) spent on one fresh page view, from opening the URL until the page is painted and idle;
   the median of ``--repeats`` views of each page after one first view (targets: Overview < 0.1 s,
-  any page < 0.2 s).
-* ``load`` — ``--sessions`` (20) browsers opening the Overview at once: errors (exceptions on the
-  page, page errors, time-outs), each session's time to first map split into the server's part
-  (until the websocket message carrying the map arrived) and the browser's (from there until
-  Leaflet painted), and the server's CPU over the run.
+  any page < 0.2 s); and the same for the smallest Streamlit app (a title and a line), the floor
+  that Streamlit itself costs per view on this machine.
+* ``load`` — ``--sessions`` (20) sessions opening the Overview at once: first browser-less (the
+  server's own share of the time to first map, no browser competing for the CPU), then in real
+  browser tabs (time to Leaflet's first path, errors, and how busy the server was meanwhile); the
+  browsers' share is the difference.
 * ``memory`` — the server's resident memory (process tree) idle, after one session, and with
   ``--memory-sessions`` (50) sessions open, each having drawn the Overview (target < 1.5 GB).
 * ``hostile`` — finding 4: memory after a normal Coterminosity session (LSOA × PCN, the largest
   table, at 0 % and 5 %) and then after 100 distinct hostile links (other tolerances, garbage
-  values) in further sessions (target: within 10 % of the normal session's).
+  values) in further sessions (target: within 10 % of the normal session's), measured at once and
+  again once the closed tabs' sessions have expired (Streamlit keeps a closed tab's session, with
+  the tables it showed, for two minutes); ``hostile-default`` does the same on the page as it
+  opens (districts × ICSs).
 * ``scale`` — views per minute with ``--clients`` sessions each loading the Overview again and
   again for ``--seconds``, against one server and against two server processes on this machine
   (each client sticks to one server, as behind a load balancer with sticky sessions). These
@@ -280,6 +284,31 @@ async def ws_view(url: str, page: str = "", query: str = "", timeout_s: float = 
 # ---------------------------------------------------------------------------- phases
 
 
+FLOOR_APP = 'import streamlit as st\n\nst.title("Hello")\nst.caption("Contains OS data")\n'
+
+
+async def floor_cpu(browser, repeats: int, log: Path) -> float:
+    """Server CPU per view of the smallest Streamlit app (a title and a line) on this machine:
+    what Streamlit itself costs per page view before any app code runs."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "app.py").write_text(FLOOR_APP)
+        proc, url = start_server(Path(tmp), None, log)
+        try:
+            ctx = await browser.new_context(viewport={"width": 1280, "height": 900})
+            used = []
+            for i in range(repeats + 1):
+                c0 = cpu_s(proc.pid)
+                await close(await view(browser, url + "/", shared=ctx, has_map=False))
+                if i:
+                    used.append(cpu_s(proc.pid) - c0)
+            await ctx.close()
+        finally:
+            stop_server(proc)
+    return round(statistics.median(used), 3)
+
+
 async def phase_cpu(browser, url: str, pid: int, repeats: int) -> dict:
     out = {}
     ctx = await returning(browser, url)
@@ -308,31 +337,56 @@ async def phase_cpu(browser, url: str, pid: int, repeats: int) -> dict:
 
 
 async def phase_load(browser, url: str, pid: int, sessions: int) -> dict:
+    """``sessions`` people opening the Overview at once, measured twice on one server.
+
+    1. The server's own share: ``sessions`` browser-less sessions (:func:`ws_view`) at once, each
+       timed from opening its websocket to the end of its run (the map sent): what the server
+       takes when browsers cost it nothing.
+    2. Real browsers: ``sessions`` tabs at once (a browser that has visited before, so Streamlit's
+       JavaScript is cached; the tabs share this machine's two cores with the server), each timed
+       to Leaflet's first painted path; errors are exceptions on a page, page errors, time-outs.
+    """
     c0, t0 = cpu_s(pid), time.perf_counter()
-    views = await asyncio.gather(*(view(browser, url + "/") for _ in range(sessions)))
+    server_times = await asyncio.gather(*(ws_view(url) for _ in range(sessions)))
+    ws_wall, ws_cpu = time.perf_counter() - t0, cpu_s(pid) - c0
+    ctx = await returning(browser, url)
+    c0, t0 = cpu_s(pid), time.perf_counter()
+    views = await asyncio.gather(
+        *(view(browser, url + "/", timeout_ms=600_000, shared=ctx) for _ in range(sessions))
+    )
     wall = time.perf_counter() - t0
     used = cpu_s(pid) - c0
     for v in views:
         await close(v)
+    await ctx.close()
     errors = [e for v in views for e in v["errors"]]
-    server = [v["server_s"] for v in views if "server_s" in v]
     painted = [v["painted_s"] for v in views if "painted_s" in v]
-    browser_part = [v["browser_s"] for v in views if "browser_s" in v]
+    server_med = statistics.median(server_times)
+
+    def r(x):
+        return round(x, 2) if x is not None else None
+
     res = {
         "sessions": sessions,
-        "errors": len(errors),
-        "error_examples": errors[:3],
-        "first_map_median_s": round(statistics.median(painted), 2) if painted else None,
-        "first_map_max_s": round(max(painted), 2) if painted else None,
-        "server_part_median_s": round(statistics.median(server), 2) if server else None,
-        "server_part_max_s": round(max(server), 2) if server else None,
-        "browser_part_median_s": round(statistics.median(browser_part), 2)
-        if browser_part
-        else None,
-        "browser_part_max_s": round(max(browser_part), 2) if browser_part else None,
-        "wall_s": round(wall, 2),
-        "server_cpu_s": round(used, 2),
-        "server_cpu_per_session_s": round(used / sessions, 3),
+        "server_only": {
+            "time_to_map_median_s": r(server_med),
+            "time_to_map_max_s": r(max(server_times)),
+            "wall_s": r(ws_wall),
+            "server_cpu_s": r(ws_cpu),
+            "server_cpu_per_session_s": round(ws_cpu / sessions, 3),
+        },
+        "browsers": {
+            "errors": len(errors),
+            "error_examples": errors[:3],
+            "first_map_median_s": r(statistics.median(painted)) if painted else None,
+            "first_map_max_s": r(max(painted)) if painted else None,
+            "browser_share_median_s": r(statistics.median(painted) - server_med)
+            if painted
+            else None,
+            "wall_s": r(wall),
+            "server_cpu_s": r(used),
+            "server_busy_share": round(used / wall, 3),
+        },
     }
     print(f"  load: {res}")
     return res
@@ -361,26 +415,36 @@ async def phase_memory(browser, url: str, pid: int, sessions: int) -> dict:
     return res
 
 
-def hostile_links(n: int = 100) -> list[str]:
+def hostile_links(base: str, n: int = 100) -> list[str]:
     """``n`` distinct links no widget makes: odd tolerances (which once each cached a table),
     out-of-range and garbage values."""
-    links = [f"{BIG_TABLE}&tol={0.013 + i * 0.1937:.4f}" for i in range(n - 10)]
+    sep = "&" if "?" in base else "?"
+    links = [f"{base}{sep}tol={0.013 + i * 0.1937:.4f}" for i in range(n - 10)]
     links += [
-        f"{BIG_TABLE}&tol={v}"
+        f"{base}{sep}tol={v}"
         for v in ("1e-9", "-3", "nan", "inf", "20.0000001", "5%25", "abc", "0x10", "1" * 60, "")
     ]
     return links[:n]
 
 
-async def phase_hostile(browser, url: str, pid: int) -> dict:
+SESSION_TTL_S = 120  # Streamlit's server.disconnectedSessionTTL: a closed tab's session is kept
+
+
+async def phase_hostile(browser, url: str, pid: int, base: str = BIG_TABLE) -> dict:
+    """Memory after a normal session (``base`` at 0 % and 5 %) and after 100 hostile links, each
+    measured twice: at once, and once the closed tabs' sessions have expired (what the server
+    keeps)."""
+    sep = "&" if "?" in base else "?"
     ctx = await returning(browser, url)
-    for path in (BIG_TABLE, BIG_TABLE + "&tol=5"):  # a normal session: 0 % and 5 %
+    for path in (base, f"{base}{sep}tol=5"):  # a normal session: 0 % and 5 %
         v = await view(browser, url + path, shared=ctx, has_map=False)
         await close(v)
     await asyncio.sleep(2)
     normal = rss_mb(pid)
+    await asyncio.sleep(SESSION_TTL_S + 20)
+    normal_kept = rss_mb(pid)
     errors = 0
-    for i, link in enumerate(hostile_links()):
+    for i, link in enumerate(hostile_links(base)):
         v = await view(browser, url + link, shared=ctx, has_map=False)
         errors += bool([e for e in v["errors"] if not e.startswith("on the page")])
         await close(v)
@@ -389,10 +453,16 @@ async def phase_hostile(browser, url: str, pid: int) -> dict:
     await ctx.close()
     await asyncio.sleep(2)
     after = rss_mb(pid)
+    await asyncio.sleep(SESSION_TTL_S + 20)
+    after_kept = rss_mb(pid)
     res = {
+        "page": base,
         "normal_session_mb": normal,
         "after_100_hostile_links_mb": after,
         "growth": round(after / normal - 1, 3),
+        "normal_session_kept_mb": normal_kept,
+        "after_100_hostile_links_kept_mb": after_kept,
+        "growth_kept": round(after_kept / normal_kept - 1, 3),
         "view_errors": errors,
     }
     print(f"  hostile: {res}")
@@ -468,14 +538,22 @@ async def run(args) -> dict:
             try:
                 if phase == "cpu":
                     results["cpu"] = await phase_cpu(browser, url, proc.pid, args.repeats)
+                    results["cpu"]["floor_hello_world_cpu_per_view_s"] = await floor_cpu(
+                        browser, args.repeats, log
+                    )
+                    print(f"  floor: {results['cpu']['floor_hello_world_cpu_per_view_s']} s")
                 elif phase == "load":
                     results["load"] = await phase_load(browser, url, proc.pid, args.sessions)
                 elif phase == "memory":
                     results["memory"] = await phase_memory(
                         browser, url, proc.pid, args.memory_sessions
                     )
-                elif phase == "hostile":
+                elif phase == "hostile":  # the largest table: LSOA × PCN, 238,823 rows
                     results["hostile"] = await phase_hostile(browser, url, proc.pid)
+                elif phase == "hostile-default":  # the page as it opens: district × ICS
+                    results["hostile_default"] = await phase_hostile(
+                        browser, url, proc.pid, "/coterminosity"
+                    )
                 else:
                     raise SystemExit(f"unknown phase {phase}")
             finally:
@@ -489,7 +567,7 @@ def main() -> int:
     ap.add_argument("--project", default=str(ROOT), help="the checkout to serve")
     ap.add_argument("--data", default=None, help="ICS_MAPS_DATA for that checkout")
     ap.add_argument("--label", default="after")
-    ap.add_argument("--phases", default="cpu,load,memory,hostile,scale")
+    ap.add_argument("--phases", default="cpu,load,memory,hostile,hostile-default,scale")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--memory-sessions", type=int, default=50)

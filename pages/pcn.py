@@ -3,7 +3,6 @@ size."""
 
 import streamlit as st
 
-from ics_maps.analysis.search import search_pcns
 from ics_maps.app import caches, frame, panels, params, prose, widgets
 from ics_maps.presentation import maps
 from ics_maps.presentation.style import fmt_int
@@ -26,7 +25,6 @@ with frame.page(
 ) as ctx:
     frame.require_systems(ctx)
     pcns = ctx.view.tier("pcn")
-    practices = ctx.view.tier("practice")
     query = params.QUERY.widget(
         st.text_input,
         "Search PCNs",
@@ -34,7 +32,7 @@ with frame.page(
         "postcode such as M30 8AR",
         max_chars=80,
     )
-    hits = search_pcns(pcns, practices, query, limit=50)
+    hits = caches.pcn_search(ctx.vintage, ctx.filters, query)  # search_pcns, kept per server
     valid = set(pcns["code"])
     names = dict(zip(pcns["code"], pcns["name"], strict=False))
     # why a PCN is listed, when not for its own name or code (a member practice's name, code or

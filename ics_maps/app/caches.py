@@ -222,6 +222,18 @@ def pcn_la_table(vintage: str, tier: str = "lad") -> pd.DataFrame:
     return pcn_la_shares(get_atlas(vintage), tier)
 
 
+@_shared(TABLES)
+def pcn_search(vintage: str, filters, query: str) -> pd.DataFrame:
+    """PCNs in the filtered view matching ``query`` (at most 50), as
+    :func:`ics_maps.analysis.search.search_pcns` finds them: the same search from another session
+    is not run again."""
+    from ics_maps.analysis.filters import apply_filters
+    from ics_maps.analysis.search import search_pcns
+
+    view = apply_filters(get_atlas(vintage), filters)
+    return search_pcns(view.tier("pcn"), view.tier("practice"), query, limit=50)
+
+
 def map_parts(vintage: str, shared_key: tuple, make):
     """A map rendered once per server for everyone who asks for the same ``shared_key`` (which
     must name everything the map shows besides the vintage): see
