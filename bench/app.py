@@ -255,8 +255,8 @@ def measure_page(browser, url: str, name: str) -> dict:
 
 
 def national_map_bytes() -> int:
-    from ics_maps import maps
     from ics_maps.atlas import load_atlas
+    from ics_maps.presentation import maps
 
     atlas = load_atlas("2026")
     icb = atlas.web_layer("icb")  # the display layer the app draws (made at build time)

@@ -24,7 +24,8 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from ics_maps import catchments as C  # noqa: E402
+from ics_maps.atlas import catchments  # noqa: E402
+from ics_maps.crs import BNG  # noqa: E402
 from ics_maps.paths import mirror_root  # noqa: E402
 
 LSOA_GPKG = "lsoa21_boundaries_bsc/LSOA_Dec_2021_EW_BSC_V4_via_geographr.gpkg"
@@ -46,7 +47,7 @@ def load_raw_inputs(root: Path | None = None, with_geometry: bool = True):
     """
     root = Path(root or mirror_root())
     lsoa = gpd.read_file(root / LSOA_GPKG, engine="pyogrio", columns=["lsoa21_code"])
-    lsoa = lsoa[lsoa["lsoa21_code"].str.startswith("E01")].to_crs(C.BNG)
+    lsoa = lsoa[lsoa["lsoa21_code"].str.startswith("E01")].to_crs(BNG)
     pop = pd.read_csv(root / CENSUS, skiprows=4, dtype={"mnemonic": str})
     pop = pop[pop["mnemonic"].astype(str).str.startswith("E01", na=False)]
     pop = pd.to_numeric(pop.set_index("mnemonic")["Total"], errors="coerce")
@@ -61,7 +62,7 @@ def load_raw_inputs(root: Path | None = None, with_geometry: bool = True):
             "icb": code.map(lk["ICB24CDH"]).to_numpy(),
         },
         geometry=geom.values,
-        crs=C.BNG,
+        crs=BNG,
     )
 
     m = pd.read_csv(root / PRAC_MAP, dtype=str)
@@ -95,7 +96,7 @@ def load_raw_inputs(root: Path | None = None, with_geometry: bool = True):
     by_code, by_pc = locs.set_index("code"), locs.drop_duplicates("pc").set_index("pc")
     lat = m["PRACTICE_CODE"].map(by_code["lat"]).fillna(m["PRACTICE_POSTCODE"].map(by_pc["lat"]))
     lng = m["PRACTICE_CODE"].map(by_code["lng"]).fillna(m["PRACTICE_POSTCODE"].map(by_pc["lng"]))
-    pts = gpd.GeoSeries(gpd.points_from_xy(lng, lat), crs="EPSG:4326").to_crs(C.BNG)
+    pts = gpd.GeoSeries(gpd.points_from_xy(lng, lat), crs="EPSG:4326").to_crs(BNG)
     pts = pts.where(lat.notna().to_numpy(), None)
     practices = gpd.GeoDataFrame(
         {
@@ -106,7 +107,7 @@ def load_raw_inputs(root: Path | None = None, with_geometry: bool = True):
             "list_size": m["PRACTICE_CODE"].map(sizes).astype("Int64").to_numpy(),
         },
         geometry=pts.values,
-        crs=C.BNG,
+        crs=BNG,
     )
 
     r = pd.read_csv(root / REGISTRATIONS, dtype=str)
@@ -177,7 +178,7 @@ def main(argv=None) -> dict:
 
     # 1. fit on all the real data
     t = time.perf_counter()
-    params = C.fit_model(lsoa, practices, reg)
+    params = catchments.fit_model(lsoa, practices, reg)
     fit_s = time.perf_counter() - t
     print(f"\nfit_model: {fit_s:.2f} s (of which optimiser {params.fit_seconds:.2f} s)")
     print(
@@ -200,7 +201,7 @@ def main(argv=None) -> dict:
         .set_index("lsoa")["practice"]
     )
     groups = main_practice.map(prac_sicbl)
-    cv = C.cross_validate(lsoa, practices, reg, groups=groups)
+    cv = catchments.cross_validate(lsoa, practices, reg, groups=groups)
     names = [k for k in cv["overall"]]
     print(
         f"\nout-of-sample agreement ({cv['n_folds']} folds by sub-ICB location of each LSOA's main "
@@ -221,13 +222,15 @@ def main(argv=None) -> dict:
 
     # 3. the build on all England, then footprints
     t = time.perf_counter()
-    C.build_catchments(lsoa, practices, reg, params=params)
+    catchments.build_catchments(lsoa, practices, reg, params=params)
     build_fixed_s = time.perf_counter() - t
     t = time.perf_counter()
-    cat_fit = C.build_catchments(lsoa, practices, reg)  # as the atlas build calls it: fits inside
+    cat_fit = catchments.build_catchments(
+        lsoa, practices, reg
+    )  # as the atlas build calls it: fits inside
     build_fit_s = time.perf_counter() - t
     t = time.perf_counter()
-    foot = C.pcn_footprints(lsoa, cat_fit.lsoa_pcn, cat_fit.pcn_method)
+    foot = catchments.pcn_footprints(lsoa, cat_fit.lsoa_pcn, cat_fit.pcn_method)
     foot_s = time.perf_counter() - t
     pm = cat_fit.pcn_method
     no_foot = sorted(set(pm["pcn"]) - set(foot["code"]))

@@ -36,7 +36,7 @@ import shapely
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ics_maps import nesting  # noqa: E402
+from ics_maps.analysis import atoms  # noqa: E402
 from ics_maps.analysis.atoms import atom_index  # noqa: E402
 from ics_maps.analysis.nesting import coterminosity  # noqa: E402
 from ics_maps.analysis.overlap import label_relationships  # noqa: E402
@@ -100,7 +100,7 @@ def n_split(table: pd.DataFrame) -> int:
 
 
 def cold(atlas, child: str, parent: str) -> pd.DataFrame:
-    nesting._INDEX.clear()
+    atoms._INDEX.clear()
     return coterminosity(atlas, child, parent)
 
 
@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     load_s = time.perf_counter() - t0
     layers = {t: clean(atlas.tier(t)) for t in {x for p in pairs for x in p}}
     coterminosity(atlas, "lad", "icb")  # warm imports once, outside every timing
-    nesting._INDEX.clear()
+    atoms._INDEX.clear()
     _, index_s = timed(lambda: atom_index(atlas))
     rows = []
     print(

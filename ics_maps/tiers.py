@@ -24,3 +24,20 @@ def check_tier(name: str) -> str:
 
 # The list size (registered patients) the PCN policy aimed for: "typically 30,000 to 50,000".
 PCN_TARGET_BAND: tuple[int, int] = (30_000, 50_000)
+
+# A PCN "serves" a council when at least this share of the council's residents are attributed to
+# it: the ``n_pcn`` of council summaries, and the Place page's count and map (one threshold).
+PCN_SERVING_SHARE: float = 0.01
+
+# The tolerance comparisons with PCNs open at (the dashboard; the CLI's default stays 0). A PCN's
+# registered patients spread across council and system lines, and outside the one ICB with
+# published registrations its shares are modelled, so at 0 % almost every PCN counts as split; at
+# 5 % a PCN with at least 95 % of its people inside one parent counts as nested in it.
+PCN_PAIR_TOLERANCE: float = 0.05
+
+
+def default_tolerance(child: str, parent: str) -> float:
+    """The tolerance a comparison of ``child`` with ``parent`` opens at: :data:`PCN_PAIR_TOLERANCE`
+    when a PCN's fractional footprint is involved (not practices in PCNs: membership is exact),
+    else 0."""
+    return PCN_PAIR_TOLERANCE if "pcn" in (child, parent) and child != "practice" else 0.0

@@ -25,7 +25,8 @@ Census 2021 usual residents and its code in every tier. {residents_gap} A counci
 two ICSs is therefore measured in people, not square kilometres: the share of its residents in each
 system. ONS builds the NHS geographies from LSOAs ("best fit"), so these shares are exact for ICBs,
 sub-ICB locations and local authorities in the 2024 and 2026 vintages. In 2022 and 2021 each LSOA is
-placed in the boundaries by a point inside it (the fit is reported in the build facts). *Limits:*
+placed by the ONS LSOA 2011 lookup of that year, carried to the 2021 LSOAs (rules and checks in the
+build facts and the README). *Limits:*
 residents are Census 2021; later boundary changes within an LSOA are not seen.
 
 **Coterminosity.** For a child tier against a parent tier, each child is *coterminous* (the same
@@ -44,6 +45,18 @@ fractional shares kept for weighting. Elsewhere the catchment is
 fitted on that sample. Each PCN shows the method that made it. *Limits:* modelled footprints are
 estimates — patients choose practices across boundaries, and a PCN's "residents" are the people it
 is estimated to serve, not its list.
+
+**Who lives there (the People views).** Ages are Census 2021 usual residents in 18 five-year bands
+(ONS TS007A, the same file as the residents); deprivation is the English Indices of Deprivation
+2025 (MHCLG, File 7), which score, rank and decile every LSOA on the Index of Multiple Deprivation
+(IMD) and its seven domains. A unit's profile sums its LSOAs (each LSOA by its share for PCNs, as in
+the coterminosity tables): its *average IMD score* is the population-weighted mean of its LSOAs'
+scores (MHCLG's "average score" for higher areas; MHCLG weights by its mid-2022 populations, Census
+2021 here, so its published figures differ by about 0.1), its decile and quintile shares count
+residents by their LSOA's national decile, and its rank is among England's units of the same tier
+(1st = most deprived). Ages 0–17 take 3/5 of the 15–19 band; the median age is interpolated within
+its band. *Limits:* deprivation describes neighbourhoods, not people (not everyone in a deprived
+LSOA is deprived, nor everyone elsewhere well off); a PCN's profile is of its indicative catchment.
 """
 
 with frame.page(
@@ -115,9 +128,10 @@ with frame.page(
         "**ICS waves.** ICSs were designated in six waves: "
         + "; ".join(prose.text(v) for v in WAVE_LABELS.values())
         + ". A wave belongs to a July 2022 ICS; an ICB of another vintage carries the waves of the "
-        "residents it "
-        "covers, and the wave used for colouring and filtering is the one covering most of its "
-        "residents."
+        "residents it covers, and the wave used for colouring is the one covering most of its "
+        "residents. The sidebar's wave filter counts a system in a wave by most of its residents "
+        "(the default) or by any of them, so a merged 2026 system such as Central East (mostly "
+        "wave 4) can be found under wave 1 as well."
     )
 
     st.subheader("Sources and licences")

@@ -8,6 +8,7 @@ from ics_maps.analysis.nesting import relationship_summary, split_units
 from ics_maps.analysis.overlap import RELATIONSHIPS, label_relationships
 from ics_maps.app import caches, frame, panels, params, prose, widgets
 from ics_maps.presentation.style import LABELS, fmt_int, fmt_pct, sentence, tier_label, tier_plural
+from ics_maps.tiers import default_tolerance
 
 # under area weighting, splits that vanish at this tolerance are reported as likely slivers
 SLIVER = 0.01
@@ -53,7 +54,7 @@ with frame.page(
             "tiers). Area: a polygon overlay in km².",
         )
     with c4:
-        pct = params.TOLERANCE.widget(
+        pct = params.tolerance_for(child, parent).widget(
             st.slider,
             "Tolerance (%)",
             0.0,
@@ -73,14 +74,15 @@ with frame.page(
         st.error(problem, icon=":material/block:")
         frame.stop()
     table = caches.coterminosity_table(ctx.vintage, child, parent, weight, float(tol))
-    if "pcn" in (child, parent) and child != "practice" and weight == "population" and tol == 0:
+    if default_tolerance(child, parent) and weight == "population":
+        strict = caches.coterminosity_table(ctx.vintage, child, parent, weight, 0.0)
         st.info(
-            "PCN shares are fractional: a PCN's registered patients spread across council and "
-            "system lines, and "
-            "outside Staffordshire and Stoke-on-Trent those shares are modelled. At 0% tolerance "
-            "almost every PCN "
-            "counts as split; a tolerance of 5% shows which PCNs sit essentially inside one "
-            "parent.",
+            prose.pcn_tolerance_note(
+                filter_table(strict, ctx.view, child),
+                filter_table(table, ctx.view, child),
+                tol,
+                tier_plural(child, ctx.atlas),
+            ),
             icon=":material/info:",
         )
     shown = filter_table(table, ctx.view, child)

@@ -4,6 +4,7 @@ size."""
 import streamlit as st
 
 from ics_maps.app import caches, frame, panels, params, prose, widgets
+from ics_maps.app.people_view import people_view
 from ics_maps.presentation import maps
 from ics_maps.presentation.style import fmt_int
 
@@ -80,24 +81,28 @@ with frame.page(
     icb_name = ctx.atlas.tier("icb").set_index("code")["name"].get(pcn["icb"], pcn["icb"])
     sicbl_name = ctx.atlas.tier("sicbl").set_index("code")["name"].get(pcn["sicbl"], pcn["sicbl"])
     st.caption(f"ODS {prose.text(code)} · {prose.text(sicbl_name)} · {prose.text(icb_name)}")
-    cols = st.columns(4)
-    cols[0].metric(
-        "Registered patients",
-        fmt_int(pcn["list_size"]),
-        help="Sum of member practices' lists, April 2025",
-    )
-    cols[1].metric("Member practices", fmt_int(pcn["n_practices"]))
-    cols[2].metric(
-        "Residents in footprint",
-        fmt_int(pcn["residents"]),
-        help="Census 2021 residents attributed to this PCN (indicative)",
-    )
     size = float(pcn["list_size"]) if str(pcn["list_size"]) != "<NA>" else None
-    cols[3].metric(
-        "30–50k band",
-        "inside"
-        if size and 30_000 <= size <= 50_000
-        else ("below" if size and size < 30_000 else ("above" if size else "–")),
+    widgets.figures(
+        [
+            (
+                "Registered patients",
+                fmt_int(pcn["list_size"]),
+                "Sum of member practices' lists, April 2025",
+            ),
+            ("Member practices", fmt_int(pcn["n_practices"]), None),
+            (
+                "Residents in footprint",
+                fmt_int(pcn["residents"]),
+                "Census 2021 residents attributed to this PCN (indicative)",
+            ),
+            (
+                "30–50k band",
+                "inside"
+                if size and 30_000 <= size <= 50_000
+                else ("below" if size and size < 30_000 else ("above" if size else "–")),
+                None,
+            ),
+        ]
     )
     method = str(pcn["method"])
     st.info(
@@ -106,28 +111,36 @@ with frame.page(
         icon=":material/explore:",
     )
 
-    tab_map, tab_sizes = widgets.lazy_tabs(
-        ["Footprint and practices", "List-size distribution"], key="pcn_tab"
+    tab_map, tab_who, tab_sizes = widgets.lazy_tabs(
+        ["Footprint and practices", "People", "List-size distribution"], key="pcn_tab"
     )
     if tab_map.open:
         with tab_map:
-            left, right = st.columns([3, 2])
+            with st.container(key="stack_pcn"):  # side by side from 1,200 px, else stacked
+                left, right = st.columns([3, 2])
             with left:
                 neighbours = ctx.atlas.tier("pcn").query("sicbl == @pcn.sicbl")["code"]
+                footprints = ctx.layer("pcn", neighbours)
+                shares = caches.pcn_la_table(ctx.vintage).query("pcn == @code")
                 m = lambda: maps.pcn_map(  # noqa: E731 - built only if not already rendered
-                    ctx.layer("pcn", neighbours),
+                    footprints,
                     ctx.practices_layer(members["code"]),
                     method=method,
                     selected=code,
                     boundary=ctx.layer("sicbl", [pcn["sicbl"]]),
+                    labels=ctx.layer("lad", shares["la"]),
                 )
                 widgets.show_map(
                     m, key="pcn_map", height=480, returned=(), shared=(ctx.vintage, code)
                 )
+                widgets.download_geojson(
+                    footprints,
+                    prose.file_slug("pcn_footprints", pcn["sicbl"], ctx.vintage) + ".geojson",
+                )
                 drawn = pcn["geometry"] is not None and not pcn["geometry"].is_empty
                 st.caption(
                     (
-                        f"Heavy outline: {prose.text(pcn['name'])}; "
+                        f"Heavy outline: {prose.text(pcn['name'])}: "
                         if drawn
                         else f"**{prose.text(pcn['name'])} has no drawn footprint**: it is not the "
                         "main PCN of any LSOA "
@@ -135,21 +148,21 @@ with frame.page(
                         "where "
                         "another PCN serves more people; see *Where its patients live*). "
                     )
-                    + f"Other PCNs of {prose.text(sicbl_name)} for context, each in its own "
-                    "colour. Dots: "
-                    "member practices, sized by list. The layers button (top right) switches "
-                    "footprints "
-                    "and practices on and off."
+                    + f"the map opens on it. Other PCNs of {prose.text(sicbl_name)} for context, "
+                    "in a few colours so that neighbours differ. Dots: member practices, sized by "
+                    "list. District names show when zoomed in; the layers button (top right) "
+                    "switches footprints, practices, names and an OpenStreetMap base map (needs "
+                    "internet) on and off."
                 )
             with right:
                 st.markdown("**Member practices**")
                 widgets.dataframe(
-                    members[["code", "name", "postcode", "list_size", "has_location"]].sort_values(
+                    members[["name", "code", "postcode", "list_size", "has_location"]].sort_values(
                         "name"
                     ),
                     {
                         "code": st.column_config.TextColumn("ODS code"),
-                        "name": st.column_config.TextColumn("Practice"),
+                        "name": st.column_config.TextColumn("Practice", pinned=True),
                         "postcode": st.column_config.TextColumn("Postcode"),
                         "list_size": widgets.number("Registered patients"),
                         "has_location": st.column_config.CheckboxColumn("On map"),
@@ -159,7 +172,6 @@ with frame.page(
                     download=prose.file_slug("pcn_practices", code, ctx.vintage) + ".csv",
                 )
                 st.markdown("**Where its patients live** (indicative)")
-                shares = caches.pcn_la_table(ctx.vintage).query("pcn == @code")
                 widgets.dataframe(
                     shares[["la", "la_name", "patients", "share"]],
                     {
@@ -182,6 +194,9 @@ with frame.page(
                     + ".csv",
                 )
                 st.caption(prose.patients_note(shares["patients"].sum(), pcn["list_size"], method))
+    if tab_who.open:
+        with tab_who:
+            people_view(ctx, "pcn", code)
     if tab_sizes.open:
         with tab_sizes:
             panels.list_size_chart(pcns, pcn)

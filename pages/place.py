@@ -5,21 +5,21 @@ import streamlit as st
 
 from ics_maps.analysis.breakdowns import council_counterpart, place_flows, rows_for
 from ics_maps.app import caches, frame, panels, params, prose, widgets
+from ics_maps.app.people_view import people_view
 from ics_maps.presentation import charts, maps
 from ics_maps.presentation.style import (
     TIER_PLURAL,
+    council_kind,
     fmt_int,
     fmt_pct,
+    is_single_tier,
     sentence,
     short_name,
     tier_label,
 )
+from ics_maps.tiers import PCN_SERVING_SHARE, default_tolerance
 
 LA_TIERS = {"utla": sentence(TIER_PLURAL["utla"]), "lad": sentence(TIER_PLURAL["lad"])}
-LA_SINGULAR = {
-    "utla": "county or unitary council (upper tier)",
-    "lad": "district or unitary council (lower tier)",
-}
 
 with frame.page(
     "Place",
@@ -59,31 +59,39 @@ with frame.page(
         caches.coterminosity_table(ctx.vintage, tier, "sicbl", "population", 0.0), child=code
     )
     pcn_t = rows_for(
-        caches.coterminosity_table(ctx.vintage, tier, "pcn", "population", 0.0), child=code
+        caches.coterminosity_table(
+            ctx.vintage, tier, "pcn", "population", default_tolerance(tier, "pcn")
+        ),
+        child=code,
     )
     pcn_t = pcn_t.sort_values("share_of_child", ascending=False).reset_index(drop=True)
 
     st.subheader(prose.text(la["name"]))
     rel = icb_t["relationship"].iloc[0] if len(icb_t) else "–"
+    kind = council_kind(code) + (" (one council in both tiers)" if is_single_tier(code) else "")
     st.caption(
-        f"{prose.text(code)} · {LA_SINGULAR[tier]} · relationship to the {ctx.term('icb')} tier: "
+        f"{prose.text(code)} · {prose.text(kind)} · relationship to the {ctx.term('icb')} tier: "
         f"**{prose.text(rel)}**"
     )
-    cols = st.columns(5)
-    cols[0].metric("Residents", fmt_int(la["residents"]), help="Census 2021 usual residents")
-    cols[1].metric(f"{ctx.term('icb')}s serving", fmt_int(len(icb_t)))
-    cols[2].metric(f"{ctx.term('sicbl')}s", fmt_int(len(sic_t)))
-    main_pcns = int((pcn_t["share_of_child"] >= 0.01).sum())
-    cols[3].metric(
-        "PCNs serving ≥1%",
-        fmt_int(main_pcns),
-        help=f"PCNs to which at least 1% of the council's residents are attributed ({len(pcn_t)} "
-        "with "
-        "any; indicative catchments)",
-    )
-    cols[4].metric(
-        f"Share in main {ctx.term('icb')}",
-        fmt_pct(icb_t["share_of_child"].max() if len(icb_t) else None),
+    serving = pcn_t[pcn_t["share_of_child"] >= PCN_SERVING_SHARE]
+    widgets.figures(
+        [
+            ("Residents", fmt_int(la["residents"]), "Census 2021 usual residents"),
+            (f"{ctx.term('icb')}s serving", fmt_int(len(icb_t)), None),
+            (f"{ctx.term('sicbl')}s", fmt_int(len(sic_t)), None),
+            (
+                f"PCNs serving ≥ {PCN_SERVING_SHARE:.0%}",
+                fmt_int(len(serving)),
+                f"PCNs to which at least {PCN_SERVING_SHARE:.0%} of the council's residents are "
+                f"attributed ({len(pcn_t)} with any; indicative catchments). The map draws "
+                "these.",
+            ),
+            (
+                f"Share in main {ctx.term('icb')}",
+                fmt_pct(icb_t["share_of_child"].max() if len(icb_t) else None),
+                None,
+            ),
+        ]
     )
     st.markdown(
         "**Served by:** "
@@ -94,25 +102,47 @@ with frame.page(
         )
     )
 
-    tab_map, tab_flows, tab_tables = widgets.lazy_tabs(
-        ["Map of PCNs", "Residents to systems", "Shares tables"], key="place_tab"
+    tab_map, tab_who, tab_flows, tab_tables = widgets.lazy_tabs(
+        ["Map of PCNs", "People", "Residents to systems", "Shares tables"], key="place_tab"
     )
     if tab_map.open:
         with tab_map:
-            shown = pcn_t[pcn_t["share_of_child"] >= 0.005]
+            footprints = ctx.layer("pcn", serving["parent_code"])
+            districts = caches.coterminosity_table(ctx.vintage, "pcn", "lad", "population", 0.0)
+            near = districts.loc[
+                districts["child_code"].isin(set(serving["parent_code"]))
+                & (districts["share_of_child"] >= PCN_SERVING_SHARE),
+                "parent_code",
+            ]
             m = lambda: maps.pcn_map(  # noqa: E731 - built only if not already rendered
-                ctx.layer("pcn", shown["parent_code"]),
-                ctx.practices_layer(ctx.atlas.practices.query("pcn in @shown.parent_code")["code"]),
+                footprints,
+                ctx.practices_layer(
+                    ctx.atlas.practices.query("pcn in @serving.parent_code")["code"]
+                ),
                 boundary=ctx.layer(tier, [code]),
+                systems=ctx.layer("icb", icb_t["parent_code"]),
+                labels=ctx.layer("lad", set(near) | ({code} if tier == "lad" else set())),
             )
             widgets.show_map(
                 m, key="place_map", height=520, returned=(), shared=(ctx.vintage, tier, code)
             )
-            st.caption(
-                f"Black outline: {prose.text(la['name'])}. PCN footprints (indicative) to which at "
-                "least 0.5% "
-                "of its residents are attributed, with their member practices."
+            widgets.download_geojson(
+                footprints,
+                prose.file_slug("pcn_footprints_serving", code, ctx.vintage) + ".geojson",
             )
+            st.caption(
+                f"Black outline: {prose.text(la['name'])}; heavy dashed lines: the "
+                f"{ctx.term('icb')}s that serve it"
+                + (f" ({len(icb_t)}: where the council is split)" if len(icb_t) > 1 else "")
+                + f". PCN footprints (indicative) to which at least {PCN_SERVING_SHARE:.0%} of "
+                "its residents are attributed, in a few colours so that neighbours differ, with "
+                "their member practices in their PCN's colour. District names show when zoomed "
+                "in; an OpenStreetMap base map can be switched on in the layer box (it needs "
+                "internet)."
+            )
+    if tab_who.open:
+        with tab_who:
+            people_view(ctx, tier, code)
     if tab_flows.open:
         with tab_flows:
             lad_icb = caches.coterminosity_table(ctx.vintage, "lad", "icb", "population", 0.0)
@@ -121,10 +151,13 @@ with frame.page(
             fig = charts.residents_sankey(flows, "district", "system", "residents")
             fig.update_layout(height=140 + 45 * len(flows))
             st.plotly_chart(fig, key="place_sankey")
+            n_districts = flows["district"].nunique()
             st.caption(
-                "Each district's Census 2021 residents by the system they live in."
-                if tier == "utla"
-                else "The council's Census 2021 residents by the system they live in."
+                f"Each of its {n_districts} districts' Census 2021 residents by the system they "
+                "live in; each label carries its total."
+                if n_districts > 1
+                else f"The {prose.text(council_kind(code))}'s Census 2021 residents by the system "
+                "they live in; each label carries its total."
             )
     if tab_tables.open:
         with tab_tables:
@@ -139,16 +172,19 @@ with frame.page(
                         f"{tier_label(parent, ctx.atlas)}'s residents who live in the council."
                         + (" PCN figures use indicative catchments." if parent == "pcn" else "")
                     )
-                    tail = t[t["share_of_child"] < 0.01] if parent == "pcn" else t.iloc[:0]
+                    tail = (
+                        t[t["share_of_child"] < PCN_SERVING_SHARE]
+                        if parent == "pcn"
+                        else t.iloc[:0]
+                    )
                     if len(tail):
                         st.caption(
-                            f"{len(tail)} of these {len(t)} PCNs hold under 1% of the council's "
-                            "residents "
-                            f"each ({fmt_int(tail['overlap_residents'].sum())} in all): patients "
-                            "registered "
-                            "far from home (students, people who have moved) and the thin edges of "
-                            "modelled "
-                            "catchments."
+                            f"{len(tail)} of these {len(t)} PCNs hold under "
+                            f"{PCN_SERVING_SHARE:.0%} of the council's residents each "
+                            f"({fmt_int(tail['overlap_residents'].sum())} in all): patients "
+                            "registered far from home (students, people who have moved) and the "
+                            "thin edges of modelled catchments. The map and the count above leave "
+                            "them out."
                         )
                     panels.coterminosity_dataframe(
                         t,

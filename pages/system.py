@@ -6,9 +6,11 @@ import streamlit as st
 
 from ics_maps.analysis.breakdowns import children_of, system_breakdown
 from ics_maps.app import caches, frame, panels, params, prose, widgets
+from ics_maps.app.people_view import people_view
 from ics_maps.app.site import page as site_page
 from ics_maps.presentation import charts, maps
 from ics_maps.presentation.style import fmt_int, short_name
+from ics_maps.tiers import PCN_PAIR_TOLERANCE, PCN_SERVING_SHARE, default_tolerance
 
 PLACE_TIERS = {
     "lad": "Districts and unitaries (lower tier)",
@@ -31,6 +33,7 @@ with frame.page(
         if isinstance(o, str)
     }
     frame.follow_vintage_change(ctx, params.ICB, "icb", names)
+    ods.update(frame.follow_old_code(ctx, params.ICB, "icb", names, ods))
     code = params.among(params.ICB, list(names), ctx.term("icb"), aliases=ods).widget(
         st.selectbox,
         f"Integrated care system ({len(names)} in view)",
@@ -46,21 +49,24 @@ with frame.page(
         f"ONS {prose.text(code)} · ODS {prose.text(ods_code)} · {prose.text(icb['region_name'])} · "
         f"wave(s) by residents: {prose.text(icb['waves'])}"
     )
-    cols = st.columns(3)
-    cols[0].metric("Residents", fmt_int(s["residents"]), help="Census 2021 usual residents")
-    cols[1].metric(
-        "Registered patients", fmt_int(s["registered"]), help="GP list sizes, April 2025"
+    widgets.figures(
+        [
+            ("Residents", fmt_int(s["residents"]), "Census 2021 usual residents"),
+            ("Registered patients", fmt_int(s["registered"]), "GP list sizes, April 2025"),
+            (f"{ctx.term('sicbl')}s", fmt_int(s["n_sicbl"]), None),
+            (
+                "Districts wholly / partly in",
+                f"{fmt_int(s['n_lad_whole'])} / {fmt_int(s['n_lad_part'])}",
+                "District and unitary (lower-tier) councils wholly / partly inside the system, "
+                "by residents",
+            ),
+            ("PCNs", fmt_int(s["n_pcn"]), None),
+            ("GP practices", fmt_int(s["n_practices"]), None),
+        ]
     )
-    cols[2].metric(f"{ctx.term('sicbl')}s", fmt_int(s["n_sicbl"]))
-    cols = st.columns(3)
-    cols[0].metric(
-        "Districts wholly / partly in",
-        f"{fmt_int(s['n_lad_whole'])} / {fmt_int(s['n_lad_part'])}",
-        help="District and unitary (lower-tier) councils wholly / partly inside the system, by "
-        "residents",
-    )
-    cols[1].metric("PCNs", fmt_int(s["n_pcn"]))
-    cols[2].metric("GP practices", fmt_int(s["n_practices"]))
+    gap = prose.registered_gap(s["residents"], s["registered"])
+    if gap:
+        st.info(gap, icon=":material/groups:")
 
     lad_t = children_of(
         caches.coterminosity_table(ctx.vintage, "lad", "icb", "population", 0.0), code
@@ -72,31 +78,40 @@ with frame.page(
     sicbls = ctx.atlas.tier("sicbl").query("icb == @code")["code"]
     pcns = ctx.atlas.tier("pcn").query("icb == @code")["code"]
     practices = ctx.atlas.practices.query("icb == @code")
-    tab_map, tab_people, tab_tables = widgets.lazy_tabs(
-        ["Map", "Residents by place and PCN", "Coterminosity"], key="system_tab"
+    tab_map, tab_who, tab_people, tab_tables = widgets.lazy_tabs(
+        ["Map", "People", "Residents by place and PCN", "Coterminosity"], key="system_tab"
     )
     if tab_map.open:
         with tab_map:
+            layers = {
+                "utla": ctx.layer("utla", utla_t["child_code"]),
+                "lad": ctx.layer("lad", lad_t["child_code"]),
+                "sicbl": ctx.layer("sicbl", sicbls),
+                "pcn": ctx.layer("pcn", pcns),
+            }
+            shown_practices = ctx.practices_layer(practices["code"])
             m = lambda: maps.system_map(  # noqa: E731 - built only if not already rendered
                 ctx.layer("icb", [code]),
-                {
-                    "utla": ctx.layer("utla", utla_t["child_code"]),
-                    "lad": ctx.layer("lad", lad_t["child_code"]),
-                    "sicbl": ctx.layer("sicbl", sicbls),
-                    "pcn": ctx.layer("pcn", pcns),
-                },
-                ctx.practices_layer(practices["code"]),
+                layers,
+                shown_practices,
                 show=("lad", "pcn"),
+                labels=layers["lad"],
             )
             out = widgets.show_map(m, key="system_map", height=560, shared=(ctx.vintage, code))
+            widgets.download_geojson(
+                widgets.stack_layers(
+                    {"icb": ctx.layer("icb", [code]), **layers, "practice": shown_practices}
+                ),
+                prose.file_slug(code, "layers", ctx.vintage) + ".geojson",
+                label="Download the map's layers (GeoJSON)",
+            )
             st.caption(
                 "Tick layers on and off in the map's layer box (no reload); the heavy black line "
-                "is the "
-                "system's boundary, dots are GP practices sized by list and coloured by PCN. PCN "
-                "footprints "
-                "are *indicative*: "
-                "derived from registrations or modelled (see About). Click a council or a PCN to "
-                "open it." + prose.derived_note(ctx.atlas, ("sicbl", "utla"))
+                "is the system's boundary, dots are GP practices sized by list and coloured by "
+                "PCN (neighbouring PCNs differ). PCN footprints are *indicative*: derived from "
+                "registrations or modelled (see About). District names show when zoomed in; an "
+                "OpenStreetMap base map can be switched on (it needs internet). Click a council "
+                "or a PCN to open it." + prose.derived_note(ctx.atlas, ("sicbl", "utla"))
             )
             tier, clicked = widgets.clicked(out)
             if tier in ("lad", "utla"):
@@ -114,6 +129,10 @@ with frame.page(
                     query_params=frame.link(pcn=clicked),
                 )
 
+    if tab_who.open:
+        with tab_who:
+            people_view(ctx, "icb", code)
+
     if tab_people.open:
         with tab_people:
             place_tier = st.radio(
@@ -123,7 +142,7 @@ with frame.page(
                 horizontal=True,
                 key="system_place_tier",
             )
-            leaves = system_breakdown(ctx.atlas, code, place_tier, min_share=0.01)
+            leaves = system_breakdown(ctx.atlas, code, place_tier, min_share=PCN_SERVING_SHARE)
             leaves["icb"] = short_name(icb["name"])
             leaves = leaves.rename(
                 columns={
@@ -133,15 +152,15 @@ with frame.page(
                     "pcn": "pcn_code",
                 }
             )
-            st.plotly_chart(
-                charts.population_treemap(leaves, ("icb", "place", "pcn")), key="system_treemap"
-            )
+            fig = charts.population_treemap(leaves, ("icb", "place", "pcn"))
+            fig.update_layout(height=620)
+            st.plotly_chart(fig, key="system_treemap")
             st.caption(
-                "Census 2021 residents. A place's residents are divided between PCNs by the share "
-                "of each "
-                "LSOA's residents attributed to each PCN (registrations where published, modelled "
-                "elsewhere: "
-                "indicative). PCNs serving under 1% of a place are grouped. Click a box to zoom in."
+                "Census 2021 residents, one colour per place. A place's residents are divided "
+                "between PCNs by the share of each LSOA's residents attributed to each PCN "
+                "(registrations where published, modelled elsewhere: indicative). PCNs serving "
+                f"under {PCN_SERVING_SHARE:.0%} of a place are grouped. Names are written where "
+                "they fit; hover for the rest, or click a box to zoom in."
             )
 
     if tab_tables.open:
@@ -155,7 +174,9 @@ with frame.page(
                 ]
             )
             sic_t = caches.coterminosity_table(ctx.vintage, "sicbl", "lad", "population", 0.0)
-            pcn_t = caches.coterminosity_table(ctx.vintage, "pcn", "lad", "population", 0.0)
+            pcn_t = caches.coterminosity_table(
+                ctx.vintage, "pcn", "lad", "population", default_tolerance("pcn", "lad")
+            )
             for tab, (t, child, parent, note) in zip(
                 tabs,
                 [
@@ -182,7 +203,9 @@ with frame.page(
                         pcn_t[pcn_t["child_code"].isin(set(pcns))],
                         "pcn",
                         "lad",
-                        "Where each PCN's attributed residents live (indicative catchments).",
+                        "Where each PCN's attributed residents live (indicative catchments); a PCN "
+                        f"with at least {1 - PCN_PAIR_TOLERANCE:.0%} of them in one district "
+                        "counts as nested in it.",
                     ),
                 ],
                 strict=False,

@@ -2,7 +2,9 @@
 
 Filtering rule: an ICS survives when its NHS region is among the chosen regions (all if none) and
 its wave — the designation wave covering most of its residents (:mod:`ics_maps.atlas.waves`) — is
-among the chosen waves (all if none). Every other tier is narrowed to the surviving ICSs: sub-ICB
+among the chosen waves (all if none); with ``wave_match="any"``, when any of its residents lived in
+a system of those waves (a merged 2026 system such as Central East is then in wave 1 as well as 4
+and 6). Every other tier is narrowed to the surviving ICSs: sub-ICB
 locations, PCNs and practices by their ICB; local authorities and LSOAs by residents (an LA is kept
 if any of its residents live in a surviving ICS, so a council split across systems stays visible).
 
@@ -18,10 +20,13 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ics_maps.atlas.waves import wave_shares as shares_of
+from ics_maps.readers import read_waves
 from ics_maps.sources.vintages import DEFAULT_VINTAGE
 from ics_maps.tiers import PCN_TARGET_BAND, TIERS
 
 WAVES: tuple[int, ...] = (1, 2, 3, 4, 5, 6)
+WAVE_MATCHES: tuple[str, ...] = ("mostly", "any")  # by the wave of most residents, or of any
 
 # ---------------------------------------------------------------------------- the filters
 
@@ -33,10 +38,20 @@ class Filters:
     vintage: str = DEFAULT_VINTAGE
     regions: tuple[str, ...] = ()
     waves: tuple[int, ...] = ()
+    wave_match: str = "mostly"  # "mostly": the wave of most residents; "any": of any resident
+
+    def __post_init__(self):
+        if self.wave_match not in WAVE_MATCHES:
+            raise ValueError(f"wave_match must be one of {WAVE_MATCHES}, not {self.wave_match!r}")
 
     @property
     def active(self) -> bool:
         return bool(self.regions or self.waves)
+
+    @property
+    def any_part(self) -> bool:
+        """Waves chosen, matched by any part of a system's residents."""
+        return bool(self.waves) and self.wave_match == "any"
 
     def to_params(self) -> dict[str, str]:
         """URL parameters for these filters (defaults are left out so URLs stay short)."""
@@ -47,6 +62,8 @@ class Filters:
             out["region"] = ",".join(self.regions)
         if self.waves:
             out["wave"] = ",".join(str(w) for w in self.waves)
+        if self.any_part:
+            out["wave_match"] = "any"
         return out
 
     def slug_parts(self) -> list[str]:
@@ -56,6 +73,8 @@ class Filters:
             out.append("regions-" + "-".join(self.regions))
         if self.waves:
             out.append("waves-" + "-".join(str(w) for w in self.waves))
+            if self.any_part:
+                out.append("any-part")
         return out
 
     def describe(self, region_names: Mapping[str, str] | None = None) -> str:
@@ -66,7 +85,9 @@ class Filters:
             parts.append(("region: " if len(names) == 1 else "regions: ") + ", ".join(names))
         if self.waves:
             parts.append(
-                ("wave: " if len(self.waves) == 1 else "waves: ") + ", ".join(map(str, self.waves))
+                ("wave: " if len(self.waves) == 1 else "waves: ")
+                + ", ".join(map(str, self.waves))
+                + (" (any part)" if self.any_part else "")
             )
         return " · ".join(parts) if parts else "all of England"
 
@@ -107,20 +128,33 @@ class View:
         return s.isin(self.codes[name])
 
 
-def icb_mask(icb: pd.DataFrame, filters: Filters) -> pd.Series:
-    """Which ICBs survive the region and wave filters."""
+def icb_mask(
+    icb: pd.DataFrame, filters: Filters, wave_shares: pd.DataFrame | None = None
+) -> pd.Series:
+    """Which ICBs survive the region and wave filters. ``wave_shares``
+    (:func:`ics_maps.atlas.waves.wave_shares`: ``icb, wave, share``) is needed when the waves
+    match any part of a system."""
     keep = pd.Series(True, index=icb.index)
     if filters.regions:
         keep &= icb["region"].isin(filters.regions)
-    if filters.waves:
+    if filters.any_part:
+        if wave_shares is None:
+            raise ValueError("matching any part of a system's waves needs its wave shares")
+        part = wave_shares[wave_shares["wave"].isin(filters.waves) & (wave_shares["share"] > 0)]
+        keep &= icb["code"].isin(set(part["icb"]))
+    elif filters.waves:
         keep &= pd.to_numeric(icb["wave"], errors="coerce").isin(filters.waves)
     return keep
 
 
-def apply_filters(atlas, filters: Filters) -> View:
-    """Narrow every tier to the ICSs that pass the filters (rule in the module docstring)."""
+def apply_filters(atlas, filters: Filters, wave_shares: pd.DataFrame | None = None) -> View:
+    """Narrow every tier to the ICSs that pass the filters (rule in the module docstring).
+    ``wave_shares``: each system's residents by wave (computed here when the waves match any part
+    and none is given)."""
     icb = atlas.tier("icb")
-    icb_codes = frozenset(icb.loc[icb_mask(icb, filters), "code"])
+    if filters.any_part and wave_shares is None:
+        wave_shares = shares_of(atlas.lsoa, read_waves())
+    icb_codes = frozenset(icb.loc[icb_mask(icb, filters, wave_shares), "code"])
     if not filters.active:
         codes = {t: frozenset(atlas.tier(t)["code"]) for t in TIERS if t != "lsoa"}
         codes["lsoa"] = (
@@ -157,7 +191,8 @@ def filter_table(table: pd.DataFrame, view: View, child: str) -> pd.DataFrame:
 
 
 def headline(view: View) -> dict:
-    """The figures at the top of the Overview page, for the ICSs in the view."""
+    """The figures at the top of the Overview page, for the ICSs in the view (the smallest and
+    largest system by residents with their names: "largest 3,503,372" alone says little)."""
     icb = view.tier("icb")
     res = pd.to_numeric(icb["residents"], errors="coerce")
     reg = (
@@ -179,6 +214,8 @@ def headline(view: View) -> dict:
         "icb_min": int(res.min()) if len(res) else 0,
         "icb_median": int(res.median()) if len(res) else 0,
         "icb_max": int(res.max()) if len(res) else 0,
+        "icb_min_name": str(icb.loc[res.idxmin(), "name"]) if res.notna().any() else None,
+        "icb_max_name": str(icb.loc[res.idxmax(), "name"]) if res.notna().any() else None,
         "pcn_in_band": float(sizes.between(*PCN_TARGET_BAND).mean()) if len(sizes) else math.nan,
     }
     return out

@@ -48,9 +48,9 @@ from ics_maps.analysis.overlap import (
     area_overlaps,
     area_table,
     factorize,
+    pair_rows,
     pair_sums,
     relationships,
-    shares,
 )
 from ics_maps.tiers import TIERS, check_tier
 
@@ -214,17 +214,8 @@ def finish_pairs(
     atlas, child: str, parent: str, ps: dict, cu: np.ndarray, pu: np.ndarray, tolerance: float = 0.0
 ) -> pd.DataFrame:
     """:func:`pair_sums` output → the public columns."""
-    c, p = ps["child"], ps["parent"]
-    ct, pt = ps["child_total"][c], ps["parent_total"][p]
-    rows = {
-        "overlap": ps["overlap"],
-        "child_total": ct,
-        "parent_total": pt,
-        "share_of_child": shares(ps["overlap"], ct),
-        "share_of_parent": shares(ps["overlap"], pt),
-        "overlap_area": ps["area"],
-    }
-    return _public(atlas, child, parent, c, cu, p, pu, rows, tolerance)
+    rows = pair_rows(ps)
+    return _public(atlas, child, parent, ps["child"], cu, ps["parent"], pu, rows, tolerance)
 
 
 def _public(atlas, child, parent, ci, cu, pi, pu, rows: dict, tolerance: float) -> pd.DataFrame:
@@ -253,6 +244,25 @@ def _public(atlas, child, parent, ci, cu, pi, pu, rows: dict, tolerance: float) 
 
 
 # ---------------------------------------------------------------------------- reading a table
+
+# Tiers whose codes are ONS codes and whose units also have an ODS code (what NHS staff quote:
+# QOP for Greater Manchester ICB, 01G for one of its sub-ICB locations, Y62 for the North West);
+# a PCN's or a practice's code already is its ODS code, and councils have none in the sources.
+ODS_TIERS: tuple[str, ...] = ("region", "icb", "sicbl")
+
+
+def with_ods_codes(table: pd.DataFrame, atlas, child: str, parent: str) -> pd.DataFrame:
+    """``table`` with ``child_ods`` after ``child_code`` and ``parent_ods`` after ``parent_code``
+    for tiers in :data:`ODS_TIERS` (missing for the five ICBs new in April 2026, which have no ODS
+    code in the sources); other tables are returned as they are."""
+    out = table
+    for side, tier in (("child", child), ("parent", parent)):
+        if tier not in ODS_TIERS or f"{side}_ods" in out:
+            continue
+        ods = _lookup(atlas, tier, "ods_code", out[f"{side}_code"].to_numpy(dtype=object))
+        out = out.copy() if out is table else out
+        out.insert(out.columns.get_loc(f"{side}_code") + 1, f"{side}_ods", ods)
+    return out
 
 
 def children(table: pd.DataFrame) -> pd.DataFrame:

@@ -132,21 +132,23 @@ def weights_table(
     return _core_frame(pair_sums(ci, len(cu), pi, len(pu), w, area), cu, pu)
 
 
-def _core_frame(ps: dict[str, np.ndarray], cu: np.ndarray, pu: np.ndarray) -> pd.DataFrame:
+def pair_rows(ps: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The :data:`CORE_COLUMNS` after the codes, one value per pair of :func:`pair_sums`."""
     c, p = ps["child"], ps["parent"]
     ct, pt = ps["child_total"][c], ps["parent_total"][p]
-    return pd.DataFrame(
-        {
-            "child_code": cu[c],
-            "parent_code": pu[p],
-            "overlap": ps["overlap"],
-            "child_total": ct,
-            "parent_total": pt,
-            "share_of_child": shares(ps["overlap"], ct),
-            "share_of_parent": shares(ps["overlap"], pt),
-            "overlap_area": ps["area"],
-        }
-    )
+    return {
+        "overlap": ps["overlap"],
+        "child_total": ct,
+        "parent_total": pt,
+        "share_of_child": shares(ps["overlap"], ct),
+        "share_of_parent": shares(ps["overlap"], pt),
+        "overlap_area": ps["area"],
+    }
+
+
+def _core_frame(ps: dict[str, np.ndarray], cu: np.ndarray, pu: np.ndarray) -> pd.DataFrame:
+    codes = {"child_code": cu[ps["child"]], "parent_code": pu[ps["parent"]]}
+    return pd.DataFrame({**codes, **pair_rows(ps)})
 
 
 def area_overlaps(

@@ -10,18 +10,9 @@ from __future__ import annotations
 import pandas as pd
 
 from ics_maps.analysis.nesting import coterminosity
-from ics_maps.tiers import check_tier
+from ics_maps.tiers import PCN_SERVING_SHARE, TIERS, check_tier
 
-SUMMARY_TIERS: tuple[str, ...] = (
-    "region",
-    "icb",
-    "sicbl",
-    "utla",
-    "lad",
-    "pcn",
-    "practice",
-    "lsoa",
-)
+SUMMARY_TIERS: tuple[str, ...] = TIERS
 
 ICB_COLUMNS: tuple[str, ...] = (
     "code",
@@ -184,7 +175,7 @@ def sicbl_summary(atlas) -> pd.DataFrame:
     return out
 
 
-def la_summary(atlas, tier: str = "lad", min_share: float = 0.01) -> pd.DataFrame:
+def la_summary(atlas, tier: str = "lad", min_share: float = PCN_SERVING_SHARE) -> pd.DataFrame:
     """Per LA (``lad`` or ``utla``): residents, how many ICSs, sub-ICBs and PCNs serve it, and its
     ICSs.
 

@@ -170,9 +170,10 @@ def wave_share_table(vintage: str) -> pd.DataFrame:
 
 @_shared(TABLES, "Computing the overlap table…")
 def _overlap_table(vintage: str, child: str, parent: str, weight: str) -> pd.DataFrame:
-    from ics_maps.analysis.nesting import coterminosity
+    from ics_maps.analysis.nesting import coterminosity, with_ods_codes
 
-    return coterminosity(get_atlas(vintage), child, parent, weight, 0.0)
+    atlas = get_atlas(vintage)
+    return with_ods_codes(coterminosity(atlas, child, parent, weight, 0.0), atlas, child, parent)
 
 
 @_shared(LABELS)
@@ -186,7 +187,8 @@ def _labels(vintage: str, child: str, parent: str, weight: str, tenths: int) -> 
 def coterminosity_table(
     vintage: str, child: str, parent: str, weight: str, tolerance: float
 ) -> pd.DataFrame:
-    """The nesting engine's table (:func:`ics_maps.analysis.nesting.coterminosity`).
+    """The nesting engine's table (:func:`ics_maps.analysis.nesting.coterminosity`), with the ODS
+    codes of ICBs, sub-ICB locations and regions (:func:`ics_maps.analysis.nesting.with_ods_codes`).
 
     The tolerance is taken in tenths of a percent (what the page's slider and links can say), and
     it changes only the relationship column: the overlap table is computed once per tier pair and
@@ -241,6 +243,74 @@ def map_parts(vintage: str, shared_key: tuple, make):
     from ics_maps.app.map_component import shared_parts
 
     return shared_parts(MAPS, (vintage, atlas_token(get_atlas(vintage)), *shared_key), make)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def crosswalk_table(tier: str, old: str, new: str) -> pd.DataFrame:
+    """The crosswalk of ``tier`` from vintage ``old`` to ``new``
+    (:func:`ics_maps.analysis.crosswalk.crosswalk`)."""
+    from ics_maps.analysis.crosswalk import crosswalk
+
+    return crosswalk(get_atlas(old), get_atlas(new), tier)
+
+
+@st.cache_resource(show_spinner="Drawing the areas that changed…", max_entries=16)
+def moved_layer(tier: str, old: str, new: str):
+    """The LSOAs whose ``tier`` unit changed, dissolved per old → new pair
+    (:func:`ics_maps.analysis.changes.moved_areas`)."""
+    from ics_maps.analysis.changes import moved_areas
+
+    return moved_areas(get_atlas(old), get_atlas(new), tier, crosswalk_table(tier, old, new))
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def link_successor(vintage: str, tier: str, code: str, also: tuple[str, ...] = ()):
+    """Where an old code from a link went in ``vintage``
+    (:func:`ics_maps.analysis.changes.successor`), searched in the built vintages, nearest first.
+    A vintage that is not built is skipped rather than built for a link."""
+    from ics_maps.analysis.changes import successor
+    from ics_maps.atlas import is_current
+    from ics_maps.sources.vintages import VINTAGES
+
+    ids = list(VINTAGES)
+    nearest = sorted(ids, key=lambda v: abs(ids.index(v) - ids.index(vintage)))
+    atlases = {v: get_atlas(v) for v in nearest if v == vintage or v in _loaded() or is_current(v)}
+    return successor(atlases, vintage, tier, code, also)
+
+
+@_shared(TABLES, "Profiling residents…")
+def profile_table(vintage: str, tier: str) -> pd.DataFrame:
+    """Age and deprivation profile of every unit of a tier
+    (:func:`ics_maps.analysis.profiles.tier_profile`), shared by every session."""
+    from ics_maps.analysis.profiles import tier_profile
+
+    return tier_profile(get_atlas(vintage), tier)
+
+
+@_shared(TABLES)
+def england_profile(vintage: str) -> pd.Series:
+    """England's profile (the comparator row of every People view)."""
+    from ics_maps.analysis.profiles import england_profile as england
+
+    return england(get_atlas(vintage)).iloc[0]
+
+
+@_shared(TABLES)
+def profile_breaks(vintage: str, tier: str, measure: str) -> list[float]:
+    """Natural-break (Fisher–Jenks) class bounds of a profile measure over every unit of the tier in
+    England, so a filtered map keeps the national colours."""
+    from ics_maps.atlas.natural_breaks import class_bins
+
+    return class_bins(profile_table(vintage, tier)[measure], k=5, scheme="FisherJenks")
+
+
+@_shared(TABLES)
+def find_table(vintage: str) -> pd.DataFrame:
+    """Every unit of every tier, for the sidebar's search
+    (:func:`ics_maps.analysis.search.find_index`)."""
+    from ics_maps.analysis.search import find_index
+
+    return find_index(get_atlas(vintage))
 
 
 @st.cache_resource(show_spinner=False)

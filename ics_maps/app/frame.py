@@ -16,21 +16,49 @@ from typing import Any
 import streamlit as st
 
 from ics_maps.analysis.breakdowns import successor, unit_name
-from ics_maps.analysis.filters import WAVES, Filters, View, apply_filters, icb_mask, region_names
+from ics_maps.analysis.filters import (
+    WAVE_MATCHES,
+    WAVES,
+    Filters,
+    View,
+    apply_filters,
+    icb_mask,
+    region_names,
+)
 from ics_maps.app import caches, params
-from ics_maps.app.prose import CREDITS, text, waves_left_out
+from ics_maps.app.finder import search_box
+from ics_maps.app.prose import CREDITS, layers_note, successor_note, text, waves_left_out
 from ics_maps.app.safety import report_failure
 from ics_maps.app.url_state import state
 from ics_maps.atlas.build import stale_note
-from ics_maps.presentation.style import WAVE_LABELS, fmt_pct
-from ics_maps.sources.vintages import VINTAGES
+from ics_maps.presentation.style import WAVE_LABELS, WAVE_MATCH_WORDS, fmt_pct
+from ics_maps.sources.vintages import DEFAULT_VINTAGE, VINTAGES
 
 # Headline figures shrink with their column instead of being cut ("56,4…" in four columns at 900
-# px), and their labels wrap instead of ending in "…".
+# px), and their labels wrap between words, never inside one ("Coterminou / s" at 1,000 px): a
+# label shrinks with its column instead. The page starts higher and keeps narrower margins than
+# Streamlit's (6rem above, 5rem each side), so a map fits in the first screen at 1,000 × 800.
+# Columns inside a container keyed "stack_…" (a map beside figures or tables) stack below 1,200 px
+# wide, where side by side each would be too narrow to read.
 PAGE_CSS = """<style>
 [data-testid="stMetric"] { container-type: inline-size; }
 [data-testid="stMetricValue"] { font-size: clamp(1rem, 15cqi, 2.25rem); }
-[data-testid="stMetricLabel"] p { white-space: normal; overflow: visible; }
+[data-testid="stMetricLabel"] p { white-space: normal; overflow: visible; overflow-wrap: normal;
+  word-break: normal; hyphens: none; font-size: clamp(0.7rem, 11cqi, 0.875rem); }
+[data-testid="stMainBlockContainer"] { padding-top: 2.25rem; padding-bottom: 3rem; }
+[data-testid="stMainBlockContainer"] h1 { font-size: 2.1rem; padding-bottom: 0.25rem; }
+.st-key-find_hits [data-testid="stPageLink"] p { white-space: normal; overflow: visible;
+  text-overflow: clip; line-height: 1.3; font-size: 0.85rem; }
+.st-key-find_hits [data-testid="stPageLink"] a { height: auto; padding-top: 2px;
+  padding-bottom: 2px; }
+@media (max-width: 1280px) {
+  [data-testid="stMainBlockContainer"] { padding-left: 1.5rem; padding-right: 1.5rem; }
+}
+@media (max-width: 1200px) {
+  [class*="st-key-stack_"] [data-testid="stHorizontalBlock"] { flex-wrap: wrap; }
+  [class*="st-key-stack_"] [data-testid="stHorizontalBlock"] > [data-testid="stColumn"] {
+    flex: 1 1 100% !important; width: 100% !important; min-width: 100% !important; }
+}
 </style>"""
 
 
@@ -101,6 +129,7 @@ def sidebar() -> Context:
     url = state()
     warnings = url.unknown(params.KNOWN_KEYS, params.unknown_key_warning)
     with st.sidebar:
+        find_slot = st.container()  # the search box, above the filters, filled once they are known
         st.markdown(
             "**Filters** · shared by every page and kept in the link, so a view can be shared"
         )
@@ -111,7 +140,7 @@ def sidebar() -> Context:
             format_func=lambda v: f"{v} — {VINTAGES[v].label}",
             warnings=warnings,
             help="Which boundaries every figure uses. 2026: the 36 ICBs after the April 2026 "
-            "mergers; 2024: the 42 statutory ICBs of July 2022 – March 2026.",
+            "mergers; 2024: the 42 statutory ICBs of April 2023 – March 2026.",
         )
     atlas = caches.get_atlas(vintage)
     names = region_names(atlas)
@@ -132,14 +161,32 @@ def sidebar() -> Context:
             format_func=lambda w: WAVE_LABELS.get(w, str(w)),
             placeholder="All waves",
             warnings=warnings,
-            help="Show only the ICSs designated in these waves (all when empty). An ICS's wave is "
-            "the wave "
-            "covering most of its residents (see About).",
+            help="Show only the ICSs designated in these waves (all when empty): by the wave of "
+            "most of a system's residents, or of any of them (see About).",
+        )
+        match = (
+            params.WAVE_MATCH.widget(
+                st.radio,
+                "A system is in a wave when",
+                list(WAVE_MATCHES),
+                format_func=WAVE_MATCH_WORDS.get,
+                warnings=warnings,
+                help="Systems merged in April 2026 hold residents of several 2017–2021 waves: "
+                "Central East is mostly wave 4, but a third of its people (Bedfordshire, Luton "
+                "and Milton Keynes) were in wave 1.",
+            )
+            if waves
+            else params.WAVE_MATCH.value(warnings)
         )
     last = url.memory.get("vintage")
     url.memory["vintage"] = vintage
-    filters = Filters(vintage, tuple(sorted(regions)), tuple(sorted(waves)))
-    view = apply_filters(atlas, filters)
+    filters = Filters(vintage, tuple(sorted(regions)), tuple(sorted(waves)), match)
+    shares = caches.wave_share_table(vintage) if filters.any_part else None
+    view = apply_filters(atlas, filters, shares)
+    with find_slot:
+        search_box(
+            vintage, view.icb_codes if filters.active else frozenset(atlas.tier("icb")["code"])
+        )
     with st.sidebar:
         if filters.active:
             st.caption(
@@ -152,7 +199,7 @@ def sidebar() -> Context:
             st.button(
                 "Clear filters",
                 on_click=url.remember,
-                kwargs={"region": None, "wave": None},
+                kwargs={"region": None, "wave": None, "wave_match": None},
                 width="stretch",
             )
     return Context(atlas, filters, view, warnings, last if last not in (None, vintage) else None)
@@ -162,7 +209,7 @@ def _waves_left_out(atlas: Any, filters: Filters, view: View) -> str | None:
     """Systems the wave filter leaves out though some of their residents were in those waves."""
     from ics_maps.atlas.waves import partly_in_waves
 
-    if not filters.waves:
+    if not filters.waves or filters.any_part:
         return None
     icb = atlas.tier("icb")
     in_regions = icb.loc[icb_mask(icb, Filters(filters.vintage, filters.regions, ())), "code"]
@@ -193,6 +240,38 @@ def follow_vintage_change(ctx: Context, param: Any, tier: str, valid: Iterable[s
         f"{fmt_pct(hit[1], 0)} of its residents.",
         icon=":material/swap_horiz:",
     )
+
+
+def follow_old_code(
+    ctx: Context, param: Any, tier: str, valid: Iterable[str], aliases: dict | None = None
+) -> dict[str, str]:
+    """A code in the link that this vintage does not have (a 2024 system opened under 2026, a
+    CCG's code in a link to a system): the unit of this vintage holding most of its residents, with
+    a note. Returns ``{code: successor}`` to add to the aliases the page's parameter accepts
+    (:func:`ics_maps.app.params.among`); empty when the code is known, unknown everywhere or its
+    successor is not in view."""
+    code = (state().external(param.key) or "").strip()
+    valid = set(valid)
+    known = valid | {str(a).upper() for a in (aliases or {})} | set(aliases or {})
+    if not code or code in known or code.upper() in known or len(code) > 12:
+        return {}
+    also = ("sicbl",) if tier == "icb" else ()
+    hit = caches.link_successor(ctx.vintage, tier, code, also)
+    if hit is None or hit.code not in valid:
+        return {}
+    st.info(
+        successor_note(hit, unit_name(ctx.atlas, tier, hit.code), ctx.vintage),
+        icon=":material/swap_horiz:",
+    )
+    from ics_maps.app.site import page as site_page
+
+    st.page_link(
+        site_page("changes"),
+        label=f"What changed between {hit.old_vintage} and {ctx.vintage}",
+        icon=":material/compare_arrows:",
+        query_params=link(tier=hit.old_tier, **{"from": hit.old_vintage, "to": ctx.vintage}),
+    )
+    return {code: hit.code, code.upper(): hit.code}
 
 
 # ---------------------------------------------------------------------------- the frame
@@ -251,6 +330,7 @@ def page_header(ctx: Context, title: str, intro: str | None = None) -> None:
     st.caption(
         f"Vintage {ctx.vintage} — {ctx.vintage_label} · showing {ctx.filters.describe(names)}"
     )
+    st.caption(layers_note(ctx.vintage))
     note = stale_note(ctx.atlas)
     if note:
         st.warning(note, icon=":material/history:")
@@ -281,8 +361,14 @@ def footer() -> None:
 
 
 def link(**page_params: str | None) -> dict[str, str]:
-    """Query parameters for a link to another page: the current filters plus ``page_params``."""
-    return state().link(params.FILTER_KEYS, **page_params)
+    """Query parameters for a link to another page: the current filters plus ``page_params``.
+
+    The vintage is always in the link, even the default one, so a link keeps its meaning when a
+    later release makes another vintage the default."""
+    url = state()
+    out = url.link(params.FILTER_KEYS, **page_params)
+    out.setdefault("vintage", url.memory.get("vintage") or DEFAULT_VINTAGE)
+    return out
 
 
 def switch_to(page_name: str, **page_params: str | None) -> None:

@@ -12,16 +12,14 @@ import streamlit as st
 from ics_maps.app import caches
 from ics_maps.app.frame import Context
 from ics_maps.app.prose import derived_note, file_slug
-from ics_maps.app.widgets import dataframe, number, percent, show_map
-from ics_maps.presentation.style import PCN_BAND, tier_label, tier_plural
+from ics_maps.app.widgets import dataframe, download_geojson, number, percent, show_map
+from ics_maps.presentation.style import PCN_BAND, short_name, tier_label, tier_plural
 
-LONG_NAMES = (
-    "icb",
-    "sicbl",
-    "pcn",
-)  # "NHS … Integrated Care Board": capped so the shares stay in sight
-# On screen the names, shares and relationship come first: at 1280 px the codes and totals would
-# otherwise push the shares out of sight behind long "NHS … Integrated Care Board" names.
+# ICB and sub-ICB names are shown short on screen ("Greater Manchester" for "NHS Greater
+# Manchester Integrated Care Board"), so they are not cut; the CSV keeps the full names.
+SHORTENED = ("icb", "sicbl")
+# On screen the names, shares and relationship come first, then the codes (ODS codes too), so at
+# 1,000 px the shares are in sight.
 COTERMINOSITY_ORDER = [
     "child_name",
     "parent_name",
@@ -30,7 +28,9 @@ COTERMINOSITY_ORDER = [
     "relationship",
     "overlap_residents",
     "child_code",
+    "child_ods",
     "parent_code",
+    "parent_ods",
     "child_residents",
     "parent_residents",
     "overlap_km2",
@@ -41,11 +41,17 @@ def coterminosity_config(child: str, parent: str, atlas: Any = None) -> dict:
     cl, pl = tier_label(child, atlas), tier_label(parent, atlas)
     return {
         "child_code": st.column_config.TextColumn(f"{cl} code"),
+        "child_ods": st.column_config.TextColumn(f"{cl} ODS code"),
         "child_name": st.column_config.TextColumn(
-            cl, pinned=True, width=300 if child in LONG_NAMES else None
+            cl,
+            pinned=True,
+            help="Short name; the CSV has the full name" if child in SHORTENED else None,
         ),
         "parent_code": st.column_config.TextColumn(f"{pl} code"),
-        "parent_name": st.column_config.TextColumn(pl, width=300 if parent in LONG_NAMES else None),
+        "parent_ods": st.column_config.TextColumn(f"{pl} ODS code"),
+        "parent_name": st.column_config.TextColumn(
+            pl, help="Short name; the CSV has the full name" if parent in SHORTENED else None
+        ),
         "overlap_residents": number(
             "Residents in both", help="Census 2021 usual residents in the child and the parent"
         ),
@@ -75,13 +81,21 @@ def coterminosity_dataframe(
     key: str | None = None,
     download: str | None = None,
 ) -> None:
+    shown = df.assign(
+        **{
+            f"{side}_name": df[f"{side}_name"].map(short_name, na_action="ignore")
+            for side, tier in (("child", child), ("parent", parent))
+            if tier in SHORTENED
+        }
+    )
     dataframe(
-        df,
+        shown,
         coterminosity_config(child, parent, atlas),
         height=height,
         key=key,
         download=download,
         order=COTERMINOSITY_ORDER,
+        csv=df,
     )
 
 
@@ -141,23 +155,40 @@ def coterminosity_map(ctx: Context, table: pd.DataFrame, child: str, parent: str
         returned=(),
         shared=(ctx.vintage, child, parent, shown.hexdigest()),
     )
+    cols = ["child_code", "relationship", "main_parent", "main_parent_name", "main_share"]
+    layer = units.merge(
+        per_child[cols].rename(columns={"child_code": "code"}), on="code", how="left"
+    )
+    download_geojson(
+        layer,
+        file_slug(child, "in", parent, ctx.vintage) + ".geojson",
+        label="Download the map's layer (GeoJSON)",
+        key="cot_geojson",
+    )
 
 
 def icb_summary_table(ctx: Context) -> None:
-    """One row per ICS in the view, with formatted columns."""
+    """One row per ICS in the view: short names first with residents in sight at 1,000 px (the
+    full NHS name in the last column and the CSV); every column sorts with a click on its header.
+    The CSV holds the summary's documented columns (README: ``export summary --tier icb``)."""
+    from ics_maps.app.prose import REGISTERED_GAP, REGISTERED_VS_RESIDENTS
+
     s = caches.summary_table(ctx.vintage, "icb")
     s = s[s["code"].isin(ctx.view.icb_codes)].sort_values("name")
+    shown = s.assign(
+        short=s["name"].map(short_name),
+        registered_vs_residents=s["registered"] / s["residents"] - 1,
+    )
     cols = [
-        "name",
-        "code",
-        "ods_code",
+        "short",
+        "residents",
+        "registered",
+        "registered_vs_residents",
         "region_name",
         "wave",
         "waves",
-        "residents",
-        "registered",
-        "n_sicbl",
         "relationship_to_utla",
+        "n_sicbl",
         "n_lad_whole",
         "n_lad_part",
         "n_utla_whole",
@@ -165,11 +196,20 @@ def icb_summary_table(ctx: Context) -> None:
         "n_pcn",
         "n_practices",
         "share_residents_in_split_lads",
+        "code",
+        "ods_code",
+        "name",
     ]
     dataframe(
-        s[cols],
+        shown[cols],
         {
-            "name": st.column_config.TextColumn(ctx.term("icb"), width="large"),
+            "short": st.column_config.TextColumn(
+                ctx.term("icb"),
+                pinned=True,
+                help="Short name (without NHS … Integrated Care Board); the full name is in the "
+                "last column and the CSV. Click any header to sort.",
+            ),
+            "name": st.column_config.TextColumn("Full name"),
             "code": st.column_config.TextColumn("ONS code"),
             "ods_code": st.column_config.TextColumn("ODS code"),
             "region_name": st.column_config.TextColumn("NHS region"),
@@ -178,14 +218,20 @@ def icb_summary_table(ctx: Context) -> None:
             ),
             "waves": st.column_config.TextColumn("Waves (share of residents)"),
             "residents": number("Residents", help="Census 2021 usual residents"),
-            "registered": number("Registered patients", help="GP list sizes, April 2025"),
+            "registered": number("Registered", help="GP list sizes, April 2025"),
+            "registered_vs_residents": percent(
+                "Registered vs residents",
+                help="Registered patients above (+) or below (−) residents, as a share of "
+                f"residents. Over {REGISTERED_GAP:.0%} either way is worth a second look: "
+                + REGISTERED_VS_RESIDENTS,
+                signed=True,
+            ),
             "n_sicbl": number(ctx.term("sicbl") + "s"),
             "relationship_to_utla": st.column_config.TextColumn(
                 "Council lines",
                 help="The system against counties and unitaries: coterminous (one council), "
-                "combines "
-                "(whole councils only), nested (inside one council) or split (shares a council "
-                "with another system)",
+                "combines (whole councils only), nested (inside one council) or split (shares a "
+                "council with another system)",
             ),
             "n_lad_whole": number("Districts and unitaries wholly in"),
             "n_lad_part": number("Districts and unitaries partly in"),
@@ -201,6 +247,7 @@ def icb_summary_table(ctx: Context) -> None:
         },
         key="icb_summary",
         download=file_slug("ics_summary", ctx.vintage, *ctx.filters.slug_parts()) + ".csv",
+        csv=s,
     )
 
 

@@ -7,9 +7,11 @@ declares one :class:`~ics_maps.app.url_state.Param` per parameter, which pages b
 URL format (all optional)::
 
     ?vintage=2026&region=E40000003,E40000007&wave=1,2&icb=E54000057
+    ?color=people&measure=age_65_plus_share&rank=lad
 
-``region`` takes ONS (``E40000003``) or ODS (``Y56``) codes; ``wave`` takes 1–6. Several values are
-comma-separated (repeating the key works too).
+``region`` takes ONS (``E40000003``) or ODS (``Y56``) codes; ``wave`` takes 1–6 and ``wave_match``
+says how: ``mostly`` (default: the wave of most of a system's residents) or ``any`` (of any of
+them). Several values are comma-separated (repeating the key works too).
 """
 
 from __future__ import annotations
@@ -17,13 +19,17 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 
-from ics_maps.analysis.filters import WAVES, Filters, region_names
+from ics_maps.analysis.filters import WAVE_MATCHES, WAVES, Filters, region_names
+from ics_maps.analysis.profiles import PROFILE_TIERS
 from ics_maps.app.url_state import Param
+from ics_maps.presentation.style import PROFILE_MEASURES
 from ics_maps.sources.vintages import DEFAULT_VINTAGE, VINTAGES
+from ics_maps.tiers import default_tolerance
 
 # ---------------------------------------------------------------------------- parsing link text
 
@@ -90,7 +96,10 @@ def parse_filters(params: Mapping) -> tuple[Filters, list[str]]:
             warnings.append(f"Ignored ICS wave “{short(w)}” in the link: waves are 1 to 6.")
         elif n not in waves:
             waves.append(n)
-    return Filters(vintage, tuple(regions), tuple(sorted(waves))), warnings
+    match, warning = parse_choice(_one(params, "wave_match"), WAVE_MATCHES, "mostly", "wave rule")
+    if warning:
+        warnings.append(warning)
+    return Filters(vintage, tuple(regions), tuple(sorted(waves)), match), warnings
 
 
 def parse_choice(
@@ -189,7 +198,7 @@ def validate_filters(filters: Filters, atlas) -> tuple[Filters, list[str]]:
             )
         elif code not in kept:
             kept.append(code)
-    return Filters(filters.vintage, tuple(sorted(kept)), filters.waves), warnings
+    return replace(filters, regions=tuple(sorted(kept))), warnings
 
 
 # ---------------------------------------------------------------------------- parameter kinds
@@ -230,7 +239,10 @@ def percent(key: str, lo: float, hi: float, what: str, default: float = 0.0) -> 
             )
         return x, warning
 
-    return Param(key, parse, lambda pct: None if not pct else f"{float(pct):g}")
+    def to_text(pct: float | None) -> str | None:
+        return None if pct is None or float(pct) == default else f"{float(pct):g}"
+
+    return Param(key, parse, to_text)
 
 
 def quantise_percent(x: float) -> float:
@@ -291,16 +303,20 @@ def regions_of(atlas: Any) -> Param:
 
 # ---------------------------------------------------------------------------- the registry
 
-COLOR_BY = ("residents", "region", "wave", "councils")  # how the Overview map colours systems
+# how the Overview map colours systems ("people": by the profile measure in MEASURE)
+COLOR_BY = ("residents", "region", "wave", "councils", "people")
 CHILD_TIERS = ("lad", "utla", "sicbl", "pcn", "icb", "practice", "lsoa")
 PARENT_TIERS = ("icb", "sicbl", "utla", "lad", "pcn", "region")
 COUNCIL_TIERS = ("utla", "lad")
 WEIGHTS = ("population", "area")
+MEASURES = tuple(PROFILE_MEASURES)  # age and deprivation measures (the map's and the rankings')
 
 # the shared sidebar filters, kept on every page
 VINTAGE = Param("vintage", _parse_vintage, _omit(DEFAULT_VINTAGE))
 REGION = Param("region", lambda v: ([], None), _join)  # narrowed to an atlas by regions_of()
 WAVE = Param("wave", _parse_waves, _join)
+# a system is in a wave by most of its residents, or by any of them (a merged 2026 system)
+WAVE_MATCH = choice("wave_match", WAVE_MATCHES, "mostly", "wave rule")
 # each page's own
 COLOR = choice("color", COLOR_BY, "residents", "colouring")
 ICB = code("icb")
@@ -311,10 +327,34 @@ PCN = code("pcn")
 CHILD = choice("child", CHILD_TIERS, "lad", "child tier")
 PARENT = choice("parent", PARENT_TIERS, "icb", "parent tier")
 WEIGHT = choice("weight", WEIGHTS, "population", "weighting")
-TOLERANCE = percent("tol", 0.0, 20.0, "tolerance")
+TOLERANCE = percent("tol", 0.0, 20.0, "tolerance")  # tolerance_for() gives each pair's default
 SPLIT_ONLY = flag("split", "split-only switch")
+MEASURE = choice("measure", MEASURES, MEASURES[0], "people measure")
+RANK_TIER = choice("rank", PROFILE_TIERS, "icb", "tier to rank")
 
-FILTERS: tuple[Param, ...] = (VINTAGE, REGION, WAVE)
+# the Changes page: a tier and two vintages. The vintages are always written into the link (even
+# the defaults), so a shared comparison keeps its meaning when the defaults move on.
+CHANGE_TIERS = ("icb", "sicbl", "region")
+CHANGE_TIER = choice("tier", CHANGE_TIERS, "icb", "tier")
+FROM_VINTAGE = Param(
+    "from", lambda v: parse_choice(v, VINTAGES, "2024", "vintage to compare from"), str
+)
+TO_VINTAGE = Param(
+    "to", lambda v: parse_choice(v, VINTAGES, DEFAULT_VINTAGE, "vintage to compare to"), str
+)
+WITH_UNCHANGED = flag("unchanged", "unchanged-units switch")
+
+
+def tolerance_for(child: str, parent: str) -> Param:
+    """The tolerance parameter of a pair of tiers: its default (left out of the link) is
+    :func:`ics_maps.tiers.default_tolerance`, 5 % for PCN pairs."""
+    return percent("tol", 0.0, 20.0, "tolerance", default=100 * default_tolerance(child, parent))
+
+
+SPLIT_ONLY = flag("split", "split-only switch")
+ASKED_PATH = text("path", 200)  # the not-found page: the unknown path that was asked for
+
+FILTERS: tuple[Param, ...] = (VINTAGE, REGION, WAVE, WAVE_MATCH)
 PAGE_PARAMS: tuple[Param, ...] = (
     ICB,
     COLOR,
@@ -327,6 +367,13 @@ PAGE_PARAMS: tuple[Param, ...] = (
     WEIGHT,
     TOLERANCE,
     SPLIT_ONLY,
+    CHANGE_TIER,
+    FROM_VINTAGE,
+    TO_VINTAGE,
+    WITH_UNCHANGED,
+    MEASURE,
+    RANK_TIER,
+    ASKED_PATH,
 )
 FILTER_KEYS: tuple[str, ...] = tuple(p.key for p in FILTERS)
 KNOWN_KEYS: tuple[str, ...] = FILTER_KEYS + tuple(p.key for p in PAGE_PARAMS)

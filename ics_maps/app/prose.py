@@ -10,7 +10,16 @@ from typing import Any
 import pandas as pd
 
 from ics_maps.analysis.summaries import shared_councils
-from ics_maps.presentation.style import fmt_int, fmt_pct, sentence, short_name, tier_plural
+from ics_maps.presentation.style import (
+    TIER_SHORT,
+    council_kind,
+    fmt_int,
+    fmt_pct,
+    ordinal,
+    sentence,
+    short_name,
+    tier_plural,
+)
 from ics_maps.sources.catalogue import CENSUS_2021_ENGLAND_RESIDENTS
 
 # Attribution every page carries (OGL v3.0; ONS, OS and Royal Mail copyright lines).
@@ -177,7 +186,8 @@ def waves_left_out(part: pd.Series, names: pd.Series, n_waves: int) -> str | Non
     return (
         f"Also partly in {'this wave' if n_waves == 1 else 'these waves'}, but not shown: "
         f"{listed}. "
-        "A merged system counts under the wave covering most of its residents."
+        "A merged system counts under the wave covering most of its residents; choose “any of its "
+        "residents” to include it."
     )
 
 
@@ -196,3 +206,205 @@ def pair_problem(atlas: Any, child: str, parent: str, weight: str) -> str | None
     except ValueError as exc:
         return f"These tiers cannot be compared: {exc}."
     return None
+
+
+def layers_note(vintage: str) -> str:
+    """Which layers of a vintage are of another date than its NHS boundaries, and whether they are
+    later (councils are May 2023 in every vintage; PCNs and practices October 2024 or 2025)."""
+    from ics_maps.sources.catalogue import dataset
+    from ics_maps.sources.vintages import get_vintage
+
+    v = get_vintage(vintage)
+    nhs = dataset(v.lsoa_lookup or v.icb_boundaries).vintage
+    layers = [
+        ("councils", dataset("lad_2023_buc").vintage),
+        ("PCNs and practices", dataset(v.primary_care_map).vintage),
+        ("GP list sizes", dataset("gp_list_2025_04").vintage),
+    ]
+    later = [(n, w) for n, w in layers if pd.Timestamp(w) > pd.Timestamp(nhs)]
+    earlier = [(n, w) for n, w in layers if (n, w) not in later]
+
+    def as_of(items: list[tuple[str, str]]) -> str:
+        said = [f"{name} as of {when}" for name, when in items]
+        return ", ".join(said[:-1]) + " and " + said[-1] if len(said) > 1 else said[0]
+
+    if not later:
+        return sentence(as_of(layers)) + "."
+    rest = f"; {as_of(earlier)}" if earlier else ""
+    return f"Kept from later dates than these {nhs} NHS boundaries: {as_of(later)}{rest}."
+
+
+def successor_note(successor: Any, new_name: str, vintage: str) -> str:
+    """Why a link's code opened another unit (a :class:`~ics_maps.analysis.changes.Successor`)."""
+    what = {"icb": "system", "sicbl": "sub-ICB location", "region": "region"}.get(
+        successor.old_tier, "unit"
+    )
+    return (
+        f"The link names {text(successor.old_name)} ({text(successor.old_code)}), a "
+        f"{successor.old_vintage} {what} that is not in the {vintage} vintage. Showing "
+        f"{text(new_name)}, which holds {fmt_pct(successor.share, 0)} of its residents."
+    )
+
+
+# What a PCN's People view is of, by how its catchment was made (labelled *modelled* where it is).
+CATCHMENT_NOTES = {
+    "modelled": "**Modelled catchment.** A PCN has no boundary: this profile is of the Census "
+    "2021 residents its *modelled* catchment attributes to it (a model of practice locations, list "
+    "sizes and LSOA populations), an estimate of who it serves, not its registered list.",
+    "registrations": "**Catchment from registrations.** A PCN has no boundary: this profile "
+    "weights each LSOA's Census 2021 residents by the share of its registered patients who use "
+    "this PCN (NHS England practice × LSOA registrations, October 2025).",
+}
+
+
+def catchment_note(method: Any) -> str:
+    """What a PCN's profile is of, by how its catchment was made (modelled or registrations)."""
+    return CATCHMENT_NOTES.get(
+        str(method),
+        f"**Catchment: {text(method)}.** A PCN has no boundary: this profile is of the Census 2021 "
+        "residents attributed to it.",
+    )
+
+
+def _than(value: float, england: float, close: float) -> str:
+    if abs(value - england) < close:
+        return "about the same as"
+    return "above" if value > england else "below"
+
+
+def people_summary(row: pd.Series, england: pd.Series, tier_words: str) -> str:
+    """Two sentences on who lives in a unit against England (Markdown; figures only, no names).
+
+    ``row``/``england``: profile rows (:mod:`ics_maps.analysis.profiles`); ``tier_words``: the
+    plural the rank is among ("ICSs", "districts and unitaries"). A unit with no residents says so.
+    """
+    res = row.get("residents")
+    if pd.isna(res) or float(res) <= 0:
+        return (
+            "No Census 2021 residents are attributed here, so there is no age or deprivation "
+            "profile: its figures read “–”."
+        )
+    old, old_e = row["age_65_plus_share"], england["age_65_plus_share"]
+    q1, q1_e = row["imd_quintile1_share"], england["imd_quintile1_share"]
+    first = (
+        f"Of its {fmt_int(res)} residents, {fmt_pct(old)} are aged 65 or over "
+        f"({_than(old, old_e, 0.005)} England's {fmt_pct(old_e)}) and {fmt_pct(q1)} live in "
+        f"England's most deprived fifth of neighbourhoods ({_than(q1, q1_e, 0.005)} England's "
+        f"{fmt_pct(q1_e)})."
+    )
+    rank, n = row.get("imd_avg_score_rank"), row.get("imd_avg_score_rank_of")
+    if pd.isna(rank) or pd.isna(n):
+        return first
+    return (
+        f"{first} Its average IMD score, {row['imd_avg_score']:.1f} (England "
+        f"{england['imd_avg_score']:.1f}), ranks {ordinal(rank)} of {fmt_int(n)} {tier_words}, "
+        "where 1st is the most deprived."
+    )
+
+
+def people_map_note(measure: Any) -> str:
+    """The Overview map's note when it is coloured by a profile measure (a style ``Measure``)."""
+    return (
+        f" {measure.label}: classes are natural breaks (Fisher–Jenks) over all England's systems, "
+        f"so a filtered map keeps the national colours; hover for each system's figure. Source: "
+        f"{measure.source_text}. Every tier ranked by any measure: the *People rankings* tab."
+    )
+
+
+# Why GP lists and Census residents differ; said wherever the two stand side by side.
+REGISTERED_VS_RESIDENTS = (
+    "Registered patients (GP lists, April 2025) and residents (Census 2021) count different "
+    "things: people register where they work or study as well as where they live (inflow), "
+    "lists keep people who have moved away or died until they are removed (list inflation), and "
+    "the population has grown since March 2021."
+)
+
+
+REGISTERED_GAP = 0.20  # registered patients this far above or below residents get a note
+
+
+def registered_gap(
+    residents: Any, registered: Any, threshold: float = REGISTERED_GAP
+) -> str | None:
+    """A note (Markdown) when a unit's registered patients differ from its residents by more than
+    ``threshold`` of its residents ("4,750,448 registered patients against 3,503,372 residents
+    (+36%)"), with the reasons; None when they are close or a figure is missing."""
+    try:
+        res, reg = float(residents), float(registered)
+    except (TypeError, ValueError):
+        return None
+    if not res or pd.isna(res) or pd.isna(reg) or abs(reg / res - 1) <= threshold:
+        return None
+    gap = reg / res - 1
+    return (
+        f"**{fmt_int(reg)} registered patients against {fmt_int(res)} residents "
+        f"({'+' if gap > 0 else '−'}{abs(gap):.0%}).** " + REGISTERED_VS_RESIDENTS
+    )
+
+
+def not_found(path: str | None) -> str:
+    """What the not-found page says about the path that was asked for (escaped)."""
+    asked = (path or "").strip()
+    if not asked:
+        return "That page does not exist."
+    return (
+        f"There is no page at **{text(asked)}**. A unit is chosen after the page's name, as in "
+        "*/system?icb=E54000057* or */place?place=E06000065*; or find it by name or code with "
+        "the search box in the sidebar."
+    )
+
+
+def find_hit(hit: Any) -> str:
+    """A search hit in a line (Markdown, escaped): its name, what it is and where it lies
+    ("Oxford · district council in Oxfordshire", "1/MONTON MEDICAL PRACTICE · GP practice in
+    ECCLES & IRLAM PCN · M30 8AR")."""
+    tier, within = hit["tier"], str(hit["within"] or "")
+    if tier in ("utla", "lad"):
+        kind = council_kind(hit["code"])
+    else:
+        kind = {"region": "NHS England region", "icb": "ICS"}.get(tier, TIER_SHORT[tier])
+    if tier in ("sicbl", "pcn", "utla"):
+        within = short_name(within)
+    where = "" if tier == "region" or not within else (" in " if tier != "icb" else ", ") + within
+    extra = f" · {hit['postcode']}" if tier == "practice" and hit["matched"] == "postcode" else ""
+    ods = f" · {hit['ods']}" if hit["matched"] == "ODS code" else ""
+    return f"**{text(hit['name'])}** · {text(kind + where)}{text(extra + ods)}"
+
+
+def pcn_tolerance_note(
+    strict: pd.DataFrame, shown: pd.DataFrame, tolerance: float, children: str = "children"
+) -> str:
+    """Why comparisons with PCNs open at a 5% tolerance, with this pair's own counts: how many
+    children are split at 0% and how many at the tolerance shown (``strict`` and ``shown`` are
+    the coterminosity tables at 0 and at ``tolerance``)."""
+    from ics_maps.tiers import PCN_PAIR_TOLERANCE
+
+    def split(t: pd.DataFrame) -> tuple[int, int]:
+        kids = t.drop_duplicates("child_code")
+        return int((kids["relationship"] == "split").sum()), len(kids)
+
+    n0, total = split(strict)
+    n_now, _ = split(shown)
+    head = (
+        f"PCN shares are fractional: a PCN's registered patients spread across council and "
+        "system lines, and outside Staffordshire and Stoke-on-Trent those shares are modelled. At "
+        f"0% tolerance {n0:,} of these {total:,} {children} count as split"
+    )
+    if tolerance == 0:
+        return head + (
+            f"; the page opens at {PCN_PAIR_TOLERANCE:.0%}, which counts a child with at least "
+            f"{1 - PCN_PAIR_TOLERANCE:.0%} of its residents in one parent as inside it."
+        )
+    return (
+        head
+        + (
+            f"; at {100 * tolerance:g}% {n_now:,} do. "
+            + (
+                f"Comparisons with PCNs open at {PCN_PAIR_TOLERANCE:.0%} for that reason: a child "
+                f"with at least {1 - PCN_PAIR_TOLERANCE:.0%} of its residents in one parent counts "
+                "as inside it."
+                if tolerance == PCN_PAIR_TOLERANCE
+                else ""
+            )
+        ).rstrip()
+    )

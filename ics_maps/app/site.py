@@ -17,6 +17,7 @@ APP_DIR = Path(__file__).resolve().parent
 NAVIGATION = APP_DIR / "navigation.py"  # the main script: st.set_page_config and st.navigation
 STATIC_DIR = APP_DIR / "static"  # served at /app/static (Leaflet is copied here, git-ignored)
 PAGES_DIR = APP_DIR.parents[1] / "pages"
+NOT_FOUND_URL = "not-found"  # the hidden page unknown paths are sent to (ics_maps.app.routes)
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class PageSpec:
     title: str
     icon: str
     url_path: str | None  # None: the default page, at the site's root
+    hidden: bool = False  # reachable by its URL, not listed in the sidebar
 
 
 PAGES: tuple[PageSpec, ...] = (
@@ -40,7 +42,11 @@ PAGES: tuple[PageSpec, ...] = (
         ":material/join_inner:",
         "coterminosity",
     ),
+    PageSpec("changes", "changes.py", "Changes", ":material/compare_arrows:", "changes"),
     PageSpec("about", "about.py", "About", ":material/info:", "about"),
+    PageSpec(
+        "not_found", "not_found.py", "Page not found", ":material/help:", NOT_FOUND_URL, hidden=True
+    ),
 )
 _BY_NAME = {p.name: p for p in PAGES}
 
@@ -54,8 +60,24 @@ def page(name: str):
     path = PAGES_DIR / spec.file
     if spec.url_path is None:
         return st.Page(path, title=spec.title, icon=spec.icon, default=True)
-    return st.Page(path, title=spec.title, icon=spec.icon, url_path=spec.url_path)
+    return st.Page(
+        path,
+        title=spec.title,
+        icon=spec.icon,
+        url_path=spec.url_path,
+        visibility="hidden" if spec.hidden else "visible",
+    )
 
 
 def all_pages() -> list:
     return [page(p.name) for p in PAGES]
+
+
+def listed() -> list[PageSpec]:
+    """The pages the sidebar lists (not the hidden not-found page)."""
+    return [p for p in PAGES if not p.hidden]
+
+
+def url_paths() -> list[str]:
+    """The URL path of every page but the default one (which is the site's root)."""
+    return [p.url_path for p in PAGES if p.url_path]

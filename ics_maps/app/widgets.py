@@ -14,16 +14,28 @@ PERCENT_FORMAT = (
 )
 
 
+SIGNED_PERCENT_FORMAT = "%+.1f%%"  # a difference as a share: "+35.6%", "-4.0%"
+
+
 def number(label: str, fmt: str = "%,d", help: str | None = None):
     """A number column (whole numbers with thousands separators by default)."""
     return st.column_config.NumberColumn(label, format=fmt, help=help)
 
 
-def percent(label: str, help: str | None = None):
+def percent(label: str, help: str | None = None, signed: bool = False):
     """A share column: :func:`dataframe` shows 0.8913 as 89.1% (Streamlit's "percent" preset would
-    show
-    89.13% beside 3.9%); the data and its CSV keep the fraction."""
-    return st.column_config.NumberColumn(label, format=PERCENT_FORMAT, help=help)
+    show 89.13% beside 3.9%); the data and its CSV keep the fraction. ``signed``: a difference,
+    shown with its sign ("+35.6%")."""
+    fmt = SIGNED_PERCENT_FORMAT if signed else PERCENT_FORMAT
+    return st.column_config.NumberColumn(label, format=fmt, help=help)
+
+
+def figures(items, width: int = 130) -> None:
+    """Headline figures that flow: as many to a row as fit, each ``width`` px (two beside a map,
+    four to six across a page). ``items``: ``(label, value text, help or None)``."""
+    with st.container(horizontal=True, gap="small"):
+        for label, value, help_text in items:
+            st.metric(label, value, help=help_text, width=width)
 
 
 def dataframe(
@@ -33,11 +45,14 @@ def dataframe(
     key: str | None = None,
     download: str | None = None,
     order: list[str] | None = None,
+    csv: pd.DataFrame | None = None,
 ) -> None:
     """A table with formatted columns; a fixed ``height`` shrinks to fit short tables.
 
     ``download`` (a file name) adds a button that saves exactly these rows and columns as CSV,
-    written by :func:`ics_maps.presentation.export.safe_csv` (formula injection neutralised).
+    written by :func:`ics_maps.presentation.export.safe_csv` (formula injection neutralised); or
+    ``csv``, the same rows with the columns the README documents, when the screen shows others
+    (short names, a derived column).
     Streamlit's own table export is switched off (``client.disableDataExport``): it writes cells as
     they are. ``order`` rearranges the columns on screen only (every column is still shown, and the
     CSV keeps the table's own, documented column order).
@@ -56,7 +71,7 @@ def dataframe(
         column_order=order,
     )
     if download:
-        download_csv(df, download, key=f"dl_{key or download}")
+        download_csv(df if csv is None else csv, download, key=f"dl_{key or download}")
 
 
 def for_display(df: pd.DataFrame, config: dict | None) -> pd.DataFrame:
@@ -76,7 +91,7 @@ def for_display(df: pd.DataFrame, config: dict | None) -> pd.DataFrame:
             continue
         if fmt == "%,d" and pd.api.types.is_float_dtype(df[c]):
             out[c] = df[c].round()
-        elif fmt == PERCENT_FORMAT:
+        elif fmt in (PERCENT_FORMAT, SIGNED_PERCENT_FORMAT):
             out[c] = df[c] * 100
     return df.assign(**out) if out else df
 
@@ -105,6 +120,41 @@ def download_csv(
         on_click="ignore",
         help=f"{len(df):,} rows, as shown (codes and unformatted numbers)",
     )
+
+
+def download_geojson(
+    gdf, file_name: str, label: str = "Download this layer (GeoJSON)", key: str | None = None
+) -> None:
+    """A download button for the layer a map shows, as GeoJSON in EPSG:4326 (made when clicked, by
+    :func:`ics_maps.presentation.export.geojson_bytes`)."""
+
+    def make() -> bytes:
+        from ics_maps.presentation.export import geojson_bytes
+
+        return geojson_bytes(gdf)
+
+    st.download_button(
+        label,
+        data=make,
+        file_name=file_name,
+        mime="application/geo+json",
+        icon=":material/map:",
+        key=key or f"dl_{file_name}",
+        on_click="ignore",
+        type="tertiary",
+        help=f"{len(gdf):,} features with their attributes, longitude/latitude (EPSG:4326)",
+    )
+
+
+def stack_layers(layers: dict):
+    """Several map layers as one table with a ``tier`` column (for one GeoJSON download)."""
+    import geopandas as gpd
+
+    parts = [g.assign(tier=tier) for tier, g in layers.items() if g is not None and len(g)]
+    crs = parts[0].crs if parts else "EPSG:4326"
+    parts = [p if p.crs == crs else p.to_crs(crs) for p in parts]
+    out = pd.concat(parts, ignore_index=True) if parts else gpd.GeoDataFrame(geometry=[], crs=crs)
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=crs)
 
 
 def lazy_tabs(labels: list[str], key: str):

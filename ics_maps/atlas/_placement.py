@@ -1,5 +1,6 @@
 """Placing LSOA atoms in a vintage's NHS geography: by an ONS LSOA 2021 lookup where one exists,
-else by a point inside each LSOA (best fit), with the fit measured."""
+else by the ONS LSOA 2011 lookup carried to LSOA 2021 (:mod:`ics_maps.atlas._historic_placement`),
+with the fit checked against sources that did not place the atoms."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from ics_maps.atlas import _historic_placement as historic
 from ics_maps.errors import DataError, DataWarning
 from ics_maps.readers import (
     read_boundaries,
     read_ccg_stp_lookup,
+    read_lsoa11_units,
     read_lsoa_lookup,
     read_sicbl22_lookup,
     read_sicbl_region_lookup,
@@ -145,21 +148,26 @@ def assign_nhs_codes(v: Vintage, lsoa: gpd.GeoDataFrame, report: dict):
 
 
 def _best_fit_codes(v: Vintage, lsoa: gpd.GeoDataFrame, icb_region: pd.DataFrame, report: dict):
-    """2022 / 2021: no LSOA 2021 lookup exists, so place each atom by a point inside it."""
+    """2022 / 2021: no LSOA 2021 lookup, so the ONS LSOA 2011 lookup is carried over
+    (:mod:`ics_maps.atlas._historic_placement`) and checked against sources that did not place the
+    atoms (the vintage's ICB polygons; for 2022 the April 2024 LSOA 2021 lookup)."""
     if v.id == "2022":
         sic = read_boundaries(v.sicbl_boundaries, "SICBL22CD", "SICBL22NM")
         parents = read_sicbl22_lookup()
     else:
         sic = read_boundaries(v.sicbl_boundaries, "CCG21CD", "CCG21NM")
         parents = read_ccg_stp_lookup()
+    if not v.lsoa11_lookup:
+        raise ValueError(f"vintage {v.id} has neither an LSOA 2021 nor an LSOA 2011 lookup")
     icb_polys = read_boundaries(v.icb_boundaries, v.icb_code_field, v.icb_name_field)
-    codes, outside = best_fit(lsoa["_pt"], sic)
-    lsoa["sicbl"] = codes
+    units11 = read_lsoa11_units(v.lsoa11_lookup)
+    placed = historic.place(lsoa, units11, sic)
+    lsoa["sicbl"] = placed["unit"].to_numpy()
     unknown = set(lsoa["sicbl"]) - set(parents["sicbl"])
     if unknown:
         raise DataError(
-            dataset(v.sicbl_boundaries),
-            f"polygon code(s) {sorted(unknown)[:5]} are not in the "
+            dataset(v.lsoa11_lookup),
+            f"sub-ICB/CCG code(s) {sorted(unknown)[:5]} are not in the "
             f"parent lookup: expected every sub-ICB/CCG to have an ICB/STP",
         )
     lsoa = lsoa.merge(parents, on="sicbl", how="left")
@@ -173,16 +181,10 @@ def _best_fit_codes(v: Vintage, lsoa: gpd.GeoDataFrame, icb_region: pd.DataFrame
     names = icb_region.drop_duplicates("region").set_index("region")
     lsoa["region_ods"] = lsoa["region"].map(names["region_ods"])
     lsoa["region_name"] = lsoa["region"].map(names["region_name"])
-    # How well does the best fit agree with the ICB polygons drawn independently?
+    # Checked against sources that did not place the atoms: the ICB polygons, the 2024 lookup.
     icb_by_point, _ = best_fit(lsoa["_pt"], icb_polys)
-    agree = lsoa["icb"].to_numpy() == icb_by_point
-    w = lsoa["residents"].to_numpy()
-    report["assignment"] = {
-        "method": "best fit: a point inside each LSOA 2021, within the vintage's sub-ICB/CCG "
-        "polygons",
-        "lsoa_points_outside_all_polygons": outside,
-        "lsoa_icb_agrees_with_icb_polygons": float(agree.mean()),
-        "residents_icb_agrees_with_icb_polygons": float(w[agree].sum() / w.sum()),
-    }
+    report["assignment"] = historic.assignment_report(
+        v.id, v.lsoa11_lookup, lsoa, placed, units11, icb_by_point, ICB_ALIASES_2023
+    )
     report["derived"]["lsoa_assignment"] = report["assignment"]["method"]
     return lsoa

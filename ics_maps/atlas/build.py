@@ -2,8 +2,9 @@
 
 The LSOA 2021 atom carries Census 2021 residents and its code in every tier, so each tier's
 population, and every nesting table later, is a sum over atoms. Where a vintage has an ONS
-LSOA 2021 lookup the atoms are exact; where it has none (2022, 2021) each atom goes to the polygon
-holding a point inside it ("best fit"), and the fit is measured and reported.
+LSOA 2021 lookup the atoms are exact; where it has none (2022, 2021) the ONS LSOA 2011 lookup is
+carried to LSOA 2021 (:mod:`ics_maps.atlas._historic_placement`), and the fit is checked against
+independent sources and reported.
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ from ics_maps.atlas.waves import attach_waves
 from ics_maps.errors import AtlasUnreadable, DataWarning
 from ics_maps.paths import atlas_root
 from ics_maps.readers import read_census_population, read_lsoa_boundaries, read_waves
+from ics_maps.readers.people import PEOPLE_COLUMNS, attach_people
 from ics_maps.sources.vintages import DEFAULT_VINTAGE, Vintage, get_vintage
+from ics_maps.tiers import LSOA_TIER_COLUMNS
 
 Progress = Callable[[str, float], None]
 log = logging.getLogger("ics_maps.atlas")
@@ -166,6 +169,7 @@ def _lsoa_atoms(report: dict) -> gpd.GeoDataFrame:
         )
         lsoa["residents"] = lsoa["residents"].fillna(0)
     lsoa["residents"] = lsoa["residents"].astype("int64")
+    lsoa = attach_people(lsoa)  # age bands and IoD2025 columns, validated (readers/people.py)
     extra = set(pop["code"]) - set(lsoa["code"])
     if extra:
         warnings.warn(
@@ -195,21 +199,8 @@ def _finish(v, lsoa, region, icb, sicbl, utla, lad, pcn, practices, pcn_lsoa, re
     icb["registered"] = icb["code"].map(reg).astype("Int64")
     icb["n_pcn"] = icb["code"].map(pcn.groupby("icb").size()).fillna(0).astype("int64")
     icb = attach_waves(icb, lsoa, read_waves())
-    lsoa_out = lsoa.drop(columns=["_pt"])[
-        [
-            "code",
-            "name",
-            "residents",
-            "region",
-            "icb",
-            "sicbl",
-            "utla",
-            "lad",
-            "pcn",
-            "icb24",
-            "geometry",
-        ]
-    ]
+    columns = ["code", "name", "residents", *LSOA_TIER_COLUMNS, "icb24", *PEOPLE_COLUMNS]
+    lsoa_out = lsoa.drop(columns=["_pt"])[[*columns, "geometry"]]
     lsoa_out["ods_code"] = pd.array([pd.NA] * len(lsoa_out), dtype="string")
     practices = practices.copy()
     practices["ods_code"] = practices["code"].astype("string")

@@ -29,6 +29,7 @@ BASE_SOURCES = (
     "practice_locations_2024_01",
     "practice_locations_ssot_2025_10",
     "gp_lsoa_2025_10",
+    "imd2025_lsoa21",
 )
 
 _PACKAGE = Path(__file__).resolve().parents[1]
@@ -40,9 +41,7 @@ BUILD_CODE = ("sources", "readers", "atlas", "crs.py", "tiers.py", "errors.py")
 def sources_for(v: Vintage) -> list[str]:
     """The catalogue ids a build of ``v`` reads."""
     ids = list(BASE_SOURCES) + [v.icb_boundaries, v.primary_care_map]
-    ids += [x for x in (v.sicbl_boundaries, v.lsoa_lookup) if x]
-    if v.id == "2022":
-        ids.append("lsoa11_sicbl22_lookup")
+    ids += [x for x in (v.sicbl_boundaries, v.lsoa_lookup, v.lsoa11_lookup) if x]
     if v.id == "2021":
         ids.append("ccg21_stp21_nhser21_lookup")
     return ids

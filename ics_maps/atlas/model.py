@@ -13,7 +13,10 @@ An :class:`Atlas` is what every other module consumes. Its contract:
   - ``practice`` has points (``None`` where no location is known) and ``postcode``, ``pcn``,
     ``sicbl``, ``icb``, ``region``, ``list_size`` (nullable), ``has_location``.
   - ``lsoa`` has ``residents`` and its code in every other tier: ``region``, ``icb``, ``sicbl``,
-    ``utla``, ``lad``, ``pcn`` (the PCN most of its registered residents use).
+    ``utla``, ``lad``, ``pcn`` (the PCN most of its registered residents use), and its people:
+    the 18 Census 2021 age bands ``age_0_4`` … ``age_85_plus`` and the IoD2025 ``<index>_score``,
+    ``_rank`` and ``_decile`` of the IMD and its seven domains
+    (:data:`ics_maps.readers.people.PEOPLE_COLUMNS`).
 * ``pcn_lsoa``: a DataFrame ``pcn, lsoa, patients, share, method``: the share of each LSOA's
   residents attributed to each PCN (shares sum to 1 per LSOA), for population weighting of PCNs.
 * ``meta``: JSON-able facts about the build (counts, coverage rates, derived layers, warnings).

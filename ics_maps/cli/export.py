@@ -7,6 +7,8 @@ Commands::
                                   [--tolerance T] --out FILE.csv
     ics-maps export summary --tier TIER [--vintage V] --out FILE.csv
     ics-maps export geojson --tier TIER [--vintage V] --out FILE.geojson
+    ics-maps export crosswalk --tier icb|sicbl|region --from V --to V --out FILE.csv
+    ics-maps export profile --tier TIER [--vintage V] --out FILE.csv
 
 Columns of the coterminosity CSV (one row per overlapping child × parent pair):
 child_code, child_name, parent_code, parent_name; overlap_residents (Census 2021 residents in both;
@@ -31,6 +33,17 @@ Columns of the summary CSVs (see :mod:`ics_maps.analysis.summaries`):
 * ``pcn``: code, name, ods_code, sicbl, icb, region, list_size, n_practices, residents (attributed),
   method, n_lad, main_lad, main_lad_name, main_lad_share (share of its registered patients).
 * ``practice`` / ``lsoa``: the atlas table as it is, without geometry.
+
+Columns of the crosswalk CSV (one row per old unit × new unit sharing residents; see
+:mod:`ics_maps.analysis.crosswalk`): from_code, from_name, to_code, to_name, residents,
+share_of_from, share_of_to, change (of the old unit: unchanged, recoded, boundary, merged or
+split).
+Columns of the profile CSV (one row per unit of region, icb, sicbl, utla, lad or pcn; see
+:mod:`ics_maps.analysis.profiles` and the README): code, name, residents; the 18 age bands age_0_4
+… age_85_plus; age_0_17, age_18_64, age_65_plus and their *_share with age_85_plus_share;
+median_age; n_lsoas; imd_avg_score with its imd_avg_score_rank of imd_avg_score_rank_of;
+imd_avg_rank; imd_lsoas_decile1, imd_prop_lsoas_decile1; imd_quintile1_share … 5;
+imd_decile1_share … 10; <domain>_avg_score for the seven domains; method (PCNs only).
 """
 
 from __future__ import annotations
@@ -39,24 +52,24 @@ import argparse
 import sys
 from pathlib import Path
 
-from ics_maps.presentation.export import (
-    geojson_bytes,
-    output_target,
-    safe_csv,
-    write_output,
-)
+from ics_maps.analysis.crosswalk import TIERS as CROSSWALK_TIERS
+from ics_maps.analysis.profiles import PROFILE_TIERS
+from ics_maps.cli._paths import output_file
+from ics_maps.presentation.export import geojson_file_bytes, safe_csv, write_output
 from ics_maps.sources.vintages import DEFAULT_VINTAGE, VINTAGES
 from ics_maps.tiers import TIERS
 
 
 def add_export_parser(subparsers) -> argparse.ArgumentParser:
-    """Add ``export coterminosity|summary|geojson`` to the CLI's subparsers."""
+    """Add ``export coterminosity|summary|geojson|crosswalk|profile`` to the CLI's subparsers."""
     p = subparsers.add_parser(
         "export",
-        help="write a coterminosity table, a tier summary or a GeoJSON layer",
+        help="write a coterminosity table, a tier summary, a GeoJSON layer or a people profile",
         description="Export tables (CSV) and layers (GeoJSON) from a built atlas.",
     )
-    kinds = p.add_subparsers(dest="export_kind", metavar="{coterminosity,summary,geojson}")
+    kinds = p.add_subparsers(
+        dest="export_kind", metavar="{coterminosity,summary,geojson,crosswalk,profile}"
+    )
     kinds.required = True
 
     def common(sp: argparse.ArgumentParser, suffix: str) -> None:
@@ -94,6 +107,23 @@ def add_export_parser(subparsers) -> argparse.ArgumentParser:
     g.add_argument("--tier", required=True, choices=TIERS)
     common(g, ".geojson")
     g.set_defaults(func=export_geojson)
+
+    x = kinds.add_parser(
+        "crosswalk", help="residents of each unit of one vintage in the units of another (CSV)"
+    )
+    x.add_argument("--tier", required=True, choices=CROSSWALK_TIERS)
+    x.add_argument("--from", dest="from_vintage", required=True, choices=list(VINTAGES))
+    x.add_argument("--to", dest="to_vintage", required=True, choices=list(VINTAGES))
+    x.add_argument(
+        "--out",
+        required=True,
+        help="output file (.csv) in an existing folder, or - for standard output",
+    )
+    x.set_defaults(func=export_crosswalk)
+    pr = kinds.add_parser("profile", help="age and deprivation profile, one row per unit (CSV)")
+    pr.add_argument("--tier", required=True, choices=PROFILE_TIERS)
+    common(pr, ".csv")
+    pr.set_defaults(func=export_profile)
     return p
 
 
@@ -113,13 +143,11 @@ def _atlas(vintage: str):
 
 
 def _target(args) -> Path | None | int:
-    """The checked ``--out`` (None: standard output), or exit code 2 after printing why it is
-    refused (before any atlas is loaded)."""
-    from ics_maps.presentation.export import OutputError
-
+    """The checked ``--out`` (None: standard output; :func:`ics_maps.cli._paths.output_file`), or
+    exit code 2 after printing why it is refused (before any atlas is loaded)."""
     try:
-        return output_target(args.out)
-    except OutputError as e:
+        return output_file(args.out, "--out")
+    except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
 
@@ -137,7 +165,7 @@ def _run(make, target: Path | None, encode) -> int:
 
 def export_coterminosity(args) -> int:
     """Handler of `ics-maps export coterminosity`."""
-    from ics_maps.analysis.nesting import check_pair, coterminosity
+    from ics_maps.analysis.nesting import check_pair, coterminosity, with_ods_codes
 
     try:
         check_pair(args.child, args.parent, args.weight)  # fail before loading anything
@@ -151,7 +179,12 @@ def export_coterminosity(args) -> int:
         return target
     atlas = _atlas(args.vintage)
     return _run(
-        lambda: coterminosity(atlas, args.child, args.parent, args.weight, args.tolerance),
+        lambda: with_ods_codes(
+            coterminosity(atlas, args.child, args.parent, args.weight, args.tolerance),
+            atlas,
+            args.child,
+            args.parent,
+        ),
         target,
         safe_csv,
     )
@@ -175,4 +208,33 @@ def export_geojson(args) -> int:
         return target
     atlas = _atlas(args.vintage)
     layer = args.tier
-    return _run(lambda: atlas.tier(args.tier), target, lambda g: geojson_bytes(g, layer))
+    return _run(lambda: atlas.tier(args.tier), target, lambda g: geojson_file_bytes(g, layer))
+
+
+def export_crosswalk(args) -> int:
+    """Handler of `ics-maps export crosswalk`: the table, then its headline counts."""
+    from ics_maps.analysis.crosswalk import CHANGES, crosswalk, summarise
+
+    target = _target(args)  # refused before two atlases are loaded
+    if isinstance(target, int):
+        return target
+    table = crosswalk(_atlas(args.from_vintage), _atlas(args.to_vintage), args.tier)
+    where = write_output(safe_csv(table), target)
+    s = summarise(table)
+    print(
+        f"wrote {len(table):,} rows to {where}: {s['from_units']} -> {s['to_units']} units; "
+        + ", ".join(f"{s[c]} {c}" for c in CHANGES),
+        file=sys.stderr if target is None else sys.stdout,
+    )
+    return 0
+
+
+def export_profile(args) -> int:
+    """Handler of `ics-maps export profile`: the age and deprivation profile of every unit."""
+    from ics_maps.analysis.profiles import tier_profile
+
+    target = _target(args)
+    if isinstance(target, int):
+        return target
+    atlas = _atlas(args.vintage)
+    return _run(lambda: tier_profile(atlas, args.tier), target, safe_csv)

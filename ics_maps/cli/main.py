@@ -1,4 +1,4 @@
-"""`ics-maps build | info | export`: build and inspect the atlas from a terminal."""
+"""`ics-maps build | info | export | rebase`: build and inspect the atlas from a terminal."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import sys
 
 from ics_maps.cli.export import add_export_parser
+from ics_maps.cli.rebase import add_rebase_parser
 from ics_maps.errors import DataError
 from ics_maps.sources.vintages import DEFAULT_VINTAGE, VINTAGES
 
@@ -152,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--json", action="store_true")
     i.set_defaults(func=cmd_info)
     add_export_parser(sub)
+    add_rebase_parser(sub)
     return parser
 
 

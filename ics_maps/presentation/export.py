@@ -4,7 +4,8 @@ commands.
 CSV files are UTF-8 with one header row. Text cells that a spreadsheet would run as a formula
 (starting with ``=``, ``+``, ``-``, ``@``, TAB or CR) get a leading apostrophe; numbers, and text
 that is just a number such as ``-0.5``, are left alone. Columns of whole numbers (residents) are
-written as integers; shares keep 6 decimals, km² 3 and other fractions 2 (:func:`tidy_numbers`).
+written as integers; shares and proportions keep 6 decimals, km² and deprivation scores 3 and other
+fractions 2 (:func:`tidy_numbers`).
 Every file is written to a temporary file beside the target and swapped in with :func:`os.replace`,
 so a reader never sees half a file; a replaced file keeps its mode, and targets that are not
 regular files (devices, FIFOs, folders, symbolic links) are refused (:func:`output_target`).
@@ -60,6 +61,7 @@ def _neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
 # other fractional figure (a PCN's attributed residents) to 0.01. More would be float noise, not
 # precision.
 SHARE_DECIMALS, KM2_DECIMALS, OTHER_DECIMALS = 6, 3, 2
+SCORE_DECIMALS = 3  # deprivation scores: MHCLG publishes them to 3 decimals (income is a 0-1 rate)
 
 
 def tidy_numbers(df: pd.DataFrame) -> pd.DataFrame:
@@ -74,6 +76,8 @@ def tidy_numbers(df: pd.DataFrame) -> pd.DataFrame:
         digits = (
             SHARE_DECIMALS if "share" in name else KM2_DECIMALS if "km2" in name else OTHER_DECIMALS
         )
+        if "_prop_" in name or "score" in name:  # proportions as shares; deprivation scores
+            digits = SHARE_DECIMALS if "_prop_" in name else SCORE_DECIMALS
         s = s.round(digits)
         values = s.dropna()
         if len(values) and (values == values.round()).all() and values.abs().max() < 2**53:
@@ -135,10 +139,13 @@ def output_target(value: str | os.PathLike | None) -> Path | None:
                 "the file itself to replace it"
             )
         if stat.S_ISDIR(st.st_mode):
-            raise OutputError(f"--out {_quote(text)} is a folder: give a file name inside it")
+            raise OutputError(
+                f"--out {text} is a directory (give a file name in it, e.g. …/out.csv): a folder "
+                "is never replaced by a file"
+            )
         if not stat.S_ISREG(st.st_mode):
             raise OutputError(
-                f"--out {_quote(text)} is a {_kind(st.st_mode)}, not a regular file: refused "
+                f"--out {text} is not a regular file (a {_kind(st.st_mode)}): refused "
                 "(use --out - to write to standard output)"
             )
     parent = path.parent
@@ -236,8 +243,18 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> Path:
 # ---------------------------------------------------------------------------- GeoJSON
 
 
-def geojson_bytes(gdf: gpd.GeoDataFrame, layer: str = "layer") -> bytes:
-    """A layer as RFC 7946 GeoJSON in EPSG:4326."""
+def geojson_bytes(gdf: gpd.GeoDataFrame) -> bytes:
+    """A layer as UTF-8 GeoJSON (RFC 7946: EPSG:4326 longitude/latitude, no ``crs`` member) with
+    every attribute column; missing values are ``null``. What the dashboard's "Download this layer"
+    buttons hand over (the ``export geojson`` command writes :func:`geojson_file_bytes`)."""
+    if gdf.crs is None:
+        raise ValueError("layer has no CRS: cannot reproject to EPSG:4326")
+    out = gdf if gdf.crs.equals("EPSG:4326") else gdf.to_crs(4326)
+    return out.to_json(na="null", drop_id=True, show_bbox=False).encode("utf-8")
+
+
+def geojson_file_bytes(gdf: gpd.GeoDataFrame, layer: str = "layer") -> bytes:
+    """A layer as an RFC 7946 GeoJSON file in EPSG:4326 (GDAL's driver, named ``layer``)."""
     if gdf.crs is None:
         raise ValueError("layer has no CRS: cannot reproject to EPSG:4326")
     buf = io.BytesIO()
@@ -250,4 +267,4 @@ def write_geojson(gdf: gpd.GeoDataFrame, path: str | os.PathLike) -> Path:
     target = output_target(path)  # refuse before the (slow) encoding
     if target is None:
         raise OutputError("write_geojson writes files; use write_output for standard output")
-    return atomic_write_bytes(geojson_bytes(gdf, target.stem), target)
+    return atomic_write_bytes(geojson_file_bytes(gdf, target.stem), target)

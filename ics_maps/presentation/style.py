@@ -6,6 +6,7 @@ same thing, and a split council has the same red, everywhere.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -77,6 +78,28 @@ def short_name(name: Any) -> str:
     return s[4:] if s.startswith("NHS ") else s
 
 
+# What a council is, from its ONS code's prefix: a unitary is not "each district".
+COUNCIL_KINDS: dict[str, str] = {
+    "E06": "unitary authority",
+    "E07": "district council",
+    "E08": "metropolitan borough",
+    "E09": "London borough",
+    "E10": "county council",
+}
+SINGLE_TIER = ("E06", "E08", "E09")  # councils that are both the upper and the lower tier
+
+
+def council_kind(code: Any) -> str:
+    """ "unitary authority", "county council", "district council", "London borough"… ("council"
+    for a code of no known kind)."""
+    return COUNCIL_KINDS.get(str(code)[:3], "council")
+
+
+def is_single_tier(code: Any) -> bool:
+    """A unitary, metropolitan or London borough: one council in both tiers."""
+    return str(code)[:3] in SINGLE_TIER
+
+
 WAVE_LABELS: dict[int, str] = {
     1: "Wave 1 (June 2017)",
     2: "Wave 2 (May 2018)",
@@ -84,6 +107,11 @@ WAVE_LABELS: dict[int, str] = {
     4: "Wave 4 (spring 2020)",
     5: "Wave 5 (December 2020)",
     6: "Wave 6 (April 2021)",
+}
+# How the wave filter counts a system in a wave (analysis.filters.WAVE_MATCHES).
+WAVE_MATCH_WORDS: dict[str, str] = {
+    "mostly": "most of its residents were in it",
+    "any": "any of its residents were (any part)",
 }
 # A system's relationship to the county and unitary councils, in the words of the map's legend,
 # its tooltip and the tables.
@@ -133,6 +161,9 @@ CATEGORICAL = [
     "#003087",
     "#8A1538",
 ]
+# Few colours, so that neighbouring PCNs differ and a practice's dot matches its PCN at a glance
+# (maps.context.neighbour_colours gives touching units different ones).
+NEIGHBOUR_PALETTE = ["#005EB8", "#ED8B00", "#009639", "#AE2573", "#FFB81C", "#330072", "#41B6E6"]
 WAVE_COLOURS = {1: "#440154", 2: "#414487", 3: "#2A788E", 4: "#22A884", 5: "#7AD151", 6: "#FDE725"}
 SEQUENTIAL = [
     "#DEEBF7",
@@ -150,6 +181,22 @@ RELATIONSHIP_COLOURS: dict[str, str] = {
     "combines": "#8C6BB1",
     "split": "#DA291C",
 }
+# What happened to a unit between two vintages (ics_maps.analysis.crosswalk), in the words and
+# colours of the Changes page's headline, Sankey, map and table.
+CHANGE_WORDS: dict[str, str] = {
+    "unchanged": "same code, name and residents",
+    "recoded": "same residents, new code or name",
+    "boundary": "continues, but gained or lost residents",
+    "merged": "went whole into a new unit with others",
+    "split": "divided between new units",
+}
+CHANGE_COLOURS: dict[str, str] = {
+    "unchanged": NO_DATA,
+    "recoded": "#41B6E6",
+    "boundary": "#FFB81C",
+    "merged": "#8C6BB1",
+    "split": "#DA291C",
+}
 TIER_COLOURS: dict[str, str] = {
     "region": "#330072",
     "icb": NHS_BLACK,
@@ -159,6 +206,7 @@ TIER_COLOURS: dict[str, str] = {
     "pcn": "#005EB8",
     "practice": "#DA291C",
 }
+SYSTEM_LINE = "#7C2855"  # ICS boundaries drawn over local maps (dashed), apart from a council's
 TIER_DASH: dict[str, str | None] = {"lad": "6 4", "utla": "10 4", "sicbl": None, "pcn": "2 3"}
 
 # ---------------------------------------------------------------------------- number formats
@@ -213,3 +261,69 @@ def fmt_timestamp(value: Any) -> str:
     except (TypeError, ValueError):
         return "unknown" if value in (None, "") else str(value)
     return "unknown" if pd.isna(t) else f"{t.day} {t:%B %Y, %H:%M}"
+
+
+# ---------------------------------------------------------------------------- people profiles
+
+# Where the People figures come from, as every chart, legend and table says it.
+AGE_SOURCE = "Census 2021 (ONS, TS007A), usual residents"
+IMD_SOURCE = "English Indices of Deprivation 2025 (IoD 2025, MHCLG)"
+SOURCE_SHORT = {"age": "Census 2021, ONS", "imd": "IoD 2025, MHCLG"}
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A profile measure as the dashboard names and writes it.
+
+    ``kind``: ``share`` (0–1, written as a percentage), ``score`` (one decimal), ``standardised``
+    (a domain score around 0, two decimals) or ``age`` (years, one decimal); ``source``: ``age``
+    (Census 2021) or ``imd`` (IoD 2025).
+    """
+
+    label: str
+    kind: str
+    source: str
+
+    def fmt(self, v: Any, missing: str | None = DASH) -> str | None:
+        if is_missing(v):
+            return missing
+        if self.kind == "share":
+            return fmt_pct(v, 1, missing)
+        if self.kind == "standardised":
+            return f"{float(v):+.2f}"
+        return f"{float(v):.1f}"
+
+    @property
+    def source_text(self) -> str:
+        return SOURCE_SHORT[self.source]
+
+
+# The profile measures a map can be coloured by and a table ranked by (columns of
+# ics_maps.analysis.profiles), first the headline ones. Higher is older / more deprived for all.
+PROFILE_MEASURES: dict[str, Measure] = {
+    "imd_avg_score": Measure("Average IMD score", "score", "imd"),
+    "imd_quintile1_share": Measure("Residents in England's most deprived fifth", "share", "imd"),
+    "imd_prop_lsoas_decile1": Measure("Neighbourhoods in the most deprived 10%", "share", "imd"),
+    "age_65_plus_share": Measure("Residents aged 65 and over", "share", "age"),
+    "age_85_plus_share": Measure("Residents aged 85 and over", "share", "age"),
+    "age_0_17_share": Measure("Residents aged 0–17", "share", "age"),
+    "median_age": Measure("Median age (years)", "age", "age"),
+    "income_avg_score": Measure("Income deprivation rate", "share", "imd"),
+    "employment_avg_score": Measure("Employment deprivation rate", "share", "imd"),
+    "education_avg_score": Measure("Education, skills and training score", "score", "imd"),
+    "health_avg_score": Measure("Health deprivation and disability score", "standardised", "imd"),
+    "crime_avg_score": Measure("Crime score", "standardised", "imd"),
+    "barriers_avg_score": Measure("Barriers to housing and services score", "score", "imd"),
+    "living_environment_avg_score": Measure("Living environment score", "score", "imd"),
+}
+UNIT_COLOUR = NHS_BLUE  # the unit's bars on the People charts
+ENGLAND_COLOUR = NHS_BLACK  # England's shape drawn over them
+
+
+def ordinal(n: Any, missing: str | None = DASH) -> str | None:
+    """1 -> "1st", 2 -> "2nd", 11 -> "11th", 23 -> "23rd"; ``missing`` where there is none."""
+    if is_missing(n):
+        return missing
+    n = int(n)
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"

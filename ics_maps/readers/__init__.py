@@ -14,6 +14,7 @@ from ics_maps.readers.boundaries import (
 )
 from ics_maps.readers.lookups import (
     read_ccg_stp_lookup,
+    read_lsoa11_units,
     read_lsoa_lookup,
     read_sicbl22_lookup,
     read_sicbl_region_lookup,
@@ -34,6 +35,7 @@ __all__ = [
     "read_census_population",
     "read_gp_lsoa_registrations",
     "read_list_sizes",
+    "read_lsoa11_units",
     "read_lsoa_boundaries",
     "read_lsoa_lookup",
     "read_practice_locations",

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pandas as pd
 
 from ics_maps.errors import DataError
-from ics_maps.readers._checks import check_codes, check_rows, check_unique, ons, read_csv
+from ics_maps.readers._checks import (
+    check_codes,
+    check_columns,
+    check_rows,
+    check_unique,
+    ons,
+    read_csv,
+)
 from ics_maps.sources.catalogue import dataset
 from ics_maps.sources.fetch import Progress
 
@@ -156,3 +163,36 @@ def read_ccg_stp_lookup(progress: Progress | None = None) -> pd.DataFrame:
         },
         progress,
     )
+
+
+# The columns of each ONS LSOA 2011 lookup that places a historic vintage: LSOA code, name, unit.
+LSOA11_COLUMNS: dict[str, tuple[str, str, str]] = {
+    "lsoa11_sicbl22_lookup": ("lsoa11_code", "lsoa11_name", "sicbl22_code"),
+    "lsoa11_ccg21_lookup": ("LSOA11CD", "LSOA11NM", "CCG21CD"),
+}
+
+
+def read_lsoa11_units(dataset_id: str, progress: Progress | None = None) -> pd.DataFrame:
+    """An ONS LSOA 2011 → sub-ICB/CCG lookup as ``lsoa11, lsoa11_name, unit`` (one row per LSOA
+    2011, checked)."""
+    if dataset_id not in LSOA11_COLUMNS:
+        raise ValueError(
+            f"{dataset_id!r} is not an LSOA 2011 lookup: expected one of {list(LSOA11_COLUMNS)}"
+        )
+    code, name, unit = LSOA11_COLUMNS[dataset_id]
+    ds = dataset(dataset_id)
+    df = read_csv(ds, progress)
+    check_columns(ds, df.columns, [code, name, unit])
+    check_rows(ds, len(df))
+    check_unique(ds, df[code], "LSOA 2011")
+    out = pd.DataFrame(
+        {"lsoa11": df[code].str.strip(), "lsoa11_name": df[name], "unit": df[unit].str.strip()}
+    )
+    empty = out["lsoa11"].isna() | out["unit"].isna()
+    if empty.any():
+        raise DataError(
+            ds,
+            f"{int(empty.sum())} row(s) without an LSOA or unit code (e.g. line "
+            f"{int(empty.to_numpy().nonzero()[0][0]) + 2}): every LSOA 2011 needs its unit",
+        )
+    return out

@@ -116,6 +116,24 @@ LOOKUPS: list[Dataset] = [
         ),
     ),
     Dataset(
+        "lsoa11_ccg21_lookup",
+        "Lower Layer Super Output Area (2011) to Clinical Commissioning Group to Local Authority "
+        "District (April 2021) Lookup in England",
+        "ONS Open Geography Portal",
+        "April 2021",
+        ONS_OGL.format(year=2021),
+        "https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services/"
+        "LSOA11_CCG21_LAD21_EN_LU/FeatureServer/0/query?where=1%3D1&outFields=*&f=json",
+        "lookup_lsoa11_ccg21_lad21/Lower_Layer_Super_Output_Area_(2011)_to_Clinical_Commissioning_"
+        "Group_to_Local_Authority_District_(April_2021)_Lookup_in_England.csv",
+        "csv",
+        ("LSOA11CD", "LSOA11NM", "CCG21CD", "CCG21CDH", "CCG21NM", "LAD21CD"),
+        (32844, 32844),
+        "arcgis",
+        note="ONS item b6ad2e7a1bd74f88992e94126570be36 (LSOA11_CCG21_LAD21_EN_LU); mirror copy is "
+        "the original CSV (SOURCES.md 9e).",
+    ),
+    Dataset(
         "ccg21_stp21_nhser21_lookup",
         "Clinical Commissioning Group to STP and NHS England (Region) (April 2021) Lookup in "
         "England",

@@ -20,11 +20,14 @@ class Vintage:
     icb_code_field: str
     icb_name_field: str
     sicbl_boundaries: str | None  # None: dissolve LSOAs on the lookup's sub-ICB code (derived)
-    lsoa_lookup: str | None  # None: best-fit LSOA atoms into the polygons (derived)
+    lsoa_lookup: str | None  # None: no LSOA 2021 lookup; the atoms are placed another way
     primary_care_map: str
     icb_term: str = DEFAULT_TERMS["icb"]
     sicbl_term: str = DEFAULT_TERMS["sicbl"]
     notes: str = ""
+    # Without an LSOA 2021 lookup: the ONS LSOA 2011 -> sub-ICB/CCG lookup carried to LSOA 2021
+    # (ics_maps/atlas/_historic_placement.py).
+    lsoa11_lookup: str | None = None
 
 
 VINTAGES: dict[str, Vintage] = {
@@ -44,7 +47,7 @@ VINTAGES: dict[str, Vintage] = {
         ),
         Vintage(
             "2024",
-            "2022–March 2026: 42 statutory ICBs (April 2024 codes)",
+            "April 2023–March 2026: 42 statutory ICBs (April 2024 codes)",
             "icb_2023_bsc",
             "ICB23CD",
             "ICB23NM",
@@ -61,8 +64,9 @@ VINTAGES: dict[str, Vintage] = {
             "sicbl_2022_buc",
             None,
             "gp_map_2024_10",
-            notes="LSOA 2021 atoms placed in July 2022 boundaries by best fit (a point inside "
-            "each LSOA).",
+            notes="LSOA 2021 atoms placed by the ONS LSOA 2011 → sub-ICB (July 2022) lookup, "
+            "carried to LSOA 2021 (ics_maps/atlas/_historic_placement.py).",
+            lsoa11_lookup="lsoa11_sicbl22_lookup",
         ),
         Vintage(
             "2021",
@@ -75,7 +79,9 @@ VINTAGES: dict[str, Vintage] = {
             "gp_map_2024_10",
             icb_term="STP",
             sicbl_term="CCG",
-            notes="LSOA 2021 atoms placed in April 2021 STP/CCG boundaries by best fit.",
+            notes="LSOA 2021 atoms placed by the ONS LSOA 2011 → CCG (April 2021) lookup, "
+            "carried to LSOA 2021 (ics_maps/atlas/_historic_placement.py).",
+            lsoa11_lookup="lsoa11_ccg21_lookup",
         ),
     ]
 }

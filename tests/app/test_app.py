@@ -17,14 +17,14 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from ics_maps.analysis import breakdowns, filters
-from ics_maps.analysis.nesting import coterminosity, split_units
+from ics_maps.analysis import breakdowns, filters, summaries
+from ics_maps.analysis.nesting import coterminosity, split_units, with_ods_codes
 from ics_maps.app import caches, widgets
 from ics_maps.presentation.export import safe_csv
 
 APP = str(Path(__file__).resolve().parents[2] / "ics_maps" / "app" / "navigation.py")
 TIMEOUT = 120
-PAGES = ("overview", "system", "place", "pcn", "coterminosity", "about")
+PAGES = ("overview", "system", "place", "pcn", "coterminosity", "changes", "about")
 LONDON, NORTH_WEST = "E40000003", "E40000010"
 GREATER_MANCHESTER = "E54000057"
 
@@ -110,9 +110,17 @@ def _file(store: dict[str, object], proto) -> bytes:
 
 
 def downloaded(at: AppTest, store: dict[str, object]) -> bytes:
-    buttons = at.get("download_button")
+    """The page's one CSV (a map's GeoJSON button may sit beside it)."""
+    buttons = [b for b in at.get("download_button") if "CSV" in b.proto.label]
     assert len(buttons) == 1
     return _file(store, buttons[0].proto)
+
+
+def cot(atlas, child, parent, weight="population", tolerance=0.0):
+    """The engine's table as the dashboard shows it: with the ODS codes of NHS tiers."""
+    return with_ods_codes(
+        coterminosity(atlas, child, parent, weight, tolerance), atlas, child, parent
+    )
 
 
 # ---------------------------------------------------------------------------- every page renders
@@ -153,8 +161,9 @@ def test_every_tab_renders(page, key, tabs):
 def test_coterminosity_csv_is_the_engine_table(atlas, downloads):
     at = open_page("coterminosity")
     no_exception(at)
-    expected = coterminosity(atlas, "lad", "icb", "population", 0.0)
+    expected = cot(atlas, "lad", "icb")
     assert downloaded(at, downloads) == safe_csv(expected)
+    assert "parent_ods" in expected and expected["parent_ods"].notna().sum() > 0
     shown = at.dataframe[0].value
     assert len(shown) == len(expected)
 
@@ -168,9 +177,7 @@ def test_coterminosity_csv_follows_settings_and_filters(atlas, downloads):
     no_exception(at)
     assert not at.warning
     view = filters.apply_filters(atlas, filters.Filters(regions=(NORTH_WEST,)))
-    expected = filters.filter_table(
-        coterminosity(atlas, "pcn", "lad", "population", 0.05), view, "pcn"
-    )
+    expected = filters.filter_table(cot(atlas, "pcn", "lad", "population", 0.05), view, "pcn")
     assert downloaded(at, downloads) == safe_csv(expected)
     assert set(expected["child_code"]) == set(
         atlas.tier("pcn").query("region == @NORTH_WEST")["code"]
@@ -240,9 +247,13 @@ def test_every_table_has_a_safe_csv_download_of_what_it_shows(atlas, downloads):
     got = pd.read_csv(io.BytesIO(download_by_key(at, downloads, "dl_icb_summary")))
     shown = at.dataframe[0].value
     view = filters.apply_filters(atlas, filters.Filters(waves=(1,)))
-    assert list(got.columns) == list(shown.columns) and len(got) == len(shown) == len(
-        view.icb_codes
-    )
+    # the CSV has the README's summary columns (export summary --tier icb); the screen leads with
+    # short names and residents and keeps the full name and both codes
+    assert list(got.columns) == list(summaries.summary(atlas, "icb").columns)
+    assert len(got) == len(shown) == len(view.icb_codes)
+    assert list(shown.columns)[:2] == ["short", "residents"]
+    assert {"name", "code", "ods_code"} <= set(shown.columns)
+    assert set(shown["name"]) == set(got["name"])
     assert set(got["code"]) == set(view.icb_codes)
     assert (
         got["residents"].sum()
@@ -253,9 +264,7 @@ def test_every_table_has_a_safe_csv_download_of_what_it_shows(atlas, downloads):
     at.session_state["system_tab"] = "Coterminosity"
     at.run()
     no_exception(at)
-    expected = breakdowns.children_of(
-        coterminosity(atlas, "lad", "icb", "population", 0.0), GREATER_MANCHESTER
-    )
+    expected = breakdowns.children_of(cot(atlas, "lad", "icb"), GREATER_MANCHESTER)
     assert download_by_key(at, downloads, "dl_system_lad_icb") == safe_csv(expected)
     assert len(at.get("download_button")) == 4
 
@@ -813,3 +822,54 @@ def test_pcn_patients_by_district_carry_codes_and_add_up(atlas):
     assert f"These rows hold {placed:,.0f} of its {listed:,.0f} registered patients" in " ".join(
         texts(at, "caption")
     )
+
+
+# ---------------------------------------------------------------------------- issue 15
+
+
+def test_pcn_pairs_open_at_five_percent_and_say_why(atlas):
+    at = open_page("coterminosity", then={"child": "pcn", "parent": "lad"})
+    no_exception(at)
+    assert at.slider(key="w_tol").value == 5.0 and "tol" not in at.query_params
+    strict = coterminosity(atlas, "pcn", "lad", "population", 0.0).drop_duplicates("child_code")
+    at5 = coterminosity(atlas, "pcn", "lad", "population", 0.05).drop_duplicates("child_code")
+    n0, n5 = (int((t["relationship"] == "split").sum()) for t in (strict, at5))
+    note = next(i for i in texts(at, "info") if "PCN shares are fractional" in i)
+    assert f"At 0% tolerance {n0:,} of these {len(strict):,} PCNs count as split" in note
+    assert f"at 5% {n5:,} do" in note and n5 < n0
+    assert metrics(at)["Split"] == f"{n5:,}"
+    at.slider(key="w_tol").set_value(0.0).run()  # 0 is no longer the default: it is written
+    assert at.query_params["tol"] == "0"
+    lad = open_page("coterminosity", then={"child": "lad", "parent": "icb"})
+    assert lad.slider(key="w_tol").value == 0.0  # other pairs still open at 0
+
+
+def test_wave_filter_by_any_part_keeps_merged_systems(atlas):
+    """Central East (April 2026) merged Bedfordshire, Luton and Milton Keynes (wave 1) with two
+    systems of waves 4 and 6: by most of its residents it is wave 4, by any part wave 1 too."""
+    central_east = (
+        atlas.tier("icb").set_index("name").loc["NHS Central East Integrated Care Board", "code"]
+    )
+    mostly = open_page("system", {"wave": "1"})
+    names = atlas.tier("icb").set_index("code")["name"]
+    at = open_page("system", {"wave": "1", "wave_match": "any"})
+    no_exception(at)
+    system = next(s for s in at.selectbox if s.label.startswith("Integrated care system"))
+    assert names[central_east] in system.options
+    before = next(s for s in mostly.selectbox if s.label.startswith("Integrated care system"))
+    assert names[central_east] not in before.options
+    assert any(
+        "Central East" in c and "any of its residents" in c for c in texts(mostly, "caption")
+    )
+
+
+def test_not_found_page_links_every_page():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page("../../pages/not_found.py")
+    at.query_params["path"] = "/system/<b>extra</b>/path"
+    at.run()
+    no_exception(at)
+    said = texts(at, "warning")[0]
+    assert "There is no page at" in said and "&lt;b&gt;extra" in said and "<b>" not in said
+    assert at.title[0].value == "Page not found"

@@ -2,10 +2,11 @@
 Chromium.
 
 * ``streamlit_server(script_path, env=None, *, cwd=PROJECT_ROOT, args=(), timeout=90)`` starts
-  Streamlit on a free localhost port (static serving on, headless, no usage stats, no file watcher),
-  waits for ``/_stcore/health`` and returns the base URL. Every server it started is stopped (its
-  whole process group) when the test ends. ``server.log`` of each run is kept in the test's tmp dir
-  and its tail is shown if the server does not come up.
+  Streamlit (:func:`launch_streamlit`) on a free localhost port (static serving on, headless, no
+  usage stats, no file watcher), waits for ``/_stcore/health`` and returns the base URL. Every
+  server it started is stopped (its whole process group) when the test ends. ``server.log`` of each
+  run is kept in the test's tmp dir and its tail is shown if the server does not come up.
+  ``app_server``: one ``app.py`` server shared by a module's tests.
 * ``chromium``: one browser per session, Playwright for Python driving ``/usr/bin/chromium`` (never
 a
   downloaded browser). Missing Playwright or Chromium skips the test, or fails it when
@@ -127,6 +128,68 @@ def _stop(proc: subprocess.Popen) -> None:
             continue
 
 
+def launch_streamlit(
+    script_path: str | os.PathLike,
+    log_dir: Path,
+    env: dict[str, str] | None = None,
+    *,
+    cwd: str | os.PathLike | None = None,
+    args: tuple[str, ...] | list[str] = (),
+    timeout: float = 90,
+) -> tuple[str, subprocess.Popen]:
+    """Start ``streamlit run script_path`` on a free port; return its base URL and process (stop it
+    with :func:`_stop`). The server's log goes to ``log_dir``."""
+    port = free_port()
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(script_path),
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--server.enableStaticServing",
+        "true",
+        "--server.fileWatcherType",
+        "none",
+        "--server.runOnSave",
+        "false",
+        "--browser.gatherUsageStats",
+        "false",
+        "--global.developmentMode",
+        "false",
+        *args,
+    ]
+    full_env = dict(os.environ)
+    full_env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(PROJECT_ROOT), full_env.get("PYTHONPATH")) if p
+    )
+    full_env["PYTHONUNBUFFERED"] = "1"
+    full_env.update(env or {})
+    log = Path(log_dir) / f"server-{port}.log"
+    with open(log, "wb") as fh:
+        proc = subprocess.Popen(
+            cmd,
+            cwd=str(cwd or PROJECT_ROOT),
+            env=full_env,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc, log, timeout)
+    except Exception:
+        _stop(proc)
+        raise
+    return url, proc
+
+
 @pytest.fixture()
 def streamlit_server(tmp_path):
     """Factory: ``url = streamlit_server(script_path, env=None, cwd=..., args=(), timeout=90)``."""
@@ -140,60 +203,25 @@ def streamlit_server(tmp_path):
         args: tuple[str, ...] | list[str] = (),
         timeout: float = 90,
     ) -> str:
-        port = free_port()
-        cmd = [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(script_path),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--server.enableStaticServing",
-            "true",
-            "--server.fileWatcherType",
-            "none",
-            "--server.runOnSave",
-            "false",
-            "--browser.gatherUsageStats",
-            "false",
-            "--global.developmentMode",
-            "false",
-            *args,
-        ]
-        full_env = dict(os.environ)
-        full_env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (str(PROJECT_ROOT), full_env.get("PYTHONPATH")) if p
+        url, proc = launch_streamlit(
+            script_path, tmp_path, env, cwd=cwd, args=args, timeout=timeout
         )
-        full_env["PYTHONUNBUFFERED"] = "1"
-        full_env.update(env or {})
-        log = tmp_path / f"server-{port}.log"
-        with open(log, "wb") as fh:
-            proc = subprocess.Popen(
-                cmd,
-                cwd=str(cwd or PROJECT_ROOT),
-                env=full_env,
-                stdout=fh,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
         started.append(proc)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            _wait_healthy(url, proc, log, timeout)
-        except Exception:
-            _stop(proc)
-            raise
         return url
 
     yield start
     for proc in reversed(started):
         _stop(proc)
+
+
+@pytest.fixture(scope="module")
+def app_server(tmp_path_factory):
+    """One ``streamlit run app.py`` shared by a module's tests (each opens its own pages)."""
+    url, proc = launch_streamlit(
+        PROJECT_ROOT / "app.py", tmp_path_factory.mktemp("server"), timeout=120
+    )
+    yield url
+    _stop(proc)
 
 
 # ---------------------------------------------------------------------------- Chromium

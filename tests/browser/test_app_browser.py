@@ -155,7 +155,7 @@ def test_every_page_opens_and_paints(app_url, offline_page):
             wait_idle(page)
             no_error_on_page(offline_page)
             shoot(page, shot)
-    # the sidebar lists the six pages (the app's navigation, also when a deep link came first)
+    # the sidebar lists the seven pages (the app's navigation, also when a deep link came first)
     nav = page.locator('[data-testid="stSidebarNav"] a').all_inner_texts()
     assert [re.sub(r"^\w+\s+", "", t.strip()) for t in nav] == [
         "Overview",
@@ -163,6 +163,7 @@ def test_every_page_opens_and_paints(app_url, offline_page):
         "Place",
         "PCN",
         "Coterminosity",
+        "Changes",
         "About",
     ], nav
     print("seconds to first map per page:", {k: round(v, 2) for k, v in timings.items()})
@@ -174,7 +175,7 @@ def test_a_deep_link_as_the_first_request_goes_through_navigation(streamlit_serv
     Why: Streamlit switches a process into its old multipage mode when a ``pages/`` folder sits
     beside the main script; the pages live in the project's ``pages/`` while the main script is
     ``ics_maps/app/navigation.py``, so the link must open the System page with the app's own
-    navigation (six named pages, the shared sidebar), not a folder listing of page files.
+    navigation (seven named pages, the shared sidebar), not a folder listing of page files.
     """
     url = streamlit_server(APP, timeout=120)  # its own server: nothing has been requested yet
     page = offline_page.page
@@ -191,6 +192,7 @@ def test_a_deep_link_as_the_first_request_goes_through_navigation(streamlit_serv
         "Place",
         "PCN",
         "Coterminosity",
+        "Changes",
         "About",
     ], nav
     assert page.get_by_text("Boundary vintage").count() >= 1  # the shared sidebar of frame.page
@@ -250,11 +252,13 @@ def test_region_and_wave_filters_change_what_is_shown(app_url, offline_page, atl
 
 def test_click_an_ics_to_open_it(app_url, offline_page):
     page = offline_page.page
+    # a short window, so the map (inside the first screen of a usual one) is only partly in view
+    page.set_viewport_size({"width": 1280, "height": 560})
     page.goto(app_url + f"/?region={NORTH_WEST}", wait_until="domcontentloaded", timeout=90_000)
     wait_for_map(page, timeout=90_000)
     wait_idle(page)
-    # As a person would: the map is only partly in view (below the headline figures) and nothing is
-    # scrolled first. One click must open the system; it once only scrolled the map into view.
+    # As a person would: the map is only partly in view and nothing is scrolled first. One click
+    # must open the system; it once only scrolled the map into view.
     viewport = page.viewport_size["height"]
     frame_box = page.locator(MAP_IFRAME).bounding_box()
     assert frame_box["y"] + frame_box["height"] > viewport, (
@@ -362,7 +366,7 @@ def test_back_returns_to_the_previous_page(app_url, offline_page):
 def test_csv_download_in_the_browser(app_url, offline_page, atlas_2026):
     """The Coterminosity CSV, made only when clicked, is the engine's table for the settings and
     filters shown."""
-    from ics_maps.analysis.nesting import coterminosity
+    from ics_maps.analysis.nesting import coterminosity, with_ods_codes
     from ics_maps.presentation.export import safe_csv
 
     page = offline_page.page
@@ -377,8 +381,9 @@ def test_csv_download_in_the_browser(app_url, offline_page, atlas_2026):
         page.get_by_role("button", name="Download this table (CSV)").click()
     download = info.value
     view = F.apply_filters(atlas_2026, F.Filters(regions=(NORTH_WEST,)))
+    table = coterminosity(atlas_2026, "lad", "icb", "population", 0.05)
     expected = safe_csv(
-        F.filter_table(coterminosity(atlas_2026, "lad", "icb", "population", 0.05), view, "lad")
+        F.filter_table(with_ods_codes(table, atlas_2026, "lad", "icb"), view, "lad")
     )
     assert Path(download.path()).read_bytes() == expected
     assert (

@@ -77,6 +77,21 @@ def test_population_treemap_sums_by_level():
     assert len(set(t.ids)) == len(t.ids)
     parents = dict(zip(t.ids, t.parents, strict=False))
     assert all(p == "" or p in val for p in parents.values())  # every parent is a node
+    # coloured by place: a place and its PCNs share a colour, places differ, systems are grey
+    colour = dict(zip(t.ids, t.marker.colors, strict=True))
+    leeds, york = sep.join(["England", "North", "Leeds"]), sep.join(["England", "North", "York"])
+    assert colour[leeds] == colour[leeds + sep + "P1"] == colour[leeds + sep + "P2"]
+    assert colour[york] == colour[york + sep + "P1"] != colour[leeds]
+    assert colour["England"] == colour[sep.join(["England", "North"])] == "#768692"
+    assert fig.layout.uniformtext.mode == "hide" and fig.layout.uniformtext.minsize == 10
+    long = df.assign(pcn=["BOLTON CENTRAL PCN & <b>X</b>", "P2", "P1", "P3", "P4"])
+    lt = charts.population_treemap(long).data[0]
+    i = list(lt.labels).index("BOLTON<br>CENTRAL PCN<br>&amp; &lt;b&gt;X&lt;/b&gt;")
+    assert lt.hovertext[i] == "BOLTON CENTRAL PCN &amp; &lt;b&gt;X&lt;/b&gt;"  # one line on hover
+    wide = charts.population_treemap(df.assign(place="Windsor and Maidenhead")).data[0]
+    assert "Windsor and Maidenhead" in wide.labels  # a place's header is not wrapped
+    plain = charts.population_treemap(df, colour_by=None).data[0]
+    assert list(plain.marker.colors) == list(plain.values)  # the old shading by size
     with pytest.raises(KeyError):
         charts.population_treemap(df.drop(columns="place"))
 
@@ -93,17 +108,20 @@ def test_residents_sankey_links_councils_to_systems():
     s = fig.data[0]
     labels = list(s.node.label)
     assert labels == [
-        "Derbyshire",
-        "Leeds &amp; &lt;i&gt;District&lt;/i&gt;",
-        "Derbyshire",
-        "Greater Manchester",
-        "West Yorkshire",
-    ]  # a council and a system with one name are two nodes
+        "Derbyshire: 1,000",
+        "Leeds &amp; &lt;i&gt;District&lt;/i&gt;: 800",
+        "Derbyshire: 900",
+        "Greater Manchester: 100",
+        "West Yorkshire: 800",
+    ]  # a council and a system with one name are two nodes; each label carries its total
     links = sorted(zip(s.link.source, s.link.target, s.link.value, strict=False))
     assert links == [(0, 2, 900.0), (0, 3, 100.0), (1, 4, 800.0)]  # duplicate pairs add up
     assert sorted(s.link.customdata) == pytest.approx([0.1, 0.9, 1.0])
     small = charts.residents_sankey(df, min_value=150).data[0]
     assert len(small.link.value) == 2
+    assert small.node.label[0] == "Derbyshire: 900"  # totals of the links drawn
+    bare = charts.residents_sankey(df, show_values=False).data[0]
+    assert bare.node.label[0] == "Derbyshire"
 
 
 def test_list_size_histogram_band_share():

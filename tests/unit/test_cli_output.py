@@ -165,8 +165,8 @@ def test_a_failed_build_prints_its_error_on_its_own_line(monkeypatch, fake_mirro
     assert main(["build", "--vintage", "2024"]) == 2
     err = capsys.readouterr().err
     lines = [ln.split("\r")[-1] for ln in err.splitlines()]
-    assert "ics-maps: error: [lsoa21_sicbl24_lookup" in "\n".join(lines)
-    assert any(ln.startswith("ics-maps: error: [lsoa21_sicbl24_lookup") for ln in lines), err
+    said = [ln for ln in lines if "[lsoa21_sicbl24_lookup]" in ln]
+    assert said and all(ln.startswith("ics-maps: error: ") for ln in said), err
 
 
 def test_data_error_for_a_vintage_names_it_plainly():

@@ -123,6 +123,24 @@ def test_write_geojson_points_with_missing_locations(tmp_path):
     assert len(feats) == 7 and sum(f["geometry"] is None for f in feats) == 1
 
 
+def test_geojson_bytes_is_the_layer_in_wgs84():
+    """The in-app "Download this layer" bytes: the same features as the CLI's file, lon/lat."""
+    atlas = toy_atlas()
+    pr = atlas.practices.assign(name=["=cmd|' /C calc'!A0", *atlas.practices["name"][1:]])
+    gj = json.loads(export.geojson_bytes(pr))
+    assert gj["type"] == "FeatureCollection" and "crs" not in gj and len(gj["features"]) == 7
+    assert sum(f["geometry"] is None for f in gj["features"]) == 1  # pr7 has no location
+    props = {f["properties"]["code"]: f["properties"] for f in gj["features"]}
+    assert props["pr7"]["list_size"] is None and props["pr1"]["list_size"] == 4000
+    assert props["pr1"]["name"] == "=cmd|' /C calc'!A0"  # data, not a spreadsheet cell
+    lon, lat = next(f["geometry"]["coordinates"] for f in gj["features"] if f["geometry"])
+    assert -3 < lon < -1 and 50 < lat < 52
+    icb = json.loads(export.geojson_bytes(atlas.tier("icb").to_crs(4326)))  # already lon/lat
+    assert [f["properties"]["code"] for f in icb["features"]] == ["I1", "I2"]
+    with pytest.raises(ValueError, match="no CRS"):
+        export.geojson_bytes(atlas.tier("icb").set_crs(None, allow_override=True))
+
+
 # ---------------------------------------------------------------------------- CLI
 
 
@@ -164,6 +182,7 @@ def test_cli_coterminosity(cli, tmp_path, capsys):
         "child_code",
         "child_name",
         "parent_code",
+        "parent_ods",  # an ICB's ODS code beside its ONS code (the toy's ODS codes are its codes)
         "parent_name",
         "overlap_residents",
         "child_residents",
@@ -174,6 +193,7 @@ def test_cli_coterminosity(cli, tmp_path, capsys):
         "relationship",
     ]
     assert len(df) == 4 and cli.loads == ["2024"]
+    assert df["parent_ods"].tolist() == df["parent_code"].tolist()
     assert df.loc[df["child_code"] == "B", "relationship"].tolist() == ["split", "split"]
     assert "wrote 4 rows" in capsys.readouterr().out
 

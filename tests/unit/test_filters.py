@@ -110,6 +110,7 @@ def test_wave_filter_and_empty_selection(toy):
     assert v.empty and len(v.tier("pcn")) == 0
     h = filters.headline(v)
     assert h["icb"] == 0 and h["residents"] == 0 and math.isnan(h["pcn_in_band"])
+    assert h["icb_max_name"] is None
 
 
 def test_headline_changes_with_filters(toy):
@@ -124,6 +125,8 @@ def test_headline_changes_with_filters(toy):
         4,
     )
     assert (all_["icb_min"], all_["icb_max"]) == (1400, 2200)
+    assert (all_["icb_min_name"], all_["icb_max_name"]) == ("Name I1", "Name I2")
+    assert r2["icb_min_name"] == r2["icb_max_name"] == "Name I2"
 
 
 def test_filter_table_keeps_whole_children(toy):
@@ -341,3 +344,28 @@ def test_search_real_atlas_monton_and_eccles(atlas_2026):
         )
     rank_of = {c: i for i, c in enumerate(hits["code"])}
     assert max(rank_of[c] for c in hits.loc[own, "code"]) < min(rank_of[c] for c in via["code"])
+
+
+def test_wave_filter_by_any_part_of_a_system(toy):
+    """I1 was all wave 1; I2 is mostly wave 3 but 30% of its residents were in wave 1 (like
+    Central East, 2026: mostly wave 4, a third wave 1)."""
+    shares = pd.DataFrame({"icb": ["I1", "I2", "I2"], "wave": [1, 3, 1], "share": [1.0, 0.7, 0.3]})
+    mostly = filters.Filters(waves=(1,))
+    anyp = filters.Filters(waves=(1,), wave_match="any")
+    assert filters.apply_filters(toy, mostly).icb_codes == {"I1"}
+    assert filters.apply_filters(toy, anyp, shares).icb_codes == {"I1", "I2"}
+    assert filters.apply_filters(
+        toy, filters.Filters(waves=(3,), wave_match="any"), shares
+    ).icb_codes == {"I2"}
+    both = filters.Filters(regions=("R2",), waves=(1,), wave_match="any")
+    assert filters.apply_filters(toy, both, shares).icb_codes == {"I2"}  # regions still narrow
+    assert not filters.Filters(wave_match="any").any_part  # no wave chosen: nothing to match
+    assert anyp.describe() == "wave: 1 (any part)" and anyp.slug_parts() == ["waves-1", "any-part"]
+    assert anyp.to_params() == {"wave": "1", "wave_match": "any"}
+    assert link_params.parse_filters(anyp.to_params())[0] == anyp
+    with pytest.raises(ValueError, match="wave shares"):
+        filters.icb_mask(toy.tier("icb"), anyp)
+    with pytest.raises(ValueError, match="wave_match"):
+        filters.Filters(wave_match="some")
+    f, warn = link_params.parse_filters({"wave": "1", "wave_match": "lots"})
+    assert f.wave_match == "mostly" and "Unknown wave rule" in warn[0]

@@ -148,7 +148,15 @@ def fills(m: folium.Map, tier: str = "icb") -> dict[str, str]:
     return out
 
 
-def assert_offline(page: str) -> None:
+OSM_URLS = (
+    "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+    "https://www.openstreetmap.org/copyright",
+)
+
+
+def assert_offline(page: str, basemap: bool = False) -> None:
+    """Nothing but the app's own Leaflet is loaded; with ``basemap`` the optional OpenStreetMap
+    layer may be offered, but never added to the map (off until the user ticks it)."""
     for host in CDN:
         assert host not in page, f"CDN {host} in the rendered map"
     assert LEAFLET_JS in page and LEAFLET_CSS in page
@@ -156,6 +164,11 @@ def assert_offline(page: str) -> None:
     links = re.findall(r'<link[^>]+href="([^"]+)"', page)
     assert scripts == [LEAFLET_JS], scripts  # Leaflet only: no jQuery, Bootstrap, awesome-markers
     assert links == [LEAFLET_CSS], links
+    if basemap:
+        layers = re.findall(r"var (tile_layer_\w+) = L.tileLayer", page)
+        assert len(layers) == 1 and f"{layers[0]}.addTo(" not in page  # offered, off
+        for url in OSM_URLS:
+            page = page.replace(url, "")
     assert not re.search(
         r"https?://", page.replace("http-equiv", "")
     )  # no remote URL at all (no tiles either)
@@ -319,7 +332,7 @@ def test_ics_map_tolerates_missing_optional_columns(icbs):
     slim = icbs[["code", "name", "residents", "geometry"]]
     m = maps.ics_map(slim)
     props = features(m)[0]["properties"]
-    assert set(props) == {"code", "tier", "name", "residents"}
+    assert set(props) == {"code", "tier", "name", "residents", "codes"}
     with pytest.raises(ValueError, match="wave"):
         maps.ics_map(slim, color_by="wave")
     with pytest.raises(ValueError, match="color_by"):
@@ -388,7 +401,7 @@ def test_streamlit_folium_component_links_are_local(icbs, pcns, practices, las):
 def test_system_map_layers_toggle_and_label_pcns(icbs, las, pcns, practices):
     m = maps.system_map(icbs.iloc[0], {"lad": las, "pcn": pcns}, practices, show=["lad"])
     page = m.get_root().render()
-    assert_offline(page)
+    assert_offline(page, basemap=True)
     # the layer box is the legend: each entry is a swatch in the layer's colour, then its name
     groups = {
         re.sub(r"<[^>]+>", "", c.layer_name).strip(): c
@@ -487,7 +500,7 @@ def test_highlight_map_colours_relationships(las, icbs):
 def test_pcn_map_indicative_method_and_practices(pcns, practices):
     m = maps.pcn_map(pcns, practices, "registrations", selected="U00002")
     page = m.get_root().render()
-    assert_offline(page)
+    assert_offline(page, basemap=True)
     assert "PCN footprints (indicative: registrations)" in page
     g = [
         g
@@ -503,6 +516,102 @@ def test_pcn_map_indicative_method_and_practices(pcns, practices):
     )
     default = maps.pcn_map(pcns).get_root().render()
     assert "indicative: modelled, registrations" in default
+
+
+def tooltip_fields(m: folium.Map, tier: str) -> list[str]:
+    """The property keys a layer's hover tooltip shows."""
+    for g in geojson_layers(m):
+        if g.data["features"] and g.data["features"][0]["properties"]["tier"] == tier:
+            tips = [c for c in g._children.values() if isinstance(c, folium.GeoJsonTooltip)]
+            return list(tips[0].fields) if tips else []
+    return []
+
+
+def test_national_tooltip_is_short_and_follows_the_colouring(icbs):
+    """Nine rows covered half of England: name, codes on one line, residents, PCNs and what the map
+    is coloured by."""
+    m = maps.ics_map(icbs)
+    assert tooltip_fields(m, "icb") == ["name", "codes", "residents", "n_pcn"]
+    props = {f["properties"]["code"]: f["properties"] for f in features(m)}
+    assert props["E54000001"]["codes"] == "E54000001 · QAA"
+    assert props["E54000004"]["codes"] == "E54000004 · –"  # no ODS code
+    assert props["E54000001"]["waves"] == "1 (100%)"  # every field is still a property
+    assert tooltip_fields(maps.ics_map(icbs, color_by="region"), "icb") == [
+        "name",
+        "codes",
+        "region",
+        "residents",
+        "n_pcn",
+    ]
+    assert tooltip_fields(maps.ics_map(icbs, color_by="wave"), "icb")[2:4] == ["wave", "waves"]
+
+
+def test_neighbour_colours_differ_across_a_shared_edge():
+    """A 3 × 3 grid of squares: every pair that shares an edge or a corner gets two colours."""
+    from ics_maps.presentation.maps.context import neighbour_colours
+
+    cells = [(i, j) for i in range(3) for j in range(3)]
+    grid = gpd.GeoDataFrame(
+        {"code": [f"P{i}{j}" for i, j in cells]},
+        geometry=[square(i, j, 1) for i, j in cells],
+        crs="EPSG:27700",
+    ).to_crs(4326)
+    colours = neighbour_colours(grid)
+    assert set(colours) == set(grid["code"])
+    for i, j in cells:
+        for di, dj in ((1, 0), (0, 1), (1, 1), (1, -1)):
+            if (i + di, j + dj) in cells:
+                assert colours[f"P{i}{j}"] != colours[f"P{i + di}{j + dj}"], (i, j, di, dj)
+    # the centre touches 8 squares, so the grid needs 4 colours at least, and greedy stays small
+    assert 4 <= len(set(colours.values())) <= len(palette.NEIGHBOUR_PALETTE)
+    apart = grid.iloc[[0, 8]]  # two corner squares far apart may share a colour
+    assert len(set(neighbour_colours(apart).values())) == 1
+    with_missing = pd.concat([grid.iloc[:2], grid.iloc[:1].assign(code="P99", geometry=None)])
+    assert "P99" in neighbour_colours(with_missing)
+
+
+def test_pcn_map_opens_on_the_chosen_pcn_with_systems_and_place_names(pcns, practices, las, icbs):
+    m = maps.pcn_map(pcns, practices, selected="U00002", systems=icbs.iloc[:2], labels=las)
+    fit = next(c for c in m._children.values() if isinstance(c, folium.FitBounds))
+    (s, w), (n, e) = fit.bounds
+    south = display.simplify_for_web(pcns[pcns["code"] == "U00002"], 0).total_bounds
+    assert (w, s, e, n) == pytest.approx(tuple(south), abs=1e-4)  # the chosen PCN, not both
+    page = m.get_root().render()
+    assert_offline(page, basemap=True)
+    groups = {
+        re.sub(r"<[^>]+>", "", c.layer_name).strip(): c
+        for c in m._children.values()
+        if isinstance(c, folium.FeatureGroup)
+    }
+    assert {"ICS boundaries", "Aa Council names"} <= set(groups)  # "Aa": the layer box swatch
+    outlines = [
+        g for g in geojson_layers(m) if g.data["features"][0]["properties"]["tier"] == "outline"
+    ]
+    assert any(g.style_function(g.data["features"][0])["dashArray"] == "10 6" for g in outlines)
+    # names are written inside their units, escaped, and shown only at local zoom
+    labels = [
+        c for c in groups["Aa Council names"]._children.values() if isinstance(c, folium.Marker)
+    ]
+    assert len(labels) == 2
+    assert all(lab.icon.options["class_name"] == "ics-place-label" for lab in labels)
+    assert "Beeton \\u0026amp; \\u0026lt;b\\u0026gt;Sea" in page and "<b>Sea</b>" not in page
+    assert "ics-labels-far" in page
+    web = display.simplify_for_web(las, 0)
+    for lab, geom in zip(labels, web.geometry, strict=True):
+        assert geom.contains(Point(lab.location[1], lab.location[0]))
+    # an OpenStreetMap layer is offered, off, with a quiet note for when it cannot load
+    assert "OpenStreetMap base map (needs internet)" in page and "tileerror" in page
+    # practices take their PCN's colour from the same few colours
+    pcn_fill, prac_fill = fills(m, "pcn"), fills(m, "practice")
+    assert prac_fill["A81002"] == pcn_fill["U00002"] != pcn_fill["U00001"]
+    assert set(pcn_fill.values()) <= set(palette.NEIGHBOUR_PALETTE)
+
+
+def test_every_map_scrolls_the_page_until_clicked(icbs, pcns):
+    for m in (maps.ics_map(icbs), maps.pcn_map(pcns), offline.offline_map()):
+        page = m.get_root().render()
+        assert '"scrollWheelZoom": false' in page and "ics-wheel-hint" in page
+        assert "wheel.enable()" in page and "mouseleave" in page
 
 
 # ---------------------------------------------------------------------------- payload

@@ -443,3 +443,23 @@ def test_lsoa_atoms_table_keeps_every_resident():
     assert split.loc[
         (split["lsoa"] == "L3") & (split["pcn"] == "P3"), "residents"
     ].item() == pytest.approx(225)
+
+
+def test_ods_codes_join_the_tables_of_nhs_tiers():
+    """ICBs, sub-ICB locations and regions carry an ODS code besides their ONS code: the tables
+    (and their CSVs) show it beside the ONS code; a new ICB with none in the sources is empty."""
+    a = toy_atlas()
+    a.tiers["icb"]["ods_code"] = ["QOP", None]
+    a.tiers["sicbl"]["ods_code"] = ["01G", "02A", "03B"]
+    lad_icb = nesting.with_ods_codes(nesting.coterminosity(a, "lad", "icb"), a, "lad", "icb")
+    cols = list(lad_icb.columns)
+    assert cols[:5] == ["child_code", "child_name", "parent_code", "parent_ods", "parent_name"]
+    assert "child_ods" not in cols  # districts have no ODS code
+    ods = dict(zip(lad_icb["parent_code"], lad_icb["parent_ods"], strict=True))
+    assert ods["I1"] == "QOP" and pd.isna(ods["I2"])
+    both = nesting.with_ods_codes(nesting.coterminosity(a, "sicbl", "icb"), a, "sicbl", "icb")
+    s2 = both.loc[both["child_code"] == "S2"].iloc[0]
+    assert s2["child_ods"] == "02A" and pd.isna(s2["parent_ods"])
+    plain = nesting.coterminosity(a, "pcn", "lad")
+    assert nesting.with_ods_codes(plain, a, "pcn", "lad") is plain  # a PCN code is its ODS code
+    assert list(plain.columns) == list(nesting.COLUMNS)  # the engine's own table is unchanged

@@ -103,7 +103,10 @@ def test_the_cached_table_is_the_engines_table(toy_caches, tol):
     atlas, _ = toy_caches
     for child, parent, weight in (("pcn", "icb", "population"), ("lad", "icb", "area")):
         got = caches.coterminosity_table("2026", child, parent, weight, tol)
-        want = nesting.coterminosity(atlas, child, parent, weight, tol)
+        want = nesting.with_ods_codes(
+            nesting.coterminosity(atlas, child, parent, weight, tol), atlas, child, parent
+        )
+        assert "parent_ods" in got  # the ICBs' ODS codes beside their ONS codes
         pd.testing.assert_frame_equal(got, want)
 
 

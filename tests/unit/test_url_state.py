@@ -145,3 +145,19 @@ def test_link_carries_the_filters_and_the_new_page_parameters(url):
 def test_registry_keys_are_unique_and_known():
     keys = [p.key for p in params.FILTERS + params.PAGE_PARAMS]
     assert len(keys) == len(set(keys)) and tuple(keys) == params.KNOWN_KEYS
+
+
+def test_pcn_pairs_open_at_five_percent():
+    """The tolerance's default follows the pair: 5% for PCN footprints, 0 otherwise; each pair's
+    default is left out of the link and any other value written."""
+    from ics_maps.tiers import default_tolerance
+
+    assert default_tolerance("pcn", "lad") == default_tolerance("lad", "pcn") == 0.05
+    assert default_tolerance("practice", "pcn") == 0.0  # membership is exact
+    assert default_tolerance("lad", "icb") == 0.0
+    pcn = params.tolerance_for("pcn", "icb")
+    assert pcn.parse(None) == (5.0, None) and pcn.to_text(5.0) is None
+    assert pcn.to_text(0.0) == "0" and pcn.parse("0") == (0.0, None)
+    lad = params.tolerance_for("lad", "icb")
+    assert lad.parse(None) == (0.0, None) and lad.to_text(0.0) is None and lad.to_text(5) == "5"
+    assert pcn.key == lad.key == params.TOLERANCE.key

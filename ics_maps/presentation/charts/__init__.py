@@ -7,12 +7,15 @@ safety and so that ``&`` and ``<`` show as written.
 """
 
 from ics_maps.presentation.charts.pcn import list_size_histogram, mark_value
+from ics_maps.presentation.charts.people import age_chart, decile_chart
 from ics_maps.presentation.charts.population import population_treemap, residents_sankey, tier_bar
 from ics_maps.presentation.charts.relationships import relationship_bar
 from ics_maps.presentation.charts.waves import WAVE_DATES, wave_summary, wave_timeline
 
 __all__ = [
     "WAVE_DATES",
+    "age_chart",
+    "decile_chart",
     "list_size_histogram",
     "mark_value",
     "population_treemap",

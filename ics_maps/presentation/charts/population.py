@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
@@ -10,6 +11,7 @@ import plotly.graph_objects as go
 
 from ics_maps.presentation.charts._common import esc, layout
 from ics_maps.presentation.style import (
+    CATEGORICAL,
     NHS_BLUE,
     NHS_DARK_BLUE,
     NHS_GREY,
@@ -24,12 +26,19 @@ def population_treemap(
     *,
     title: str | None = None,
     root: str | None = None,
+    colour_by: str | None = "place",
+    min_text_px: int = 10,
+    wrap: int | None = 11,
 ) -> go.Figure:
     """Treemap of residents ICS → place → PCN (any ``path`` of columns; rows with the same path add
     up).
 
     Node ids are built from the whole path, so a name used twice (a PCN in two places) stays apart.
     Missing levels become "(unassigned)". ``root`` adds a single top node (e.g. "England").
+    ``colour_by`` (a column of ``path``): each node below that level takes its unit's colour, so a
+    place and its PCNs share one and places differ (one shade of blue said nothing). Labels are
+    written only where they fit at ``min_text_px`` or more; the rest show on hover. ``wrap``: long
+    leaf names are broken into lines of about that many characters, so they fit narrow boxes.
     """
     missing = [c for c in (*path, values) if c not in df.columns]
     if missing:
@@ -39,7 +48,10 @@ def population_treemap(
     for c in path:
         d[c] = d[c].astype(object).where(d[c].notna(), "(unassigned)").astype(str)
     sep = "\x1f"  # ids join the whole path with a character no name contains
-    ids, labels, parents, vals, above = [], [], [], [], []
+    level = list(path).index(colour_by) if colour_by in path else None
+    keys_at = sorted(d[colour_by].unique()) if level is not None else []
+    colour_of = {k: CATEGORICAL[i % len(CATEGORICAL)] for i, k in enumerate(keys_at)}
+    ids, labels, parents, vals, above, colours = [], [], [], [], [], []
     top = [root] if root else []
     if root:
         (
@@ -49,6 +61,7 @@ def population_treemap(
             vals.append(float(d[values].sum())),
         )
         above.append("")
+        colours.append(NHS_GREY)
     for depth in range(len(path)):
         cols = list(path[: depth + 1])
         g = d.groupby(cols, sort=True)[values].sum().reset_index()
@@ -56,9 +69,13 @@ def population_treemap(
             keys = top + [str(x) for x in row[: depth + 1]]
             ids.append(sep.join(keys))
             parents.append(sep.join(keys[:-1]))
-            labels.append(esc(keys[-1]))
+            # leaves are wrapped to fit narrow boxes; a parent's name sits in its one-line header
+            labels.append(_wrapped(keys[-1], wrap if depth == len(path) - 1 else None))
             above.append(esc(keys[-2]) if len(keys) > 1 else "")
             vals.append(float(row[-1]))
+            colours.append(
+                colour_of[str(row[level])] if level is not None and depth >= level else NHS_GREY
+            )
     fig = go.Figure(
         go.Treemap(
             ids=ids,
@@ -67,14 +84,29 @@ def population_treemap(
             values=vals,
             branchvalues="total",
             customdata=above,
-            marker=dict(colorscale=[[0, "#C6DBEF"], [1, NHS_DARK_BLUE]], colors=vals),
+            marker=dict(colors=colours, line=dict(color="#ffffff", width=1))
+            if level is not None
+            else dict(colorscale=[[0, "#C6DBEF"], [1, NHS_DARK_BLUE]], colors=vals),
             texttemplate="%{label}<br>%{value:,.0f}",
-            hovertemplate="<b>%{label}</b><br>%{value:,.0f} residents<br>"
+            hovertext=[lab.replace("<br>", " ") for lab in labels],
+            hovertemplate="<b>%{hovertext}</b><br>%{value:,.0f} residents<br>"
             "%{percentParent:.1%} of %{customdata}<extra></extra>",
             maxdepth=len(path) + (1 if root else 0),
         )
     )
-    return layout(fig, title, margin=dict(l=4, r=4, t=40 if title else 4, b=4))
+    return layout(
+        fig,
+        title,
+        margin=dict(l=4, r=4, t=40 if title else 4, b=4),
+        uniformtext=dict(minsize=min_text_px, mode="hide"),
+    )
+
+
+def _wrapped(name: str, width: int | None) -> str:
+    """An escaped label broken into lines of about ``width`` characters (plotly's ``<br>``)."""
+    if not width or len(name) <= width:
+        return esc(name)
+    return "<br>".join(esc(line) for line in textwrap.wrap(name, width, break_long_words=False))
 
 
 def residents_sankey(
@@ -86,12 +118,15 @@ def residents_sankey(
     title: str | None = None,
     min_value: float = 0.0,
     unit: str = "residents",
+    show_values: bool = True,
 ) -> go.Figure:
     """Sankey of residents flowing from councils (left) to systems (right): one link per (source,
     target).
 
     Sources and targets are separate node sets (a council and an ICS may share a name); links below
     ``min_value`` are dropped; hover shows the share of the source's residents in each link.
+    ``show_values``: every node's label carries its total ("Cherwell: 161,019"), so the figures are
+    on the chart, not only in the hover.
     """
     missing = [c for c in (source, target, value) if c not in df.columns]
     if missing:
@@ -105,28 +140,26 @@ def residents_sankey(
     s_idx = {s: i for i, s in enumerate(srcs)}
     t_idx = {t: len(srcs) + i for i, t in enumerate(tgts)}
     src_total = d.groupby(source)[value].sum()
+    src_sum = d.groupby(d[source].astype(str))[value].sum()
+    tgt_sum = d.groupby(d[target].astype(str))[value].sum()
     share = [
         v / src_total[s] if src_total[s] else np.nan
         for s, v in zip(d[source], d[value], strict=False)
     ]
-    palette = [
-        "#005EB8",
-        "#ED8B00",
-        "#00A499",
-        "#AE2573",
-        "#FFB81C",
-        "#330072",
-        "#41B6E6",
-        "#DA291C",
-        "#78BE20",
-        "#768692",
-    ]
+    palette = CATEGORICAL[:10]
     t_col = {t: palette[i % len(palette)] for i, t in enumerate(tgts)}
     fig = go.Figure(
         go.Sankey(
             arrangement="snap",
             node=dict(
-                label=[esc(x) for x in srcs + tgts],
+                label=[
+                    esc(x) + (f": {float(t):,.0f}" if show_values else "")
+                    for x, t in zip(
+                        srcs + tgts,
+                        [src_sum[x] for x in srcs] + [tgt_sum[x] for x in tgts],
+                        strict=True,
+                    )
+                ],
                 pad=12,
                 thickness=14,
                 color=[NHS_GREY] * len(srcs) + [t_col[t] for t in tgts],

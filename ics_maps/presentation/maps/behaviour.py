@@ -89,3 +89,54 @@ class TooltipInView(MacroElement):
     def __init__(self):
         super().__init__()
         self._name = "TooltipInView"
+
+
+class WheelZoomAfterClick(MacroElement):
+    """The mouse wheel scrolls the page over a map until the map is clicked (or with Ctrl / ⌘
+    held), as web maps in documents do; a short hint says so.
+
+    Why: a page of figures with a map in it could not be scrolled with the wheel while the pointer
+    crossed the map: Leaflet took the wheel and zoomed. The map is made with ``scrollWheelZoom:
+    false`` (:func:`ics_maps.presentation.maps.offline.offline_map`); a mouse-down or keyboard focus
+    on the map turns wheel zoom on and the pointer leaving the map turns it off again. A wheel with
+    Ctrl or ⌘ (and a trackpad pinch, which Chromium sends as one) zooms at once, without a click.
+    Zoom buttons, dragging and keyboard panning are unchanged.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            var box = map.getContainer(), wheel = map.scrollWheelZoom, byKey = false, timer = null;
+            wheel.disable();
+            var hint = L.DomUtil.create('div', 'ics-wheel-hint', box);
+            var key = /Mac|iPhone|iPad/.test(navigator.platform) ? '\u2318' : 'Ctrl';
+            hint.textContent = 'Click the map to zoom with the mouse wheel (or hold ' + key + ')';
+            hint.setAttribute('aria-hidden', 'true');
+            function on() { byKey = false; wheel.enable(); hint.style.opacity = '0'; }
+            box.addEventListener('mousedown', on, true);
+            box.addEventListener('focus', on);
+            box.addEventListener('mouseleave', function () { byKey = false; wheel.disable(); });
+            // capture: runs before Leaflet's own wheel handler on the same element
+            box.addEventListener('wheel', function (e) {
+                var mod = e.ctrlKey || e.metaKey;
+                if (mod && !wheel.enabled()) {
+                    e.preventDefault();  // not the browser's page zoom; Leaflet takes the next
+                    byKey = true;
+                    wheel.enable();
+                } else if (!mod && byKey) {
+                    byKey = false;
+                    wheel.disable();  // the modifier was let go: the page scrolls again
+                }
+                if (!wheel.enabled()) {
+                    hint.style.opacity = '1';
+                    clearTimeout(timer);
+                    timer = setTimeout(function () { hint.style.opacity = '0'; }, 1500);
+                }
+            }, {capture: true, passive: false});
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self):
+        super().__init__()
+        self._name = "WheelZoomAfterClick"

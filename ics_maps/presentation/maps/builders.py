@@ -35,12 +35,14 @@ import pandas as pd
 
 from ics_maps.crs import BNG
 from ics_maps.presentation.maps.colouring import colour_by
+from ics_maps.presentation.maps.context import LabelZoom, neighbour_colours, place_labels
 from ics_maps.presentation.maps.features import (
     LAYER_BOX_WIDTH,
     LEGEND_WIDTH,
     as_set,
     bounds,
     esc,
+    esc_or_dash,
     feature_collection,
     fields_present,
     fmt_int_or_none,
@@ -53,7 +55,6 @@ from ics_maps.presentation.maps.features import (
 from ics_maps.presentation.maps.layers import (
     ICS_FIELDS,
     add_practices,
-    categorical,
     control_label,
     layer_label,
     outline,
@@ -67,11 +68,15 @@ from ics_maps.presentation.style import (
     NHS_BLUE,
     NHS_DARK_BLUE,
     NO_DATA,
+    PROFILE_MEASURES,
     RELATIONSHIP_COLOURS,
+    SYSTEM_LINE,
     TIER_COLOURS,
 )
 
 NATIONAL_BUDGET_BYTES = 2_000_000  # the national ICS map's HTML must stay under this
+# What the national tooltip adds to name, codes, residents and PCNs, by what the map is coloured by.
+ICS_TOOLTIP = {"region": ("region",), "wave": ("wave", "waves"), "councils": ("councils",)}
 
 
 def ics_map(
@@ -85,21 +90,39 @@ def ics_map(
     static_url: str | None = None,
     bins: list[float] | None = None,
 ) -> folium.Map:
-    """National choropleth of ICSs coloured by ``residents`` (classed), ``region``, ``wave`` or
-    ``councils``.
+    """National choropleth of ICSs coloured by ``residents`` (classed), ``region``, ``wave``,
+    ``councils`` or a profile measure (a column of ``icb_gdf``, e.g. ``imd_avg_score``, classed).
 
     ``bins``: class upper bounds to use instead of classifying these rows (the atlas stores national
     FisherJenks breaks, so a filtered map keeps the national colours and skips importing
     mapclassify).
 
-    ``selected``: code(s) drawn with a heavy outline. Tooltips show name, ONS and ODS codes, region,
-    wave(s), residents and PCN count where those columns exist. Features carry ``properties.code``.
+    ``selected``: code(s) drawn with a heavy outline. Features carry ``properties.code`` and every
+    field of :data:`ICS_FIELDS` whose column exists; the hover tooltip is short (name, codes on
+    one line, residents, PCNs and what the map is coloured by): a nine-row tooltip covered half of
+    England.
     """
     web = web_ready(icb_gdf, "icb", tolerance_m)
     fills, legend = colour_by(web, color_by, k, scheme, bins)
     sel = as_set(selected)
     fields = fields_present(web, ICS_FIELDS)
-    fc = feature_collection(web, "icb", fields)
+    if color_by in PROFILE_MEASURES:  # the measure the map is coloured by, in its own words
+        m = PROFILE_MEASURES[color_by]
+        fields.append(("measure", color_by, f"{m.label} ({m.source_text})", m.fmt))
+    codes = [
+        esc_or_dash(c) + (" · " + esc_or_dash(o) if "ods_code" in web.columns else "")
+        for c, o in zip(
+            web["code"], web["ods_code"] if "ods_code" in web.columns else web["code"], strict=False
+        )
+    ]
+    fc = feature_collection(web, "icb", fields, extra={"codes": codes})
+    shown = ICS_TOOLTIP.get(color_by, ()) + ("residents", "n_pcn")
+    if color_by in PROFILE_MEASURES:  # the measure the map is coloured by
+        shown += ("measure",)
+    brief = [("codes", "code", "ONS · ODS" if "ods_code" in web.columns else "ONS code", esc)] + [
+        f for f in fields if f[0] in shown
+    ]
+    brief = [f for f in fields if f[0] == "name"] + brief
     fill_of = {str(c): f for c, f in zip(web["code"], fills, strict=False)}
     styles = {}
     for f in fc["features"]:
@@ -117,7 +140,7 @@ def ics_map(
         name="ICSs",
         style_function=lambda f: styles[f["id"]],
         highlight_function=lambda f: {"weight": 3, "color": NHS_DARK_BLUE, "fillOpacity": 0.95},
-        tooltip=tooltip(fields),
+        tooltip=tooltip(brief),
         smooth_factor=0.5,
     ).add_to(m)
     legend.add_to(m)
@@ -131,22 +154,24 @@ def system_map(
     *,
     show: Iterable[str] | None = None,
     show_practices: bool = True,
+    labels: gpd.GeoDataFrame | None = None,
     crs: str = BNG,
     tolerance_m: float | None = None,
     static_url: str | None = None,
 ) -> folium.Map:
     """One ICS with toggleable layers: ``layers`` maps a tier (``lad``, ``utla``, ``sicbl``, ``pcn``
-    …)
-    to its units in (or around) the system; ``practices`` adds circle markers coloured by PCN.
+    …) to its units in (or around) the system; ``practices`` adds circle markers coloured by PCN.
 
     Each layer is a :class:`folium.FeatureGroup` in a :class:`folium.LayerControl`; ``show`` lists
     the keys of ``layers`` visible at first (default: all), ``show_practices`` the practices. PCN
-    footprints are labelled *indicative* (a PCN has no
-    official boundary). ``crs`` is the CRS of ``icb_row_or_gdf`` when it is a bare row (a Series).
+    footprints are labelled *indicative* (a PCN has no official boundary) and coloured so that
+    neighbours differ (:func:`neighbour_colours`). ``labels``: units whose names are written on
+    the map at local zoom (e.g. the districts); an OpenStreetMap base layer is offered, off.
+    ``crs`` is the CRS of ``icb_row_or_gdf`` when it is a bare row (a Series).
     """
     icb = web_ready(row_gdf(icb_row_or_gdf, crs), "icb", tolerance_m)
     visible = None if show is None else set(show)
-    m = new_map(bounds(icb), static_url, right=LAYER_BOX_WIDTH)
+    m = new_map(bounds(icb), static_url, right=LAYER_BOX_WIDTH, basemap=True)
     outline(icb, "ICS boundary", NHS_BLACK, 3).add_to(m)
     pcn_colours: dict[str, str] = {}
     for key, gdf in layers.items():
@@ -155,13 +180,14 @@ def system_map(
         web = web_ready(gdf, key, tolerance_m)
         fills = None
         if key == "pcn":
-            pcn_colours = categorical(web["code"])
+            pcn_colours = neighbour_colours(web)
             fills = pcn_colours
         label = control_label(layer_label(key), TIER_COLOURS.get(key, NHS_BLUE))
         group = folium.FeatureGroup(name=label, show=visible is None or key in visible)
         tier_layer(web, key, fills=fills).add_to(group)
         group.add_to(m)
     add_practices(m, practices, pcn_colours, tolerance_m, show_practices)
+    add_labels(m, labels, tolerance_m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     return m
 
@@ -264,29 +290,53 @@ def pcn_map(
     *,
     selected: str | Iterable[str] | None = None,
     boundary: gpd.GeoDataFrame | None = None,
+    systems: gpd.GeoDataFrame | None = None,
+    labels: gpd.GeoDataFrame | None = None,
     tolerance_m: float | None = None,
     static_url: str | None = None,
 ) -> folium.Map:
-    """Indicative PCN footprints, each PCN in its own colour, with its member practices in the same
-    colour.
+    """Indicative PCN footprints in a few colours (neighbours differ), with their member practices
+    in their PCN's colour.
 
     ``method`` describes how the footprints were made (e.g. "registrations" or "modelled"; default:
-    the footprints' own ``method`` column), shown in the legend; ``selected`` PCN code(s) get a
-    heavy outline; ``boundary`` (e.g. the ICS) is drawn as an outline.
+    the footprints' own ``method`` column), shown in the layer box; ``selected`` PCN code(s) get a
+    heavy outline and the map opens on them; ``boundary`` (e.g. the council) is drawn as a black
+    outline; ``systems`` (ICSs) as a heavy dashed outline, so a council split between systems shows
+    where; ``labels``: units whose names are written on the map at local zoom. An OpenStreetMap base
+    layer is offered, off.
     """
     web = web_ready(footprint_gdf, "pcn", tolerance_m)
-    colours = categorical(web["code"])
+    colours = neighbour_colours(web)
+    sel = as_set(selected)
+    focus = bounds(web[web["code"].astype(str).isin(sel)]) if sel else None
     m = new_map(
-        bounds(web) or (bounds(boundary) if boundary is not None else None), static_url, right=40
+        focus or bounds(web) or (bounds(boundary) if boundary is not None else None),
+        static_url,
+        right=40,
+        basemap=True,
     )
+    if systems is not None and len(systems):
+        sweb = web_ready(systems, "icb", tolerance_m)
+        group = folium.FeatureGroup(name=control_label("ICS boundaries", SYSTEM_LINE), show=True)
+        outline(sweb, "ICS boundaries", SYSTEM_LINE, 4, dash="10 6").add_to(group)
+        group.add_to(m)
     if boundary is not None and len(boundary):
         outline(web_ready(boundary, None, tolerance_m), "Boundary", NHS_BLACK, 3).add_to(m)
     if method is None and "method" in web.columns:
         method = ", ".join(sorted({str(v) for v in web["method"].dropna()})) or None
     label = "PCN footprints (indicative" + (f": {method})" if method else ")")
     group = folium.FeatureGroup(name=control_label(label, TIER_COLOURS["pcn"]))
-    tier_layer(web, "pcn", fills=colours, selected=as_set(selected)).add_to(group)
+    tier_layer(web, "pcn", fills=colours, selected=sel).add_to(group)
     group.add_to(m)
     add_practices(m, practices_gdf, colours, tolerance_m)
+    add_labels(m, labels, tolerance_m)
     folium.LayerControl(collapsed=True).add_to(m)
     return m
+
+
+def add_labels(m: folium.Map, labels: gpd.GeoDataFrame | None, tolerance_m: float | None) -> None:
+    """Names of ``labels``' units on the map from local zoom in (a layer-box entry)."""
+    if labels is None or not len(labels):
+        return
+    place_labels(web_ready(labels, None, tolerance_m), "Council names").add_to(m)
+    m.add_child(LabelZoom())

@@ -12,6 +12,7 @@ from ics_maps.presentation.style import (
     CATEGORICAL,
     COUNCIL_WORDS,
     NO_DATA,
+    PROFILE_MEASURES,
     REGION_COLOURS,
     RELATIONSHIP_COLOURS,
     SEQUENTIAL,
@@ -24,6 +25,7 @@ from ics_maps.presentation.style import (
 RELATIONSHIP_ORDER = ("coterminous", "combines", "nested", "split")  # legend order of council lines
 
 
+# and any profile measure (a column of ics_maps.analysis.profiles: PROFILE_MEASURES)
 COLOR_BY = ("residents", "region", "wave", "councils")
 
 
@@ -71,17 +73,18 @@ def classify_values(
     return yb, edges, colours, cmap
 
 
-def class_label(lo: float, hi: float) -> str:
+def class_label(lo: float, hi: float, fmt=fmt_people) -> str:
     """Legend text of a class (mapclassify bins are upper bounds: a class is (previous bin, bin]).
 
     With given (national) breaks the lowest class may hold none of the shown values, so its lower
-    edge is unknown here: it reads "up to" its upper bound.
+    edge is unknown here: it reads "up to" its upper bound. ``fmt`` writes a value (head counts by
+    default).
     """
     if lo >= hi:
-        return f"up to {fmt_people(hi)}"
-    if fmt_people(lo) == fmt_people(hi):
-        return fmt_people(hi)
-    return f"{fmt_people(lo)} – {fmt_people(hi)}"
+        return f"up to {fmt(hi)}"
+    if fmt(lo) == fmt(hi):
+        return fmt(hi)
+    return f"{fmt(lo)} – {fmt(hi)}"
 
 
 # mapclassify's scheme names as a legend says them.
@@ -97,9 +100,14 @@ def colour_by(
     gdf: pd.DataFrame, color_by: str, k: int, scheme: str, bins: list[float] | None = None
 ) -> tuple[list[str], Legend]:
     """Fill colour per row and the legend for ``color_by`` (residents, region, wave or councils: the
-    ``council_lines`` column, a system's relationship to the county and unitary councils)."""
+    ``council_lines`` column, a system's relationship to the county and unitary councils; or a
+    profile measure such as ``imd_avg_score``, a column of ``gdf``)."""
+    if color_by in PROFILE_MEASURES:
+        return _measure_colours(gdf, color_by, k, scheme, bins)
     if color_by not in COLOR_BY:
-        raise ValueError(f"color_by must be one of {', '.join(COLOR_BY)}, not {color_by!r}")
+        raise ValueError(
+            f"color_by must be one of {', '.join(COLOR_BY)} or a profile measure, not {color_by!r}"
+        )
     if color_by == "residents":
         if "residents" not in gdf.columns:
             raise ValueError("color_by='residents' needs a 'residents' column")
@@ -158,3 +166,22 @@ def colour_by(
     if waves.isna().any():
         items.append((NO_DATA, "no wave"))
     return fills, Legend("ICS designation wave", items, note="Wave of most of its residents")
+
+
+def _measure_colours(
+    gdf: pd.DataFrame, measure: str, k: int, scheme: str, bins: list[float] | None
+) -> tuple[list[str], Legend]:
+    """Classed colours of a profile measure; the legend names the measure, its year and source."""
+    if measure not in gdf.columns:
+        raise ValueError(f"color_by={measure!r} needs a {measure!r} column (its profile measure)")
+    m = PROFILE_MEASURES[measure]
+    yb, edges, cols, _ = classify_values(gdf[measure], k=k, scheme=scheme, bins=bins)
+    fills = [cols[c] if c >= 0 else NO_DATA for c in yb]
+    items = [(cols[i], class_label(edges[i], edges[i + 1], m.fmt)) for i in range(len(cols))]
+    if (yb < 0).any():
+        items.append((NO_DATA, "no residents"))
+    how = SCHEME_NAMES.get(scheme, scheme)
+    classes = (
+        f"{how[0].upper()}{how[1:]}{', all England' if bins else ''}. " if len(cols) > 1 else ""
+    )
+    return fills, Legend(m.label, items, note=f"{classes}Source: {m.source_text}.")

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Mapping
 
 import folium
 import geopandas as gpd
@@ -23,7 +22,6 @@ from ics_maps.presentation.maps.features import (
 )
 from ics_maps.presentation.maps.legend import control_label
 from ics_maps.presentation.style import (
-    CATEGORICAL,
     COUNCIL_WORDS,
     LABELS,
     NHS_BLACK,
@@ -87,18 +85,18 @@ def row_gdf(icb: gpd.GeoDataFrame | pd.Series, crs: str) -> gpd.GeoDataFrame:
     raise TypeError("icb must be a GeoDataFrame or one row of it (a Series with a geometry)")
 
 
-def outline(web: gpd.GeoDataFrame, name: str, colour: str, weight: float = 2.5) -> folium.GeoJson:
-    """Non-interactive outline (clicks and hovers go to the layers beneath)."""
+def outline(
+    web: gpd.GeoDataFrame, name: str, colour: str, weight: float = 2.5, dash: str | None = None
+) -> folium.GeoJson:
+    """Non-interactive outline (clicks and hovers go to the layers beneath); ``dash``: a Leaflet
+    dash pattern ("10 6")."""
     fc = feature_collection(web, "outline", [])
     style = {"color": colour, "weight": weight, "fill": False, "opacity": 0.9}
+    if dash:
+        style["dashArray"] = dash
     return folium.GeoJson(
         fc, name=name, interactive=False, control=False, style_function=lambda f: style
     )
-
-
-def categorical(codes: Iterable[Any]) -> dict[str, str]:
-    uniq = sorted({str(c) for c in codes if not is_missing(c)})
-    return {c: CATEGORICAL[i % len(CATEGORICAL)] for i, c in enumerate(uniq)}
 
 
 def practice_layer(

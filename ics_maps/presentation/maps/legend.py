@@ -86,8 +86,14 @@ class Legend(MacroElement):
 
 
 def swatch(colour: str, kind: str = "fill") -> str:
-    """A 12 px legend swatch: a filled square, an outline (``line``) or a circle (``dot``)."""
+    """A 12 px legend swatch: a filled square, an outline (``line``), a circle (``dot``) or
+    lettering (``text``, for a layer of names)."""
     c = html.escape(colour)
+    if kind == "text":
+        return (
+            f'<span style="display:inline-block;flex:none;width:14px;color:{c};'
+            'font:bold 10px/12px Arial,Helvetica,sans-serif">Aa</span>'
+        )
     style = {
         "line": f"border:2px solid {c};background:transparent;",
         "dot": f"background:{c};border-radius:50%;border:1px solid #fff;",

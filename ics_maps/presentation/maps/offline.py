@@ -33,8 +33,14 @@ import uuid
 from pathlib import Path
 
 import folium
+from branca.element import MacroElement
+from folium.template import Template
 
-from ics_maps.presentation.maps.behaviour import ClickWithoutScrolling, TooltipInView
+from ics_maps.presentation.maps.behaviour import (
+    ClickWithoutScrolling,
+    TooltipInView,
+    WheelZoomAfterClick,
+)
 
 LEAFLET_PACKAGE = "js_lib_leaflet"  # import name of the PyPI package django-js-lib-leaflet
 LEAFLET_VERSION = "1.9.4"
@@ -162,7 +168,7 @@ def leaflet_urls(
 
 
 _BACKGROUND_CSS = """<style>
-.leaflet-container { background: %s; font-family: Arial, Helvetica, sans-serif; }
+.leaflet-container { background: BACKGROUND; font-family: Arial, Helvetica, sans-serif; }
 .leaflet-tooltip table { border-collapse: collapse; }
 .leaflet-tooltip th { text-align: left; padding: 0 .6em 0 0; font-weight: 600; color: #425563; }
 .leaflet-tooltip td { padding: 0; }
@@ -173,6 +179,18 @@ max-width: 330px;
 .leaflet-interactive:focus { outline: none; }
 .leaflet-container .leaflet-control-layers,
 .leaflet-container .leaflet-control-layers label { font-size: 12px; line-height: 1.45; }
+.ics-place-label span { position: absolute; transform: translate(-50%, -50%); white-space: nowrap;
+  font: 600 12px/1.2 Arial, Helvetica, sans-serif; color: #212b32; pointer-events: none;
+  text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; }
+.ics-labels-far .ics-place-label { display: none; }
+.ics-basemap-note { position: absolute; top: 8px; left: 50%; transform: translateX(-50%);
+  max-width: 60%; z-index: 1000; background: rgba(255, 255, 255, .92); color: #425563;
+  padding: 2px 8px; border-radius: 3px; font: 12px/1.3 Arial, Helvetica, sans-serif;
+  pointer-events: none; }
+.ics-wheel-hint { position: absolute; left: 50%; top: 50%; transform: translate(-50%, -50%);
+  z-index: 1000; pointer-events: none; opacity: 0; transition: opacity .25s;
+  background: rgba(33, 43, 50, .78); color: #fff; padding: 8px 14px; border-radius: 4px;
+  font: 14px/1.3 Arial, Helvetica, sans-serif; max-width: 80%; text-align: center; }
 </style>"""
 
 
@@ -184,24 +202,69 @@ def offline_map(
 
     No base tiles by default (a plain ``background``); ``basemap=True`` adds an OpenStreetMap layer
     that is *switched off* (the user can turn it on in the layer control; the map never needs it).
+    The mouse wheel scrolls the page until the map is clicked (:class:`WheelZoomAfterClick`).
     Other keyword arguments go to :class:`folium.Map` (``tiles`` is forced to ``None``).
     """
     kwargs.pop("tiles", None)
     kwargs.setdefault("control_scale", True)
     kwargs.setdefault("zoom_snap", 0.25)
+    kwargs["scroll_wheel_zoom"] = False  # WheelZoomAfterClick turns it on after a click
     m = folium.Map(tiles=None, **kwargs)
     js, css = leaflet_urls(static_url)
     m.default_js = js  # instance attributes: folium.Map's class defaults stay untouched
     m.default_css = css
-    m.get_root().header.add_child(folium.Element(_BACKGROUND_CSS % background), name="ics_maps_css")
+    m.get_root().header.add_child(
+        folium.Element(_BACKGROUND_CSS.replace("BACKGROUND", background)), name="ics_maps_css"
+    )
     m.add_child(ClickWithoutScrolling())
     m.add_child(TooltipInView())
+    m.add_child(WheelZoomAfterClick())
     if basemap:
-        folium.TileLayer(
-            "OpenStreetMap",
-            name="OpenStreetMap (needs internet)",
-            overlay=True,
-            control=True,
-            show=False,
-        ).add_to(m)
+        add_basemap(m)
     return m
+
+
+class BaseMapNotice(MacroElement):
+    """When the OpenStreetMap base layer is switched on and its tiles cannot load (no internet),
+    say so in one line at the foot of the map; the data layers keep working."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function (map, tiles) {
+            var note = null;
+            tiles.on('tileerror', function () {
+                if (note) { return; }
+                note = L.DomUtil.create('div', 'ics-basemap-note', map.getContainer());
+                note.textContent = 'OpenStreetMap base map unavailable (no internet): the '
+                    + 'boundaries and names are drawn without it.';
+            });
+            tiles.on('remove', function () {
+                if (note) { note.remove(); note = null; }
+            });
+        })({{ this._parent.get_name() }}, {{ this.tiles.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, tiles: folium.TileLayer):
+        super().__init__()
+        self._name = "BaseMapNotice"
+        self.tiles = tiles
+
+
+def add_basemap(m: folium.Map) -> folium.TileLayer:
+    """An OpenStreetMap layer, off by default, in the layer box; quiet when unreachable.
+
+    Why: a base map helps place a PCN on the ground, but this network (and many NHS ones) cannot
+    reach openstreetmap.org. Its tiles are images, not scripts, so a failed tile never stops the
+    map drawing; when one fails, a line at the foot of the map says why (:class:`BaseMapNotice`).
+    """
+    tiles = folium.TileLayer(
+        "OpenStreetMap",
+        name="OpenStreetMap base map (needs internet)",
+        overlay=True,
+        control=True,
+        show=False,
+    )
+    tiles.add_to(m)
+    m.add_child(BaseMapNotice(tiles))
+    return tiles
