@@ -126,12 +126,16 @@ def download_geojson(
     gdf, file_name: str, label: str = "Download this layer (GeoJSON)", key: str | None = None
 ) -> None:
     """A download button for the layer a map shows, as GeoJSON in EPSG:4326 (made when clicked, by
-    :func:`ics_maps.presentation.export.geojson_bytes`)."""
+    :func:`ics_maps.presentation.export.geojson_bytes`). ``gdf`` may be a function making the
+    layer, then called only when the button is clicked (a view that is not downloaded costs the
+    server nothing for it)."""
 
     def make() -> bytes:
         from ics_maps.presentation.export import geojson_bytes
 
-        return geojson_bytes(gdf)
+        return geojson_bytes(gdf() if callable(gdf) else gdf)
+
+    rows = "" if callable(gdf) else f"{len(gdf):,} "
 
     st.download_button(
         label,
@@ -142,7 +146,7 @@ def download_geojson(
         key=key or f"dl_{file_name}",
         on_click="ignore",
         type="tertiary",
-        help=f"{len(gdf):,} features with their attributes, longitude/latitude (EPSG:4326)",
+        help=f"{rows}features with their attributes, longitude/latitude (EPSG:4326)",
     )
 
 
