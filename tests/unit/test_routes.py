@@ -7,6 +7,7 @@ relatively, so they were asked for under ``/system/extra/`` and came back as HTM
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -76,7 +77,9 @@ def _call(path: str, accept: str = "text/html,application/xhtml+xml", method: st
         "path": path,
         "headers": [(b"accept", accept.encode())],
     }
-    asyncio.run(NotFoundRedirect(app, PAGES)(scope, None, send))
+    # in a thread of its own: a browser test's Playwright may hold this thread's event loop
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, NotFoundRedirect(app, PAGES)(scope, None, send)).result()
     if sent[0].get("passed"):
         return "passed on"
     headers = dict(sent[0]["headers"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -27,7 +28,9 @@ def _call(path: str) -> tuple[int, list[str]]:
         return {"type": "http.request"}
 
     gate = safety.MetricsGate(app)
-    asyncio.run(gate({"type": "http", "path": path}, receive, send))
+    # in a thread of its own: a browser test's Playwright may hold this thread's event loop
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, gate({"type": "http", "path": path}, receive, send)).result()
     return sent[0]["status"], reached
 
 

@@ -83,9 +83,11 @@ def toy_caches(monkeypatch):
         return real(*args, **kw)
 
     monkeypatch.setattr(nesting, "coterminosity", counting)
-    caches.coterminosity_table.clear()
+    caches.TABLES.clear()  # tables other tests left in the server-wide cache
+    caches.LABELS.clear()
     yield atlas, computed
-    caches.coterminosity_table.clear()
+    caches.TABLES.clear()
+    caches.LABELS.clear()
 
 
 def test_a_hundred_tolerances_compute_the_overlap_once(toy_caches):
