@@ -8,7 +8,8 @@ would wait for Python to import pandas, GeoPandas and folium and for the atlas t
 (:mod:`ics_maps.app.warmup`) in a background thread as soon as it starts, while the browser is still
 loading Streamlit's JavaScript; the first session then finds it done. It also sends a browser
 that asks for a page that does not exist (``/system/extra/path``) to the app's own not-found page
-(:mod:`ics_maps.app.routes`) instead of a blank one.
+(:mod:`ics_maps.app.routes`) instead of a blank one, closes ``/_stcore/metrics`` and turns uncaught
+errors into the app's own message (:mod:`ics_maps.app.safety`).
 """
 
 from contextlib import asynccontextmanager
@@ -18,6 +19,7 @@ from starlette.middleware import Middleware
 
 from ics_maps.app import warmup
 from ics_maps.app.routes import NotFoundRedirect
+from ics_maps.app.safety import MetricsGate, report_failure
 
 
 @asynccontextmanager
@@ -26,6 +28,12 @@ async def _lifespan(_app):
     yield
 
 
+# Unknown paths go to the not-found page (ics_maps/app/routes.py); an uncaught error shows the
+# app's own message and is logged (never a traceback to a visitor); /_stcore/metrics is closed
+# unless ICS_MAPS_METRICS=1 (ics_maps/app/safety.py).
 app = st.App(
-    "ics_maps/app/navigation.py", lifespan=_lifespan, middleware=[Middleware(NotFoundRedirect)]
+    "ics_maps/app/navigation.py",
+    lifespan=_lifespan,
+    middleware=[Middleware(MetricsGate), Middleware(NotFoundRedirect)],
+    on_script_error=report_failure,
 )

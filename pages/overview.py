@@ -61,8 +61,12 @@ with frame.page(
             values = caches.profile_table(ctx.vintage, "icb").set_index("code")[colour]
             icbs = icbs.assign(**{colour: icbs["code"].map(values)})
             bins = caches.profile_breaks(ctx.vintage, "icb", colour)
-        m = maps.ics_map(icbs, color_by=colour, bins=bins)
-        out = widgets.show_map(m, key="overview_map", height=MAP_HEIGHT)
+        out = widgets.show_map(
+            lambda: maps.ics_map(icbs, color_by=colour, bins=bins),
+            key="overview_map",
+            height=MAP_HEIGHT,
+            shared=(ctx.vintage, color_by, colour, ctx.filters),  # rendered once per server
+        )
         widgets.download_geojson(icbs, prose.file_slug("ics", ctx.vintage) + ".geojson")
         st.caption(
             "Boundaries: ONS, simplified for the web. Hover for a system's name and figures; click "

@@ -3,7 +3,6 @@ size."""
 
 import streamlit as st
 
-from ics_maps.analysis.search import search_pcns
 from ics_maps.app import caches, frame, panels, params, prose, widgets
 from ics_maps.app.people_view import people_view
 from ics_maps.presentation import maps
@@ -27,7 +26,6 @@ with frame.page(
 ) as ctx:
     frame.require_systems(ctx)
     pcns = ctx.view.tier("pcn")
-    practices = ctx.view.tier("practice")
     query = params.QUERY.widget(
         st.text_input,
         "Search PCNs",
@@ -35,7 +33,7 @@ with frame.page(
         "postcode such as M30 8AR",
         max_chars=80,
     )
-    hits = search_pcns(pcns, practices, query, limit=50)
+    hits = caches.pcn_search(ctx.vintage, ctx.filters, query)  # search_pcns, kept per server
     valid = set(pcns["code"])
     names = dict(zip(pcns["code"], pcns["name"], strict=False))
     # why a PCN is listed, when not for its own name or code (a member practice's name, code or
@@ -124,7 +122,7 @@ with frame.page(
                 neighbours = ctx.atlas.tier("pcn").query("sicbl == @pcn.sicbl")["code"]
                 footprints = ctx.layer("pcn", neighbours)
                 shares = caches.pcn_la_table(ctx.vintage).query("pcn == @code")
-                m = maps.pcn_map(
+                m = lambda: maps.pcn_map(  # noqa: E731 - built only if not already rendered
                     footprints,
                     ctx.practices_layer(members["code"]),
                     method=method,
@@ -132,7 +130,9 @@ with frame.page(
                     boundary=ctx.layer("sicbl", [pcn["sicbl"]]),
                     labels=ctx.layer("lad", shares["la"]),
                 )
-                widgets.show_map(m, key="pcn_map", height=480, returned=())
+                widgets.show_map(
+                    m, key="pcn_map", height=480, returned=(), shared=(ctx.vintage, code)
+                )
                 widgets.download_geojson(
                     footprints,
                     prose.file_slug("pcn_footprints", pcn["sicbl"], ctx.vintage) + ".geojson",

@@ -114,7 +114,7 @@ with frame.page(
                 & (districts["share_of_child"] >= PCN_SERVING_SHARE),
                 "parent_code",
             ]
-            m = maps.pcn_map(
+            m = lambda: maps.pcn_map(  # noqa: E731 - built only if not already rendered
                 footprints,
                 ctx.practices_layer(
                     ctx.atlas.practices.query("pcn in @serving.parent_code")["code"]
@@ -123,7 +123,9 @@ with frame.page(
                 systems=ctx.layer("icb", icb_t["parent_code"]),
                 labels=ctx.layer("lad", set(near) | ({code} if tier == "lad" else set())),
             )
-            widgets.show_map(m, key="place_map", height=520, returned=())
+            widgets.show_map(
+                m, key="place_map", height=520, returned=(), shared=(ctx.vintage, tier, code)
+            )
             widgets.download_geojson(
                 footprints,
                 prose.file_slug("pcn_footprints_serving", code, ctx.vintage) + ".geojson",

@@ -2,6 +2,8 @@
 tier,
 and its coterminosity tables."""
 
+import functools
+
 import streamlit as st
 
 from ics_maps.analysis.breakdowns import children_of, system_breakdown
@@ -83,25 +85,32 @@ with frame.page(
     )
     if tab_map.open:
         with tab_map:
-            layers = {
-                "utla": ctx.layer("utla", utla_t["child_code"]),
-                "lad": ctx.layer("lad", lad_t["child_code"]),
-                "sicbl": ctx.layer("sicbl", sicbls),
-                "pcn": ctx.layer("pcn", pcns),
-            }
-            shown_practices = ctx.practices_layer(practices["code"])
-            m = maps.system_map(
-                ctx.layer("icb", [code]),
-                layers,
-                shown_practices,
-                show=("lad", "pcn"),
-                labels=layers["lad"],
-            )
-            out = widgets.show_map(m, key="system_map", height=560)
+
+            @functools.cache
+            def shown() -> dict:
+                """The map's layers, cut out only when the map is rendered or downloaded."""
+                return {
+                    "icb": ctx.layer("icb", [code]),
+                    "utla": ctx.layer("utla", utla_t["child_code"]),
+                    "lad": ctx.layer("lad", lad_t["child_code"]),
+                    "sicbl": ctx.layer("sicbl", sicbls),
+                    "pcn": ctx.layer("pcn", pcns),
+                    "practice": ctx.practices_layer(practices["code"]),
+                }
+
+            def m():  # built only if not already rendered for this system
+                layers = shown()
+                return maps.system_map(
+                    layers["icb"],
+                    {t: layers[t] for t in ("utla", "lad", "sicbl", "pcn")},
+                    layers["practice"],
+                    show=("lad", "pcn"),
+                    labels=layers["lad"],
+                )
+
+            out = widgets.show_map(m, key="system_map", height=560, shared=(ctx.vintage, code))
             widgets.download_geojson(
-                widgets.stack_layers(
-                    {"icb": ctx.layer("icb", [code]), **layers, "practice": shown_practices}
-                ),
+                lambda: widgets.stack_layers(shown()),  # made only when the button is clicked
                 prose.file_slug(code, "layers", ctx.vintage) + ".geojson",
                 label="Download the map's layers (GeoJSON)",
             )

@@ -116,6 +116,11 @@ def check_pair(child: str, parent: str, weight: str = "population") -> None:
         )
     if weight not in WEIGHTS:
         raise ValueError(f"unknown weight {weight!r}: expected one of {', '.join(WEIGHTS)}")
+    if child == "practice" and weight == "area":
+        raise ValueError(
+            "practices are points and have no area: area weighting cannot apply to them "
+            "(each practice lies in one parent); use population weighting"
+        )
 
 
 def _lookup(atlas, tier: str, column: str, codes: np.ndarray) -> np.ndarray:

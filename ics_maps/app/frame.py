@@ -28,7 +28,9 @@ from ics_maps.analysis.filters import (
 from ics_maps.app import caches, params
 from ics_maps.app.finder import search_box
 from ics_maps.app.prose import CREDITS, layers_note, successor_note, text, waves_left_out
+from ics_maps.app.safety import report_failure
 from ics_maps.app.url_state import state
+from ics_maps.atlas.build import stale_note
 from ics_maps.presentation.style import WAVE_LABELS, WAVE_MATCH_WORDS, fmt_pct
 from ics_maps.sources.vintages import DEFAULT_VINTAGE, VINTAGES
 
@@ -301,6 +303,10 @@ def page(title: str, intro: str | None = None):
         st.error(str(exc), icon=":material/block:")
         footer()
         st.stop()
+    except Exception as exc:  # noqa: BLE001 - logged; the visitor sees the app's own message
+        report_failure(exc)
+        footer()
+        st.stop()
     completed = False
     try:
         page_header(ctx, title, intro)
@@ -308,6 +314,8 @@ def page(title: str, intro: str | None = None):
         completed = True
     except PageDone:
         completed = True
+    except Exception as exc:  # noqa: BLE001 - st.stop/rerun/switch_page are BaseExceptions
+        report_failure(exc)
     finally:
         if completed:  # not after st.switch_page(), whose parameters are for the next page
             url.drop_unused(params.FILTER_KEYS)
@@ -323,6 +331,9 @@ def page_header(ctx: Context, title: str, intro: str | None = None) -> None:
         f"Vintage {ctx.vintage} — {ctx.vintage_label} · showing {ctx.filters.describe(names)}"
     )
     st.caption(layers_note(ctx.vintage))
+    note = stale_note(ctx.atlas)
+    if note:
+        st.warning(note, icon=":material/history:")
     for w in ctx.warnings:
         st.warning(w, icon=":material/warning:")
     if intro:

@@ -3,6 +3,7 @@ and the PCN list-size chart."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pandas as pd
@@ -123,13 +124,20 @@ def coterminosity_map(ctx: Context, table: pd.DataFrame, child: str, parent: str
         if len(parent_codes) <= 400
         else None
     )
-    m = maps.highlight_map(
-        units,
-        relationships=per_child,
-        parents=parents,
-        tier=child,
-        parent_label=f"{tier_label(parent, ctx.atlas)} boundary",
-    )
+
+    def make():
+        return maps.highlight_map(
+            units,
+            relationships=per_child,
+            parents=parents,
+            tier=child,
+            parent_label=f"{tier_label(parent, ctx.atlas)} boundary",
+        )
+
+    # what the map shows, for rendering it once per server: the children with their relationships
+    # and main parents, and the parents drawn
+    shown = hashlib.sha1(pd.util.hash_pandas_object(per_child, index=False).to_numpy().tobytes())
+    shown.update(repr(sorted(parent_codes) if parents is not None else None).encode())
     note = (
         " Footprints of PCNs are indicative." if "pcn" in (child, parent) else ""
     ) + derived_note(ctx.atlas, (child, parent))
@@ -140,7 +148,13 @@ def coterminosity_map(ctx: Context, table: pd.DataFrame, child: str, parent: str
         "main "
         f"parent and its share.{note}"
     )
-    show_map(m, key="coterminosity_map", height=520, returned=())
+    show_map(
+        make,
+        key="coterminosity_map",
+        height=520,
+        returned=(),
+        shared=(ctx.vintage, child, parent, shown.hexdigest()),
+    )
     cols = ["child_code", "relationship", "main_parent", "main_parent_name", "main_share"]
     layer = units.merge(
         per_child[cols].rename(columns={"child_code": "code"}), on="code", how="left"

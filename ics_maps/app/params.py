@@ -224,10 +224,13 @@ def flag(key: str, what: str) -> Param:
 
 
 def percent(key: str, lo: float, hi: float, what: str, default: float = 0.0) -> Param:
-    """A percentage as the widget shows it ("5" or "5%" for 5 %), within [lo, hi]."""
+    """A percentage as the widget shows it ("5" or "5%" for 5 %), within [lo, hi], in tenths of a
+    percent: a link cannot ask for 2.3719 % (each distinct value once cached a table), and a finer
+    value is rounded to the nearest tenth."""
 
     def parse(v: str | None) -> tuple[float, str | None]:
         x, warning = parse_fraction(v.strip().removesuffix("%") if v else v, default, lo, hi, what)
+        x = quantise_percent(x)
         if warning:
             warning = (
                 f"Ignored {what} “{short(v)}” in the link: expected a percentage from {lo:g} to "
@@ -240,6 +243,11 @@ def percent(key: str, lo: float, hi: float, what: str, default: float = 0.0) -> 
         return None if pct is None or float(pct) == default else f"{float(pct):g}"
 
     return Param(key, parse, to_text)
+
+
+def quantise_percent(x: float) -> float:
+    """``x`` percent to the nearest tenth of a percent (the finest step the app works in)."""
+    return round(round(float(x) * 10) / 10, 1)
 
 
 def text(key: str, max_chars: int) -> Param:

@@ -126,12 +126,16 @@ def download_geojson(
     gdf, file_name: str, label: str = "Download this layer (GeoJSON)", key: str | None = None
 ) -> None:
     """A download button for the layer a map shows, as GeoJSON in EPSG:4326 (made when clicked, by
-    :func:`ics_maps.presentation.export.geojson_bytes`)."""
+    :func:`ics_maps.presentation.export.geojson_bytes`). ``gdf`` may be a function making the
+    layer, then called only when the button is clicked (a view that is not downloaded costs the
+    server nothing for it)."""
 
     def make() -> bytes:
         from ics_maps.presentation.export import geojson_bytes
 
-        return geojson_bytes(gdf)
+        return geojson_bytes(gdf() if callable(gdf) else gdf)
+
+    rows = "" if callable(gdf) else f"{len(gdf):,} "
 
     st.download_button(
         label,
@@ -142,7 +146,7 @@ def download_geojson(
         key=key or f"dl_{file_name}",
         on_click="ignore",
         type="tertiary",
-        help=f"{len(gdf):,} features with their attributes, longitude/latitude (EPSG:4326)",
+        help=f"{rows}features with their attributes, longitude/latitude (EPSG:4326)",
     )
 
 
@@ -165,16 +169,32 @@ def lazy_tabs(labels: list[str], key: str):
 
 
 def show_map(
-    m, key: str, height: int = 560, returned: tuple[str, ...] = ("last_active_drawing",)
+    m,
+    key: str,
+    height: int = 560,
+    returned: tuple[str, ...] = ("last_active_drawing",),
+    shared: tuple | None = None,
 ) -> dict | None:
     """Draw a folium map. Only ``returned`` interactions (by default a click on a feature) rerun the
-    app;
-    panning, zooming and hovering do not. The key is stable so the map is not remounted
-    needlessly."""
+    app; panning, zooming and hovering do not. The key is stable so the map is not remounted
+    needlessly.
+
+    ``shared=(vintage, *what)`` renders the map once per server for every session that shows the
+    same thing (:func:`ics_maps.app.caches.map_parts`): ``what`` must name everything the map
+    depends on, and ``m`` may then be a function that builds the map, called only when it is not
+    already rendered.
+    """
+    if shared is not None:
+        from ics_maps.app import caches
+        from ics_maps.app.map_component import draw
+
+        vintage, *what = shared
+        parts = caches.map_parts(vintage, (key, height, *what), m if callable(m) else lambda: m)
+        return draw(parts, key=key, height=height, returned=returned)
     from streamlit_folium import st_folium
 
     return st_folium(
-        m,
+        m() if callable(m) else m,
         key=key,
         height=height,
         use_container_width=True,

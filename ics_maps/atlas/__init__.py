@@ -7,7 +7,7 @@ the simplified web layers stored with it, ``waves`` carries the ICS designation 
 vintage's ICBs.
 """
 
-from ics_maps.atlas.build import build_atlas, ensure_atlas, info
+from ics_maps.atlas.build import build_atlas, ensure_atlas, info, rebuild_atlas, stale_note
 from ics_maps.atlas.model import Atlas
 from ics_maps.atlas.store import atlas_exists, is_current, load_atlas, save_atlas
 
@@ -19,5 +19,7 @@ __all__ = [
     "info",
     "is_current",
     "load_atlas",
+    "rebuild_atlas",
     "save_atlas",
+    "stale_note",
 ]

@@ -125,8 +125,11 @@ def assign_nhs_codes(v: Vintage, lsoa: gpd.GeoDataFrame, report: dict):
     )
     if (sicbl_meta["n_icb"] > 1).any():
         bad = sicbl_meta.index[sicbl_meta["n_icb"] > 1].tolist()
+        source = dataset(v.lsoa_lookup) if v.lsoa_lookup else f"vintage {v.id} (best fit)"
         raise DataError(
-            v.id, f"sub-ICB location(s) {bad} fall in more than one ICB: expected exact nesting"
+            source,
+            f"sub-ICB location(s) {bad} fall in more than one ICB in the {v.id} LSOA placement: "
+            "expected exact nesting",
         )
     icb_meta = lsoa.groupby("icb").agg(
         name=("icb_name", "first"),

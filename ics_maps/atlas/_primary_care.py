@@ -10,7 +10,7 @@ import pandas as pd
 from ics_maps.atlas._placement import best_fit
 from ics_maps.atlas.catchments import build_catchments, pcn_footprints
 from ics_maps.crs import BNG
-from ics_maps.errors import DataWarning
+from ics_maps.errors import DataError, DataWarning
 from ics_maps.readers import (
     read_gp_lsoa_registrations,
     read_list_sizes,
@@ -18,6 +18,7 @@ from ics_maps.readers import (
     read_practice_map,
     to_points_bng,
 )
+from ics_maps.sources.catalogue import dataset
 from ics_maps.sources.vintages import Vintage
 
 
@@ -100,9 +101,51 @@ def locate_practices(v: Vintage, lsoa: gpd.GeoDataFrame, report: dict) -> gpd.Ge
     return gdf.drop(columns=["extract_date"])
 
 
+# A registrations file covers whole ICBs: nearly every practice the practice map puts in them must
+# be there (one of 142 is missing in Oct 2024's map: a practice that closed), and a practice's
+# patients by LSOA add up to about its list size (0.95–1.07 of April 2025's in the mirror).
+MIN_PRACTICES_COVERED = 0.95
+MIN_SHARE_OF_LIST = 0.5
+
+
+def check_registrations(regs: pd.DataFrame, practices: pd.DataFrame, path: str | None) -> None:
+    """Stop the build if the practice × LSOA registrations look cut short: practices missing from
+    the ICBs the file covers, or a practice with under half its list size."""
+    ds = dataset("gp_lsoa_2025_10")
+    where = path or ds.mirror_path
+    prac = practices.set_index("code")
+    present = pd.Index(regs["practice"].unique())
+    icbs = sorted(prac["icb_ods"].reindex(present).dropna().unique())
+    if not icbs:
+        return
+    expected = prac.index[prac["icb_ods"].isin(icbs)]
+    missing = expected.difference(present)
+    if len(expected) and 1 - len(missing) / len(expected) < MIN_PRACTICES_COVERED:
+        raise DataError(
+            ds,
+            f"{where} holds registrations for {len(expected) - len(missing)} of the "
+            f"{len(expected)} practices the practice map puts in ICB(s) {', '.join(icbs)} (rule: "
+            f"at least {MIN_PRACTICES_COVERED:.0%}); missing e.g. {sorted(missing)[:5]}: the file "
+            "is truncated or holds only part of those ICBs",
+        )
+    totals = regs.groupby("practice")["patients"].sum()
+    sizes = prac["list_size"].reindex(totals.index).astype("float")
+    share = totals / sizes
+    low = share[share < MIN_SHARE_OF_LIST]
+    if len(low):
+        code = low.index[0]
+        raise DataError(
+            ds,
+            f"{where}: practice {code}'s registrations total {int(totals[code]):,} patients, "
+            f"{low.iloc[0]:.0%} of its list size {int(sizes[code]):,} (rule: at least "
+            f"{MIN_SHARE_OF_LIST:.0%}); {len(low)} practice(s) break it: the file is truncated",
+        )
+
+
 def pcn_tier(lsoa, practices, report):
     """PCN catchments (see catchments.py) and the PCN tier: one row per PCN with its footprint."""
     regs, reg_report = read_gp_lsoa_registrations()
+    check_registrations(regs, practices, reg_report.get("path"))
     known = practices["code"]
     regs = regs[regs["practice"].isin(known)]
     report["registrations"] = reg_report

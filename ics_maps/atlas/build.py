@@ -9,6 +9,8 @@ independent sources and reported.
 
 from __future__ import annotations
 
+import logging
+import re
 import time
 import warnings
 from pathlib import Path
@@ -18,6 +20,7 @@ import geopandas as gpd
 import pandas as pd
 
 from ics_maps.atlas._councils import council_tiers
+from ics_maps.atlas._lock import vintage_lock
 from ics_maps.atlas._nhs_tiers import nhs_tiers
 from ics_maps.atlas._placement import assign_nhs_codes
 from ics_maps.atlas._primary_care import locate_practices, pcn_tier
@@ -26,15 +29,17 @@ from ics_maps.atlas.fingerprint import fingerprint, sources_for
 from ics_maps.atlas.lsoa_areas import lsoa_areas
 from ics_maps.atlas.model import Atlas
 from ics_maps.atlas.natural_breaks import class_bins
-from ics_maps.atlas.store import is_current, load_atlas, save_atlas
+from ics_maps.atlas.store import atlas_exists, is_current, load_atlas, save_atlas
 from ics_maps.atlas.waves import attach_waves
-from ics_maps.errors import DataWarning
+from ics_maps.errors import AtlasUnreadable, DataWarning
+from ics_maps.paths import atlas_root
 from ics_maps.readers import read_census_population, read_lsoa_boundaries, read_waves
 from ics_maps.readers.people import PEOPLE_COLUMNS, attach_people
 from ics_maps.sources.vintages import DEFAULT_VINTAGE, Vintage, get_vintage
 from ics_maps.tiers import AREA_TIERS, LSOA_TIER_COLUMNS
 
 Progress = Callable[[str, float], None]
+log = logging.getLogger("ics_maps.atlas")
 
 
 # ---------------------------------------------------------------------------- entry points
@@ -43,13 +48,79 @@ Progress = Callable[[str, float], None]
 def ensure_atlas(
     vid: str = DEFAULT_VINTAGE, progress: Progress | None = None, root: Path | None = None
 ) -> Atlas:
-    """Load the atlas if it is built from the current inputs, else build (and save) it."""
+    """The atlas of ``vid``: loaded if it is built from the current inputs, else built and saved.
+
+    A stored atlas that fails its checks (damaged files) is rebuilt. If building fails (inputs
+    changed, missing or broken; a read-only or full disk), the last good atlas is served instead
+    with :attr:`Atlas.stale` saying why (see :func:`stale_note`); with none to fall back on, the
+    error is raised. Building holds the vintage's lock, so concurrent builds (two ``ics-maps
+    build`` runs, the dashboard's first start) wait for each other instead of colliding.
+    """
     get_vintage(vid)  # an unknown vintage fails here, before anything is read
+    root = Path(root or atlas_root())
+    damage: AtlasUnreadable | None = None
     if is_current(vid, root):
-        return load_atlas(vid, root)
-    atlas = build_atlas(vid, progress)
-    save_atlas(atlas, root)
-    return atlas
+        try:
+            return load_atlas(vid, root)
+        except AtlasUnreadable as exc:
+            damage = exc
+            log.warning("%s: rebuilding it", exc)
+    try:
+        with vintage_lock(root, vid):
+            if damage is None and is_current(vid, root):  # built by another process meanwhile
+                return load_atlas(vid, root)
+            atlas = build_atlas(vid, progress)
+            save_atlas(atlas, root)
+            return atlas
+    except Exception as exc:  # noqa: BLE001 - serve the last good atlas, saying why
+        if damage is not None:
+            raise AtlasUnreadable(f"{damage}; rebuilding it failed too: {exc}") from exc
+        try:
+            last = load_atlas(vid, root)
+        except AtlasUnreadable as unreadable:
+            if not atlas_exists(vid, root):
+                raise exc from None  # nothing was ever built: the build's own error says it all
+            raise AtlasUnreadable(
+                f"building the {vid} atlas failed ({_first_line(exc)}), and the stored one "
+                f"cannot be served instead: {unreadable}"
+            ) from exc
+        last.stale = _first_line(exc)
+        log.warning("%s", stale_note(last))
+        return last
+
+
+def rebuild_atlas(
+    vid: str = DEFAULT_VINTAGE, progress: Progress | None = None, root: Path | None = None
+) -> tuple[Atlas, Path]:
+    """Build and save ``vid`` whatever is stored (``ics-maps build --force``), under the vintage's
+    lock; errors are raised (the stored atlas stays as it was). Returns the atlas and its folder."""
+    get_vintage(vid)
+    root = Path(root or atlas_root())
+    with vintage_lock(root, vid):
+        atlas = build_atlas(vid, progress)
+        return atlas, save_atlas(atlas, root)
+
+
+def stale_note(atlas: Atlas) -> str | None:
+    """The note every command and page shows with an atlas served after a failed rebuild."""
+    if not atlas.stale:
+        return None
+    return (
+        f"This {atlas.vintage} atlas was built on {_when(atlas.meta.get('built_at'))} from inputs "
+        f"that have since changed or are missing, and is shown as it was then: rebuilding it "
+        f"failed ({atlas.stale}). Run `ics-maps build --vintage {atlas.vintage}` once the inputs "
+        "are back."
+    )
+
+
+def _when(stamp: object) -> str:
+    text = str(stamp or "an unknown date")
+    return text.replace("T", " at ", 1) if re.fullmatch(r"\d{4}-\d\d-\d\dT[\d:]+", text) else text
+
+
+def _first_line(exc: Exception) -> str:
+    line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return line if len(line) <= 300 else line[:299] + "…"
 
 
 def build_atlas(vid: str = DEFAULT_VINTAGE, progress: Progress | None = None) -> Atlas:
@@ -190,6 +261,8 @@ def info(atlas: Atlas) -> dict:
         "built_at": m.get("built_at"),
         "tiers": {},
     }
+    if atlas.stale:
+        out["stale"] = stale_note(atlas)
     for t, g in atlas.tiers.items():
         row = {"units": int(len(g))}
         if "residents" in g:

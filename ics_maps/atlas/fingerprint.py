@@ -14,7 +14,7 @@ from ics_maps.sources.catalogue import dataset
 from ics_maps.sources.fetch import local_path
 from ics_maps.sources.vintages import Vintage
 
-FORMAT_VERSION = 6  # of the stored atlas: a change of its files or columns bumps it
+FORMAT_VERSION = 7  # of the stored atlas: a change of its files or columns bumps it
 
 # Datasets every vintage reads; each vintage adds its own (see sources_for).
 BASE_SOURCES = (

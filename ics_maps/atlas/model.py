@@ -20,6 +20,8 @@ An :class:`Atlas` is what every other module consumes. Its contract:
 * ``pcn_lsoa``: a DataFrame ``pcn, lsoa, patients, share, method``: the share of each LSOA's
   residents attributed to each PCN (shares sum to 1 per LSOA), for population weighting of PCNs.
 * ``meta``: JSON-able facts about the build (counts, coverage rates, derived layers, warnings).
+* ``stale``: None, or why this last good atlas is served though a rebuild from today's inputs
+  failed (:func:`ics_maps.atlas.build.stale_note` says it in words).
 * ``web``: display layers (EPSG:4326, simplified, see :mod:`ics_maps.atlas.display`), made at
   build time and stored with the atlas; :meth:`Atlas.web_layer` makes (and keeps) any that are
   missing.
@@ -88,6 +90,9 @@ class Atlas:
     meta: dict = field(default_factory=dict)
     web: Mapping[str, gpd.GeoDataFrame] = field(default_factory=dict)
     areas: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    # Why this stored atlas is served although its inputs changed or vanished (a rebuild failed):
+    # set by :func:`ics_maps.atlas.build.ensure_atlas`, shown by every command and page.
+    stale: str | None = None
 
     def __post_init__(self) -> None:
         self._made: dict[str, gpd.GeoDataFrame] = {}

@@ -1,4 +1,6 @@
-"""The atlas a command works on: loaded, or built first when there is none."""
+"""The atlas a command works on, the same way for every command: loaded when current, rebuilt
+when not (built first when there is none), and after a failed rebuild the last good one with its
+stale note printed."""
 
 from __future__ import annotations
 
@@ -6,13 +8,14 @@ import sys
 
 
 def atlas_for(vintage: str):
-    """The built atlas of ``vintage``; with none yet, it is built (a few minutes) and said so."""
-    from ics_maps.atlas import load_atlas
+    """The atlas of ``vintage`` as :func:`ics_maps.atlas.ensure_atlas` gives it, saying on standard
+    error when it is built for the first time or served stale."""
+    from ics_maps.atlas import atlas_exists, ensure_atlas, stale_note
 
-    try:
-        return load_atlas(vintage)
-    except FileNotFoundError:
-        from ics_maps.atlas import ensure_atlas
-
+    if not atlas_exists(vintage):
         print(f"no atlas for vintage {vintage}: building it (a few minutes)", file=sys.stderr)
-        return ensure_atlas(vintage)
+    atlas = ensure_atlas(vintage)
+    note = stale_note(atlas)
+    if note:
+        print(f"note: {note}", file=sys.stderr)
+    return atlas

@@ -1,9 +1,10 @@
 """The files a command reads and writes, resolved and checked before any work is done.
 
 A command's ``--in`` must be an existing regular file (not a directory, a device, a pipe or a
-socket: ``/dev/zero`` would be read for ever). Its ``--out`` is resolved through any symlink and
-must be, or become, a regular file: a directory or a device is refused, as is the input itself and
-anything inside the folders ics-maps owns (the data mirror, the atlas cache and the package's own
+socket: ``/dev/zero`` would be read for ever). Its ``--out`` must be, or become, a regular file in
+an existing folder (``-`` is standard output): a directory, a device, a symbolic link or a missing
+folder is refused, as is the input itself (also through a symlink) and anything inside the folders
+ics-maps owns (the data mirror, the atlas cache and the package's own
 code), so a mistyped ``--out`` cannot overwrite a source file or a stored atlas. Each refusal is a
 ``ValueError`` whose message names the option, the path and what was expected.
 """
@@ -46,34 +47,32 @@ def protected_roots() -> dict[str, Path]:
 
 def output_file(
     path: str | os.PathLike, option: str = "--out", inputs: Iterable[Path] = ()
-) -> Path:
-    """The resolved path a command may write (atomically, later), or a ValueError saying why not.
+) -> Path | None:
+    """The path a command may write (atomically, later), None for ``-`` (standard output), or a
+    ValueError saying why not.
 
-    Missing folders on the way are created by the writer; the nearest existing one must be a
-    directory.
+    Refused: the input itself (also through a symlink), anything inside the folders ics-maps owns,
+    and whatever :func:`ics_maps.presentation.export.output_target` refuses (an empty name, a
+    directory, a device, pipe or socket, a symbolic link, a folder that does not exist: ics-maps
+    does not create folders, a name too long for the file system).
     """
-    p = Path(path).expanduser()
-    try:
-        resolved = p.resolve()
-    except (OSError, RuntimeError) as exc:
-        raise ValueError(f"{option} {path}: cannot be resolved ({exc})") from None
-    if resolved.exists() and not resolved.is_file():
-        hint = " (give a file name in it, e.g. …/out.csv)" if resolved.is_dir() else ""
-        raise ValueError(f"{option} {path} is {_kind(resolved)}{hint}: expected a file to write")
-    if p.name in ("", ".", ".."):
-        raise ValueError(f"{option} {path}: expected a file name, not a folder")
-    for inp in inputs:
-        if resolved == Path(inp).resolve():
-            raise ValueError(f"{option} {path} is the input file: choose another name")
-    for what, root in protected_roots().items():
-        root = root.resolve()
-        if resolved == root or root in resolved.parents:
-            raise ValueError(
-                f"{option} {path} lies inside {what} ({root}): write the file somewhere else"
-            )
-    ancestor = resolved.parent
-    while not ancestor.exists():
-        ancestor = ancestor.parent
-    if not ancestor.is_dir():
-        raise ValueError(f"{option} {path}: {ancestor} is a file, not a folder")
-    return resolved
+    from ics_maps.presentation.export import output_target
+
+    text = os.fspath(path)
+    if text.strip() not in ("", "-"):
+        p = Path(text).expanduser()
+        try:
+            resolved = p.resolve()
+        except (OSError, RuntimeError) as exc:
+            raise ValueError(f"{option} {path}: cannot be resolved ({exc})") from None
+        for inp in inputs:
+            if resolved == Path(inp).resolve():
+                raise ValueError(f"{option} {path} is the input file: choose another name")
+        for what, root in protected_roots().items():
+            root = root.resolve()
+            if resolved == root or root in resolved.parents:
+                raise ValueError(
+                    f"{option} {path} lies inside {what} ({root}): write the file somewhere else"
+                )
+        text = str(p)
+    return output_target(text)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ics_maps.cli._load import atlas_for
 from ics_maps.cli._paths import output_file
-from ics_maps.presentation.export import write_csv, write_geojson
+from ics_maps.presentation.export import geojson_file_bytes, safe_csv, write_output
 from ics_maps.tiers import AREA_TIERS as OFFICIAL
 
 
@@ -135,8 +135,9 @@ def _tolerance(value: float) -> None:
         raise ValueError(f"--tolerance must be in [0, 1), not {value}")
 
 
-def _run(args, path: Path, make, writer, check=None) -> int:
-    """Check, load, read the file, make the table, write it: any ValueError is a clear exit 2."""
+def _run(args, path: Path, make, encode, check=None) -> int:
+    """Check, load, read the file, make the table, encode and write it (``encode``: table to
+    bytes): any ValueError is a clear exit 2."""
     try:
         _check_file(path)
         target = output_file(args.out, "--out", inputs=[path])
@@ -147,8 +148,8 @@ def _run(args, path: Path, make, writer, check=None) -> int:
         data = make(atlas, layer)
     except ValueError as e:  # LayerError is a ValueError
         return _fail(str(e))
-    writer(data, target)
-    print(f"wrote {len(data):,} rows to {args.out}")
+    where = write_output(encode(data), target)  # target None: standard output (--out -)
+    print(f"wrote {len(data):,} rows to {where}", file=sys.stderr if target is None else sys.stdout)
     return 0
 
 
@@ -177,7 +178,7 @@ def coterminosity_command(args) -> int:
         lambda atlas, layer: coterminosity(
             atlas, layer, tier, custom_as=side, weight=args.weight, tolerance=args.tolerance
         ),
-        write_csv,
+        safe_csv,
         lambda: _tolerance(args.tolerance),
     )
 
@@ -186,7 +187,7 @@ def weights_command(args) -> int:
     """`export weights --file`: the LSOA weights table (unit, lsoa, share)."""
     from ics_maps.analysis.custom_tier import lsoa_weights
 
-    return _run(args, args.file, lambda atlas, layer: lsoa_weights(layer), write_csv)
+    return _run(args, args.file, lambda atlas, layer: lsoa_weights(layer), safe_csv)
 
 
 def layer_command(args) -> int:
@@ -197,7 +198,7 @@ def layer_command(args) -> int:
         args,
         args.file,
         lambda atlas, layer: layer_with_summary(atlas, layer, args.tolerance),
-        write_geojson,
+        lambda gdf: geojson_file_bytes(gdf, "your_boundaries"),
         lambda: _tolerance(args.tolerance),
     )
 
@@ -210,7 +211,7 @@ def cut_pcns_command(args) -> int:
         args,
         args.file,
         lambda atlas, layer: cut_pcns(atlas, layer, args.tolerance),
-        write_csv,
+        safe_csv,
         lambda: _tolerance(args.tolerance),
     )
 
@@ -225,4 +226,4 @@ def profile_command(args) -> int:
     def make(atlas, layer):
         return profile_table(atlas, lsoa_weights(layer), names=layer.units[["code", "name"]])
 
-    return _run(args, args.file, make, write_csv)
+    return _run(args, args.file, make, safe_csv)

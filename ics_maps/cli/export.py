@@ -67,7 +67,7 @@ from ics_maps.cli.custom import (
     coterminosity_command,
     profile_command,
 )
-from ics_maps.presentation.export import write_csv, write_geojson
+from ics_maps.presentation.export import geojson_file_bytes, safe_csv, write_output
 from ics_maps.sources.vintages import DEFAULT_VINTAGE, VINTAGES
 from ics_maps.tiers import TIERS
 
@@ -92,7 +92,11 @@ def add_export_parser(subparsers) -> argparse.ArgumentParser:
             choices=list(VINTAGES),
             help=f"geography vintage (default {DEFAULT_VINTAGE})",
         )
-        sp.add_argument("--out", required=True, type=Path, help=f"output file ({suffix})")
+        sp.add_argument(
+            "--out",
+            required=True,
+            help=f"output file ({suffix}) in an existing folder, or - for standard output",
+        )
 
     c = kinds.add_parser("coterminosity", help="child × parent overlap table (CSV)")
     c.add_argument("--child", choices=TIERS, help="child tier (or --child-file)")
@@ -124,7 +128,11 @@ def add_export_parser(subparsers) -> argparse.ArgumentParser:
     x.add_argument("--tier", required=True, choices=CROSSWALK_TIERS)
     x.add_argument("--from", dest="from_vintage", required=True, choices=list(VINTAGES))
     x.add_argument("--to", dest="to_vintage", required=True, choices=list(VINTAGES))
-    x.add_argument("--out", required=True, type=Path, help="output file (.csv)")
+    x.add_argument(
+        "--out",
+        required=True,
+        help="output file (.csv) in an existing folder, or - for standard output",
+    )
     x.set_defaults(func=export_crosswalk)
     pr = kinds.add_parser(
         "profile", help="age and deprivation profile, one row per unit of a tier or file (CSV)"
@@ -147,15 +155,24 @@ def _atlas(vintage: str):
     return atlas_for(vintage)
 
 
-def _run(make, out: Path, writer) -> int:
+def _target(args) -> Path | None | int:
+    """The checked ``--out`` (None: standard output; :func:`ics_maps.cli._paths.output_file`), or
+    exit code 2 after printing why it is refused (before any atlas is loaded)."""
     try:
-        target = output_file(out, "--out")
+        return output_file(args.out, "--out")
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+def _run(make, target: Path | None, encode) -> int:
+    try:
         data = make()
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    writer(data, target)
-    print(f"wrote {len(data):,} rows to {out}")
+    where = write_output(encode(data), target)
+    print(f"wrote {len(data):,} rows to {where}", file=sys.stderr if target is None else sys.stdout)
     return 0
 
 
@@ -184,6 +201,9 @@ def export_coterminosity(args) -> int:
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    target = _target(args)
+    if isinstance(target, int):  # refused, with the reason printed
+        return target
     atlas = _atlas(args.vintage)
     return _run(
         lambda: with_ods_codes(
@@ -192,8 +212,8 @@ def export_coterminosity(args) -> int:
             args.child,
             args.parent,
         ),
-        args.out,
-        write_csv,
+        target,
+        safe_csv,
     )
 
 
@@ -201,27 +221,37 @@ def export_summary(args) -> int:
     """Handler of `ics-maps export summary`."""
     from ics_maps.analysis.summaries import summary
 
+    target = _target(args)
+    if isinstance(target, int):  # refused, with the reason printed
+        return target
     atlas = _atlas(args.vintage)
-    return _run(lambda: summary(atlas, args.tier), args.out, write_csv)
+    return _run(lambda: summary(atlas, args.tier), target, safe_csv)
 
 
 def export_geojson(args) -> int:
     """Handler of `ics-maps export geojson`."""
+    target = _target(args)
+    if isinstance(target, int):  # refused, with the reason printed
+        return target
     atlas = _atlas(args.vintage)
-    return _run(lambda: atlas.tier(args.tier), args.out, write_geojson)
+    layer = args.tier
+    return _run(lambda: atlas.tier(args.tier), target, lambda g: geojson_file_bytes(g, layer))
 
 
 def export_crosswalk(args) -> int:
     """Handler of `ics-maps export crosswalk`: the table, then its headline counts."""
     from ics_maps.analysis.crosswalk import CHANGES, crosswalk, summarise
 
-    out = output_file(args.out, "--out")  # refused before two atlases are loaded
+    target = _target(args)  # refused before two atlases are loaded
+    if isinstance(target, int):
+        return target
     table = crosswalk(_atlas(args.from_vintage), _atlas(args.to_vintage), args.tier)
-    write_csv(table, out)
+    where = write_output(safe_csv(table), target)
     s = summarise(table)
     print(
-        f"wrote {len(table):,} rows to {args.out}: {s['from_units']} -> {s['to_units']} units; "
-        + ", ".join(f"{s[c]} {c}" for c in CHANGES)
+        f"wrote {len(table):,} rows to {where}: {s['from_units']} -> {s['to_units']} units; "
+        + ", ".join(f"{s[c]} {c}" for c in CHANGES),
+        file=sys.stderr if target is None else sys.stdout,
     )
     return 0
 
@@ -237,5 +267,8 @@ def export_profile(args) -> int:
     """Handler of `ics-maps export profile`: the age and deprivation profile of every unit."""
     from ics_maps.analysis.profiles import tier_profile
 
+    target = _target(args)
+    if isinstance(target, int):
+        return target
     atlas = _atlas(args.vintage)
-    return _run(lambda: tier_profile(atlas, args.tier), args.out, write_csv)
+    return _run(lambda: tier_profile(atlas, args.tier), target, safe_csv)

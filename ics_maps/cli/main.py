@@ -12,54 +12,101 @@ from ics_maps.errors import DataError
 from ics_maps.sources.vintages import DEFAULT_VINTAGE, VINTAGES
 
 
-def _tqdm_progress():
-    """A progress callback that opens its bar on first use (a reused atlas prints nothing)."""
-    from tqdm import tqdm
+class _Progress:
+    """A progress bar on stderr that opens on first use (a reused atlas prints nothing) and is
+    closed before any message, so an error never lands on the bar's line."""
 
-    state: dict = {}
+    def __init__(self) -> None:
+        self.bar = None
 
-    def update(message: str, fraction: float) -> None:
-        bar = state.get("bar")
-        if bar is None:
-            bar = state["bar"] = tqdm(
+    def __call__(self, message: str, fraction: float) -> None:
+        from tqdm import tqdm
+
+        if self.bar is None:
+            self.bar = tqdm(
                 total=100,
                 bar_format="{desc:<62}{percentage:3.0f}% |{bar}| {elapsed}",
                 file=sys.stderr,
             )
-        bar.set_description_str(message[:60])
-        bar.n = int(fraction * 100)
-        bar.refresh()
+        self.bar.set_description_str(message[:60])
+        self.bar.n = int(fraction * 100)
+        self.bar.refresh()
         if fraction >= 1:
-            bar.close()
+            self.close()
 
-    return update
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+_progress = _Progress()  # one per command run; main() closes it before printing an error
+
+
+def _note(atlas) -> None:
+    from ics_maps.atlas import stale_note
+
+    note = stale_note(atlas)
+    if note:
+        print(f"note: {note}", file=sys.stderr)
 
 
 def cmd_build(args) -> int:
-    from ics_maps.atlas import build_atlas, ensure_atlas, is_current, save_atlas
-
     vintages = list(VINTAGES) if args.vintage == "all" else [args.vintage]
+    failed = 0
     for vid in vintages:
-        if args.force:
-            atlas = build_atlas(vid, _tqdm_progress())
-            path = save_atlas(atlas)
-            print(f"built vintage {vid} in {atlas.meta['build_seconds']} s -> {path}")
-        else:
-            fresh = is_current(vid)
-            atlas = ensure_atlas(vid, None if fresh else _tqdm_progress())
-            print(
-                f"vintage {vid}: {'up to date (inputs unchanged), reused' if fresh else 'built'}"
-                f" ({atlas.meta.get('build_seconds')} s build)"
-            )
-        for w in atlas.meta.get("warnings", []):
-            print(f"  warning: {w}", file=sys.stderr)
-    return 0
+        try:
+            ok = _build_one(vid, args.force)
+        except (DataError, OSError, ValueError) as exc:
+            _progress.close()
+            print(f"ics-maps: error: building vintage {vid} failed: {exc}", file=sys.stderr)
+            ok = False
+        failed += not ok
+    return 2 if failed else 0
+
+
+def _build_one(vid: str, force: bool) -> bool:
+    """Build (or reuse) one vintage; False when the build failed (the message is printed)."""
+    from ics_maps.atlas import atlas_exists, ensure_atlas, is_current, load_atlas, rebuild_atlas
+
+    if force:
+        try:
+            atlas, path = rebuild_atlas(vid, _progress)
+        except (DataError, OSError, ValueError) as exc:
+            _progress.close()
+            print(f"ics-maps: error: building vintage {vid} failed: {exc}", file=sys.stderr)
+            if atlas_exists(vid):
+                built = load_atlas(vid).meta.get("built_at")
+                print(
+                    f"  the last good {vid} atlas (built {built}) is kept and still served",
+                    file=sys.stderr,
+                )
+            return False
+        print(f"built vintage {vid} in {atlas.meta['build_seconds']} s -> {path}")
+    else:
+        fresh = is_current(vid)
+        atlas = ensure_atlas(vid, None if fresh else _progress)
+        _progress.close()
+        if atlas.stale:
+            print(f"vintage {vid}: rebuilding failed; the last good atlas is kept")
+            _note(atlas)
+            return False
+        print(
+            f"vintage {vid}: {'up to date (inputs unchanged), reused' if fresh else 'built'}"
+            f" ({atlas.meta.get('build_seconds')} s build)"
+        )
+    for w in atlas.meta.get("warnings", []):
+        print(f"  warning: {w}", file=sys.stderr)
+    return True
 
 
 def cmd_info(args) -> int:
     from ics_maps.atlas import ensure_atlas, info
 
-    data = info(ensure_atlas(args.vintage, _tqdm_progress()))
+    atlas = ensure_atlas(args.vintage, _progress)
+    _progress.close()
+    _note(atlas)
+    data = info(atlas)
     if args.json:
         print(json.dumps(data, indent=1, default=str))
         return 0
@@ -115,8 +162,27 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except (DataError, ValueError, FileNotFoundError) as exc:
+        _progress.close()
         print(f"ics-maps: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a read-only or full disk, a name too long...
+        _progress.close()
+        print(f"ics-maps: error: {_os_error(exc)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        _progress.close()
+        print("ics-maps: interrupted (any atlas being saved was left as it was)", file=sys.stderr)
+        return 130
+    finally:
+        _progress.close()
+
+
+def _os_error(exc: OSError) -> str:
+    """An operating-system error in words: what failed, on which file."""
+    what = exc.strerror or str(exc)
+    if exc.filename:
+        return f"{what}: {exc.filename}" + (f" -> {exc.filename2}" if exc.filename2 else "")
+    return what
 
 
 if __name__ == "__main__":

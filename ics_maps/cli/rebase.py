@@ -10,6 +10,7 @@ rates) runs before anything is written, and the output is written atomically.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from ics_maps.analysis.crosswalk import TIERS
@@ -84,7 +85,7 @@ def cmd_rebase(args) -> int:
     from ics_maps.analysis.crosswalk import crosswalk
     from ics_maps.analysis.rebase import APPORTIONED, known_codes, parse_rates, read_table, rebase
     from ics_maps.cli.export import _atlas
-    from ics_maps.presentation.export import write_csv
+    from ics_maps.presentation.export import safe_csv, write_output
 
     inp = input_file(args.inp, "--in")
     out = output_file(args.out, "--out", inputs=[inp])
@@ -102,16 +103,18 @@ def cmd_rebase(args) -> int:
         what=f"{args.tier} {args.from_vintage}",
         other_codes=lambda: known_codes(built_atlases(), TIERS),
     )
-    write_csv(result, out)
+    where = write_output(safe_csv(result), out)
     app = [c for c in result.columns if c.endswith(APPORTIONED)]
     part = int((result[app] > 0).any(axis=1).sum()) if app else 0
     print(
-        f"wrote {len(result):,} rows to {args.out} ({args.tier} {args.from_vintage} -> "
-        f"{args.to_vintage}); {part:,} hold values apportioned from divided units"
+        f"wrote {len(result):,} rows to {where} ({args.tier} {args.from_vintage} -> "
+        f"{args.to_vintage}); {part:,} hold values apportioned from divided units",
+        file=sys.stderr if out is None else sys.stdout,
     )
     if result.attrs.get("dropped_text_columns"):
         print(
             "text columns not re-based (they cannot be apportioned): "
-            f"{result.attrs['dropped_text_columns']}"
+            f"{result.attrs['dropped_text_columns']}",
+            file=sys.stderr if out is None else sys.stdout,
         )
     return 0

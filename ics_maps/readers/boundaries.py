@@ -9,7 +9,7 @@ import shapely
 
 from ics_maps.crs import BNG
 from ics_maps.errors import DataError
-from ics_maps.readers._checks import check_columns, check_rows, check_unique
+from ics_maps.readers._checks import ONS_CODE, check_codes, check_columns, check_rows, check_unique
 from ics_maps.sources.catalogue import Dataset, dataset
 from ics_maps.sources.fetch import Progress, resolve
 
@@ -94,6 +94,8 @@ def tidy_polygons(
         geometry=gdf.geometry.values,
         crs=gdf.crs,
     )
+    out.attrs["path"] = f"{ds.filename} (feature order)"
+    check_codes(ds, out, "code", ONS_CODE, "an ONS area code")
     if prefix:
         out = out[out["code"].str.startswith(prefix)].reset_index(drop=True)
     check_unique(ds, out["code"], "area")

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pandas as pd
 
 from ics_maps.errors import DataError
-from ics_maps.readers._checks import check_columns, check_rows, check_unique, read_csv
+from ics_maps.readers._checks import (
+    check_codes,
+    check_columns,
+    check_rows,
+    check_unique,
+    ons,
+    read_csv,
+)
 from ics_maps.sources.catalogue import dataset
 from ics_maps.sources.fetch import Progress
 
@@ -20,6 +27,16 @@ def read_lsoa_lookup(dataset_id: str, progress: Progress | None = None) -> pd.Da
     df = read_csv(ds, progress)
     check_rows(ds, len(df))
     yy = "26" if "SICBL26CD" in df.columns else "24"
+    _codes(
+        ds,
+        df,
+        {
+            "LSOA21CD": ("E01", "an LSOA 2021 code"),
+            f"SICBL{yy}CD": ("E38", "a sub-ICB location code"),
+            f"ICB{yy}CD": ("E54", "an ICB code"),
+            "NHSER23CD": ("E40", "an NHS England region code"),
+        },
+    )
     out = pd.DataFrame(
         {
             "lsoa": df["LSOA21CD"],
@@ -47,6 +64,16 @@ def read_lsoa_lookup(dataset_id: str, progress: Progress | None = None) -> pd.Da
     return out
 
 
+def _codes(ds, df: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> None:
+    """ONS code patterns of the columns present (a cut or garbled row stops the build)."""
+    for col, (prefix, what) in columns.items():
+        if col in df.columns:
+            check_codes(ds, df, col, ons(prefix), what)
+
+
+_ONS_PREFIX = {"sicbl": "E38", "icb": "E54", "region": "E40"}
+
+
 def _code_table(
     dataset_id: str, key: str, what: str, columns: dict[str, str], progress: Progress | None = None
 ) -> pd.DataFrame:
@@ -54,6 +81,15 @@ def _code_table(
     ds = dataset(dataset_id)
     df = read_csv(ds, progress)
     check_rows(ds, len(df))
+    _codes(
+        ds,
+        df,
+        {
+            pub: (_ONS_PREFIX[ours], f"a {ours} code")
+            for pub, ours in columns.items()
+            if ours in _ONS_PREFIX
+        },
+    )
     check_unique(ds, df[key], what)
     return df[list(columns)].rename(columns=columns).reset_index(drop=True)
 
@@ -82,6 +118,15 @@ def read_sicbl22_lookup(progress: Progress | None = None) -> pd.DataFrame:
     ds = dataset("lsoa11_sicbl22_lookup")
     df = read_csv(ds, progress)
     check_rows(ds, len(df))
+    _codes(
+        ds,
+        df,
+        {
+            "lsoa11_code": ("E01", "an LSOA 2011 code"),
+            "sicbl22_code": ("E38", "a sub-ICB location code"),
+            "icb22_code": ("E54", "an ICB code"),
+        },
+    )
     out = df[
         [
             "sicbl22_code",

@@ -10,9 +10,22 @@ import pandas as pd
 
 from ics_maps.crs import BNG, WGS84
 from ics_maps.errors import DataError, DataWarning
-from ics_maps.readers._checks import check_rows, check_unique, read_csv
+from ics_maps.readers._checks import (
+    PCN_CODE,
+    PRACTICE_CODE,
+    check_codes,
+    check_counts,
+    check_rows,
+    check_unique,
+    ons,
+    read_csv,
+)
 from ics_maps.sources.catalogue import dataset
 from ics_maps.sources.fetch import Progress
+
+# Plausible counts: the largest practice in England has about 100,000 registered patients (April
+# 2025); five times that is no practice.
+MAX_LIST_SIZE = 500_000
 
 
 def read_practice_map(dataset_id: str, progress: Progress | None = None) -> pd.DataFrame:
@@ -23,6 +36,14 @@ def read_practice_map(dataset_id: str, progress: Progress | None = None) -> pd.D
     ds = dataset(dataset_id)
     df = read_csv(ds, progress)
     check_rows(ds, len(df))
+    for col, pattern, what in (
+        ("PRACTICE_CODE", PRACTICE_CODE, "a GP practice code"),
+        ("PCN_CODE", PCN_CODE, "a PCN code"),
+        ("ONS_SUB_ICB_LOCATION_CODE", ons("E38"), "a sub-ICB location code"),
+        ("ONS_ICB_CODE", ons("E54"), "an ICB code"),
+        ("ONS_COMM_REGION_CODE", ons("E40"), "an NHS England region code"),
+    ):
+        check_codes(ds, df, col, pattern, what)
     check_unique(ds, df["PRACTICE_CODE"], "practice")
     return pd.DataFrame(
         {
@@ -47,13 +68,10 @@ def read_list_sizes(progress: Progress | None = None) -> pd.DataFrame:
     df = read_csv(ds, progress)
     df = df[df["TYPE"].str.upper() == "GP"]
     check_rows(ds, len(df))
-    n = pd.to_numeric(df["NUMBER_OF_PATIENTS"], errors="coerce")
-    if n.isna().any():
-        raise DataError(
-            ds, f"non-numeric NUMBER_OF_PATIENTS for {df.loc[n.isna(), 'CODE'].head(3).tolist()}"
-        )
+    check_codes(ds, df, "CODE", PRACTICE_CODE, "a GP practice code")
+    n = check_counts(ds, df, "NUMBER_OF_PATIENTS", MAX_LIST_SIZE, "practice list size", key="CODE")
     check_unique(ds, df["CODE"], "practice")
-    return pd.DataFrame({"code": df["CODE"].values, "list_size": n.astype("int64").values})
+    return pd.DataFrame({"code": df["CODE"].values, "list_size": n.values})
 
 
 def read_practice_locations(progress: Progress | None = None) -> pd.DataFrame:
@@ -65,6 +83,7 @@ def read_practice_locations(progress: Progress | None = None) -> pd.DataFrame:
     ds = dataset("practice_locations_2024_01")
     df = read_csv(ds, progress)
     check_rows(ds, len(df))
+    check_codes(ds, df, "PRAC_CODE", PRACTICE_CODE, "a GP practice code")
     nat = pd.DataFrame(
         {
             "code": df["PRAC_CODE"],
@@ -78,6 +97,7 @@ def read_practice_locations(progress: Progress | None = None) -> pd.DataFrame:
     ds2 = dataset("practice_locations_ssot_2025_10")
     try:
         s = read_csv(ds2, progress)
+        check_codes(ds2, s, "PRACTICE_CODE", PRACTICE_CODE, "a GP practice code")
         parts.append(
             pd.DataFrame(
                 {
@@ -109,10 +129,17 @@ def read_gp_lsoa_registrations(progress: Progress | None = None) -> tuple[pd.Dat
     ds = dataset("gp_lsoa_2025_10")
     df = read_csv(ds, progress)
     check_rows(ds, len(df))
-    n = pd.to_numeric(df["NUMBER_OF_PATIENTS"], errors="coerce").fillna(0).astype("int64")
+    check_codes(ds, df, "PRACTICE_CODE", PRACTICE_CODE, "a GP practice code")
+    # LSOA, data zone and small-area codes (and ONS pseudo-codes such as M99999999 for the Isle of
+    # Man), or a pseudo-code (CLOSED, EMPTY)
+    check_codes(ds, df, "LSOA_CODE", r"[A-Z]\d{8}|[A-Z]{3,12}", "an LSOA code or pseudo-code")
+    n = check_counts(
+        ds, df, "NUMBER_OF_PATIENTS", MAX_LIST_SIZE, "number of patients", key="PRACTICE_CODE"
+    )
     english = df["LSOA_CODE"].str.match(r"^E01\d{6}$", na=False)
     report = {
         "rows": int(len(df)),
+        "path": df.attrs.get("path"),
         "patients": int(n.sum()),
         "patients_english_lsoa": int(n[english].sum()),
         "practices": int(df["PRACTICE_CODE"].nunique()),

@@ -40,19 +40,23 @@ def resolve(dataset_id: str, progress: Progress | None = None) -> Path:
     if found is not None:
         return found
     missing = mirror_root() / ds.mirror_path
+    parts = [str(mirror_root() / c) for c in ds.companions if not (mirror_root() / c).exists()]
+    if missing.exists() and parts:  # a shapefile without its .shx/.dbf cannot be read
+        local = (
+            f"{missing} is in the mirror but its companion file(s) {', '.join(parts)} are "
+            "missing (a shapefile cannot be read without them)"
+        )
+    else:
+        local = f"file not found: {missing}"
     if os.environ.get("ICS_MAPS_OFFLINE"):
-        raise DataError(ds, f"file not found: {missing} (offline mode: no download attempted)")
+        raise DataError(ds, f"{local} (offline mode: no download attempted)")
     target = download_root(ds.kind) / ds.download_path
     try:
         download(ds, target, progress)
     except DataError:
         raise
     except Exception as exc:  # network, HTTP, zip errors: say which dataset and where it was going
-        raise DataError(
-            ds,
-            f"file not found in the mirror ({missing}) and the download from {ds.url} "
-            f"failed: {exc}",
-        ) from exc
+        raise DataError(ds, f"{local}, and the download from {ds.url} failed: {exc}") from exc
     return target
 
 

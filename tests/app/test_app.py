@@ -670,7 +670,6 @@ def test_first_build_shows_progress(atlas, monkeypatch):
 
     monkeypatch.setattr(atlas_package, "ensure_atlas", fake_build)
     monkeypatch.setattr(atlas_package, "is_current", lambda vintage: bool(steps))
-    caches._load.clear()
     caches._loaded.clear()
     try:
         at = open_page("overview")
@@ -678,7 +677,6 @@ def test_first_build_shows_progress(atlas, monkeypatch):
         assert steps == ["Reading LSOA 2021 boundaries", "PCN catchments", "Atlas built"]
         assert metrics(at)["ICBs"] == "36"
     finally:
-        caches._load.clear()
         caches._loaded.clear()
 
 
@@ -731,7 +729,6 @@ def hostile_names(atlas, monkeypatch):
     evil.tiers["icb"], evil.tiers["pcn"] = icb, pcn
     monkeypatch.setattr(atlas_package, "ensure_atlas", lambda *a, **k: evil)
     for fn in (
-        caches._load,
         caches._loaded,
         caches.coterminosity_table,
         caches.summary_table,
@@ -740,7 +737,6 @@ def hostile_names(atlas, monkeypatch):
         fn.clear()
     yield evil
     for fn in (
-        caches._load,
         caches._loaded,
         caches.coterminosity_table,
         caches.summary_table,

@@ -83,7 +83,7 @@ def test_safe_csv_string_dtype_and_geodataframe():
 
 
 def test_write_csv_is_atomic(tmp_path, monkeypatch):
-    target = tmp_path / "sub" / "t.csv"
+    target = tmp_path / "t.csv"  # in an existing folder: a missing one is refused (test_output)
     old = os.umask(0o022)
     try:
         export.write_csv(pd.DataFrame({"a": [1]}), target)

@@ -143,6 +143,6 @@ def test_failed_download_names_dataset_url_and_mirror(publisher, monkeypatch):
     cat["icb_2023_bsc"] = dataclasses.replace(cat["icb_2023_bsc"], url=f"{publisher}/missing")
     monkeypatch.setattr(catalogue, "CATALOGUE", cat)
     with pytest.raises(
-        ValueError, match=r"icb_2023_bsc.*not found in the mirror.*download from .*/missing failed"
+        ValueError, match=r"icb_2023_bsc.*file not found: .*mirror.*download from .*/missing failed"
     ):
         fetch.resolve("icb_2023_bsc")

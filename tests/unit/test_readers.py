@@ -121,17 +121,18 @@ def test_practice_locations_national_then_supplement(fake_mirror, any_size):
     write(
         fake_mirror,
         "practice_locations_2024_01",
-        '"","PRAC_CODE","PRAC_POSTCODE","PRAC_LAT","PRAC_LNG"\n"1","A1","AA1 '
-        '1AA",52.5,-1.9\n"2","A2","AA1 1AB",,\n',
+        '"","PRAC_CODE","PRAC_POSTCODE","PRAC_LAT","PRAC_LNG"\n"1","A00001","AA1 '
+        '1AA",52.5,-1.9\n"2","A00002","AA1 1AB",,\n',
     )
     write(
         fake_mirror,
         "practice_locations_ssot_2025_10",
-        "PRACTICE_CODE,PRACTICE_POSTCODE,Latitude_1m,Longitude_1m\nA1,AA1 1AA,0,0\nM1,ST1 "
-        "1AA,52.9,-2.1\n",
+        "PRACTICE_CODE,PRACTICE_POSTCODE,Latitude_1m,Longitude_1m\nA00001,AA1 1AA,0,0\n"
+        "M00001,ST1 1AA,52.9,-2.1\n",
     )
     out = readers.read_practice_locations()
-    assert out["code"].tolist() == ["A1", "M1"]  # A2 has no coordinates; the national A1 wins
+    # A00002 has no coordinates; the national A00001 wins
+    assert out["code"].tolist() == ["A00001", "M00001"]
     assert out.loc[0, "lat"] == 52.5
 
 

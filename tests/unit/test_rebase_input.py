@@ -234,7 +234,11 @@ def test_output_inside_the_atlas_cache_or_the_mirror_is_refused(run, tmp_path, m
     assert main(rebase_args(src, tmp_path / "raw" / "lookup" / "x.csv")) == 2
     assert "lies inside the data mirror" in capsys.readouterr().err
     assert not (tmp_path / "data").exists() and not (tmp_path / "raw").exists()
-    # A new folder elsewhere is fine: the writer makes it.
+    # A folder that does not exist is not made (issue 16, finding 8): the command says so.
+    assert main(rebase_args(src, tmp_path / "new" / "out.csv")) == 2
+    assert "does not exist: create it first" in capsys.readouterr().err
+    assert not (tmp_path / "new").exists()
+    (tmp_path / "new").mkdir()
     assert main(rebase_args(src, tmp_path / "new" / "out.csv")) == 0
     assert (tmp_path / "new" / "out.csv").is_file()
 
