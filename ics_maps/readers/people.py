@@ -21,7 +21,14 @@ import numpy as np
 import pandas as pd
 
 from ics_maps.errors import DataError
-from ics_maps.readers._checks import check_columns, check_rows, check_unique, header_line
+from ics_maps.readers._checks import (
+    check_columns,
+    check_complete,
+    check_rows,
+    check_unique,
+    header_line,
+)
+from ics_maps.readers.population import MAX_LSOA_RESIDENTS
 from ics_maps.sources.catalogue import Dataset, dataset
 from ics_maps.sources.fetch import Progress, resolve
 
@@ -76,6 +83,7 @@ def _read_table(ds: Dataset, progress: Progress | None = None, **kw) -> pd.DataF
     aliases; a column with a bad cell arrives as text and is then named by the checks.
     """
     path = resolve(ds.id, progress)
+    check_complete(ds, path)  # a copy cut mid-line would otherwise lose or garble its last row
     try:
         df = pd.read_csv(path, encoding="utf-8-sig", skiprows=header_line(ds, path), **kw)
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
@@ -120,14 +128,16 @@ def _band_name(header: str) -> str | None:
 
 
 def _whole_numbers(ds: Dataset, df: pd.DataFrame, column: str, codes: pd.Series) -> np.ndarray:
-    """A count column as int64; non-numeric, negative or fractional cells named with their LSOA."""
+    """A count column as int64; non-numeric, negative, fractional or implausibly large cells (an
+    LSOA holds about 1,500 people; none has :data:`MAX_LSOA_RESIDENTS`) named with their LSOA."""
     values = _numbers(df[column])
-    bad = values.isna() | (values < 0) | (values != values.round())
+    bad = values.isna() | (values < 0) | (values != values.round()) | (values > MAX_LSOA_RESIDENTS)
     if bad.any():
         rows = [f"{c} ({v!r})" for c, v in zip(codes[bad], df.loc[bad, column], strict=True)]
         raise DataError(
             ds,
-            f"{ds.filename}: column {column!r} must hold whole numbers >= 0; "
+            f"{ds.filename}: column {column!r} must hold whole numbers from 0 to "
+            f"{MAX_LSOA_RESIDENTS:,} (residents of one LSOA); "
             f"{int(bad.sum()):,} row(s) do not: {_some(rows)}",
         )
     return values.to_numpy(dtype=np.int64)

@@ -17,6 +17,7 @@ import pytest
 from ics_maps import readers
 from ics_maps.atlas._primary_care import check_registrations
 from ics_maps.errors import DataError
+from ics_maps.readers.people import read_age_bands, read_imd
 
 
 def _lines(mirror_copy, dataset_id: str) -> list[str]:
@@ -116,3 +117,27 @@ def test_a_failed_check_keeps_the_previous_atlas(mirror_copy, tmp_path):
     assert atlas.meta["m"] == "previous" and "ends in the middle of a line" in atlas.stale
     assert json.loads((root / "2024.json").read_text()) == before
     assert load_atlas("2024", root).meta["m"] == "previous"
+
+
+def test_an_implausible_age_band_count_is_refused(mirror_copy):
+    """The People profiles' reader of the same Census file (age bands) has the bound too."""
+    lines = _lines(mirror_copy, "census21_lsoa_population")
+    i = next(n for n, ln in enumerate(lines) if ln.startswith('"') and "E01000001" in ln)
+    cells = lines[i].rstrip("\n").split(",")
+    band = [n for n, c in enumerate(cells) if re.fullmatch(r'"?\d+"?', c)][3]
+    cells[band] = "1000000000"
+    lines[i] = ",".join(cells) + "\n"
+    mirror_copy("census21_lsoa_population", "".join(lines))
+    with pytest.raises(DataError) as err:
+        read_age_bands()
+    msg = str(err.value)
+    assert "must hold whole numbers from 0 to 50,000" in msg and "E01000001 (1000000000)" in msg
+
+
+def test_a_deprivation_file_cut_mid_line_is_refused(mirror_copy):
+    lines = _lines(mirror_copy, "imd2025_lsoa21")
+    cut = "".join(lines[:20000]) + lines[20000][:30]
+    path = mirror_copy("imd2025_lsoa21", cut)
+    with pytest.raises(DataError) as err:
+        read_imd()
+    assert str(path) in str(err.value) and "ends in the middle of a line" in str(err.value)

@@ -91,8 +91,8 @@ def test_a_band_that_is_not_a_whole_number_is_named(fake_mirror, any_size):
     write_census(fake_mirror, nomis_query([("Area 001A", "E01000001", 171, bad)]))
     with pytest.raises(
         DataError,
-        match=r"column 'Aged 5 to 9 years' must hold whole numbers >= 0; "
-        r"1 row\(s\) do not: E01000001 \('x'\)",
+        match=r"column 'Aged 5 to 9 years' must hold whole numbers from 0 to 50,000 "
+        r"\(residents of one LSOA\); 1 row\(s\) do not: E01000001 \('x'\)",
     ):
         PR.read_age_bands()
     negative = [1, -2, *range(3, 19)]
