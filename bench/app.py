@@ -33,8 +33,6 @@ import json
 import os
 import platform
 import re
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -43,7 +41,10 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/_server.py
 sys.path.insert(0, str(ROOT))
+
+from _server import free_port, rss_mb, stop_server  # noqa: E402
 
 CHROMIUM = os.environ.get("ICS_MAPS_CHROMIUM", "/usr/bin/chromium")
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
@@ -73,12 +74,6 @@ TARGETS = {
     "national_map_bytes": 2_000_000,
     "memory_10_sessions_mb": 1536,
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def minimal_app(folder: Path) -> Path:
@@ -171,25 +166,6 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 120) -> None
         except OSError:
             time.sleep(0.02)
     raise TimeoutError("server not healthy")
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(proc.pid, sig)
-            proc.wait(timeout=10)
-            return
-        except ProcessLookupError:
-            return
-        except subprocess.TimeoutExpired:
-            continue
-
-
-def rss_mb(pid: int) -> float:
-    import psutil
-
-    p = psutil.Process(pid)
-    return round(sum(q.memory_info().rss for q in [p, *p.children(recursive=True)]) / 2**20, 1)
 
 
 def wait_map(page, timeout: float = 90_000) -> None:

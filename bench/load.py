@@ -39,8 +39,6 @@ import asyncio
 import json
 import os
 import platform
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -49,6 +47,9 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/_server.py
+from _server import free_port, process_tree, rss_mb, stop_server  # noqa: E402
+
 CHROMIUM = os.environ.get("ICS_MAPS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
@@ -67,12 +68,6 @@ PROBLEM = (
 
 
 # ---------------------------------------------------------------------------- the server
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 SERVER_ARGS: list[str] = []  # extra `streamlit run` options (--server-args)
@@ -135,39 +130,16 @@ def settle(pid: int, quiet_s: float = 1.5, limit_s: float = 90) -> None:
             return
 
 
-def stop_server(proc: subprocess.Popen) -> None:
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(proc.pid, sig)
-            proc.wait(timeout=10)
-            return
-        except ProcessLookupError:
-            return
-        except subprocess.TimeoutExpired:
-            continue
-
-
-def _tree(pid: int) -> list:
-    import psutil
-
-    p = psutil.Process(pid)
-    return [p, *p.children(recursive=True)]
-
-
 def cpu_s(pid: int) -> float:
     """CPU seconds (user + system) used so far by the server and its children."""
     total = 0.0
-    for q in _tree(pid):
+    for q in process_tree(pid):
         try:
             t = q.cpu_times()
             total += t.user + t.system
         except Exception:  # noqa: BLE001 - a child that just ended
             pass
     return total
-
-
-def rss_mb(pid: int) -> float:
-    return round(sum(q.memory_info().rss for q in _tree(pid)) / 2**20, 1)
 
 
 # ---------------------------------------------------------------------------- one view
