@@ -121,9 +121,12 @@ def test_area_tables_from_the_lsoa_table_for_units_of_whole_lsoas(atlas):
     shifted = shifted_lad_atlas(atlas)
     whole = read_layer(WHOLE_CSV, "whole.csv", shifted)
     t = coterminosity(shifted, whole, "lad", weight="area")
-    got = {(r.child_code, r.parent_code): (r.overlap_km2, r.share_of_child) for r in t.itertuples()}
+    km2 = {(r.child_code, r.parent_code): r.overlap_km2 for r in t.itertuples()}
+    share = {(r.child_code, r.parent_code): r.share_of_child for r in t.itertuples()}
     # W ∩ A' = L1 + L5 + half of L2 and L6 = 3 km²; W ∩ B' = 1 km²; E ∩ B' = 4 km²
-    assert got == pytest.approx({("W", "A"): (3, 0.75), ("W", "B"): (1, 0.25), ("E", "B"): (4, 1)})
+    # (flat dicts: pytest >= 9.2's approx refuses tuples as values)
+    assert km2 == pytest.approx({("W", "A"): 3, ("W", "B"): 1, ("E", "B"): 4})
+    assert share == pytest.approx({("W", "A"): 0.75, ("W", "B"): 0.25, ("E", "B"): 1})
     shares = {(r.child_code, r.parent_code): r.share_of_parent for r in t.itertuples()}
     assert shares == pytest.approx({("W", "A"): 1.0, ("W", "B"): 0.2, ("E", "B"): 0.8})
     ref = coterminosity(shifted, whole, "lad", weight="area", overlay="polygons")
