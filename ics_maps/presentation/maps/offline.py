@@ -8,7 +8,7 @@ own files ship in a pinned installable package: ``django-js-lib-leaflet`` 1.9.4.
 * :func:`ensure_static_assets` copies ``leaflet.js``, ``leaflet.css`` and ``images/`` from that
   package to ``<static folder>/vendor/leaflet/``. Streamlit serves ``<folder of the main
   script>/static/`` at ``/app/static/`` when ``[server] enableStaticServing = true``
-  (``.streamlit/config.toml``); the app's is ``ics_maps/app/static`` (git-ignored).
+  (``.streamlit/config.toml``); the app's is ``ics_maps/app/static`` (its ``vendor/`` git-ignored).
 * :func:`offline_map` returns a :class:`folium.Map` whose ``default_js``/``default_css`` name those
   files only: ``/app/static/vendor/leaflet/leaflet.js`` and ``leaflet.css``. streamlit-folium's
   component iframe is served by the same Streamlit server and loads exactly these URLs (it
