@@ -7,6 +7,8 @@ import os
 import signal
 import socket
 import subprocess
+import time
+import urllib.request
 
 
 def free_port() -> int:
@@ -38,3 +40,20 @@ def process_tree(pid: int) -> list:
 def rss_mb(pid: int) -> float:
     """Resident memory of the server and its children, in MB."""
     return round(sum(q.memory_info().rss for q in process_tree(pid)) / 2**20, 1)
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 120, log=None) -> None:
+    """Return once the server at ``url`` answers its health check; fail if it exits or times out."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise RuntimeError(
+                f"streamlit exited with {proc.returncode}" + (f"; see {log}" if log else "")
+            )
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=1) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"server at {url} not healthy after {timeout:.0f} s")

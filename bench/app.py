@@ -37,14 +37,13 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/_server.py
 sys.path.insert(0, str(ROOT))
 
-from _server import free_port, rss_mb, stop_server  # noqa: E402
+from _server import free_port, rss_mb, stop_server, wait_healthy  # noqa: E402
 
 CHROMIUM = os.environ.get("ICS_MAPS_CHROMIUM", "/usr/bin/chromium")
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
@@ -152,20 +151,6 @@ def start_server(port: int, log: Path, script: Path | None = None) -> subprocess
         stdin=subprocess.DEVNULL,
         start_new_session=True,
     )
-
-
-def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 120) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=1) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.02)
-    raise TimeoutError("server not healthy")
 
 
 def wait_map(page, timeout: float = 90_000) -> None:

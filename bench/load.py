@@ -43,12 +43,11 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/_server.py
-from _server import free_port, process_tree, rss_mb, stop_server  # noqa: E402
+from _server import free_port, process_tree, rss_mb, stop_server, wait_healthy  # noqa: E402
 
 CHROMIUM = os.environ.get("ICS_MAPS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]
@@ -106,16 +105,7 @@ def start_server(project: Path, data: str | None, log: Path) -> tuple[subprocess
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
-    end = time.monotonic() + 120
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}; see {log}")
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=1) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.1)
+    wait_healthy(url, proc, 120, log)
     settle(proc.pid)
     return proc, url
 
