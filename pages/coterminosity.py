@@ -12,7 +12,6 @@ from ics_maps.tiers import default_tolerance
 
 # under area weighting, splits that vanish at this tolerance are reported as likely slivers
 SLIVER = 0.01
-WEIGHT_NAMES = {"population": "Residents", "area": "Area"}
 
 with frame.page(
     "Coterminosity",
@@ -43,29 +42,18 @@ with frame.page(
             format_func=lambda t: tier_label(t, ctx.atlas),
         )
     with c3:
-        weight = params.WEIGHT.widget(
-            st.radio,
-            "Weighting",
-            params.WEIGHTS,
-            warnings=link_warnings,
-            horizontal=True,
-            format_func=WEIGHT_NAMES.get,
+        weight = widgets.weighting_radio(
+            link_warnings,
             help="Residents: Census 2021 people summed over LSOAs (exact for ONS best-fit "
             "tiers). Area: a polygon overlay in km².",
         )
     with c4:
-        pct = params.tolerance_for(child, parent).widget(
-            st.slider,
-            "Tolerance (%)",
-            0.0,
-            20.0,
-            step=0.5,
-            format="%.1f%%",
-            warnings=link_warnings,
+        pct, tol = widgets.tolerance_slider(
+            params.tolerance_for(child, parent),
+            link_warnings,
             help="A child with at most this share of its residents (or area) outside its "
             "main parent still counts as nested.",
         )
-        tol = round(float(pct) / 100, 6)
     for w in link_warnings:
         st.warning(w, icon=":material/warning:")
 

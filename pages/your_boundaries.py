@@ -15,8 +15,6 @@ from ics_maps.app import (
 from ics_maps.presentation.style import sentence, tier_label, tier_plural
 from ics_maps.tiers import PCN_PAIR_TOLERANCE
 
-WEIGHT_NAMES = {"population": "Residents", "area": "Area"}
-
 with frame.page("Your boundaries", prose_own.INTRO) as ctx:
     upload = st.file_uploader(
         "Your boundary file",
@@ -56,30 +54,19 @@ with frame.page("Your boundaries", prose_own.INTRO) as ctx:
             help="The official tier your units are compared with, on the map and in the tables.",
         )
     with c2:
-        weight = params.WEIGHT.widget(
-            st.radio,
-            "Weighting",
-            params.WEIGHTS,
-            warnings=link_warnings,
-            horizontal=True,
-            format_func=WEIGHT_NAMES.get,
+        weight = widgets.weighting_radio(
+            link_warnings,
             help="Residents: Census 2021 people by LSOA (shared by area where a unit cuts an "
             "LSOA). Area: km², from the area of each LSOA inside each official unit.",
         )
     with c3:
-        pct = params.tolerance_for("own", tier).widget(
-            st.slider,
-            "Tolerance (%)",
-            0.0,
-            20.0,
-            step=0.5,
-            format="%.1f%%",
-            warnings=link_warnings,
+        pct, tol = widgets.tolerance_slider(
+            params.tolerance_for("own", tier),
+            link_warnings,
             help="A unit with at most this share outside its main official unit still counts as "
             f"inside it. PCNs open at {PCN_PAIR_TOLERANCE:.0%}: a PCN's footprint is its "
             "patients' homes, which spread thinly across every line.",
         )
-        tol = round(float(pct) / 100, 6)
     for w in link_warnings:
         st.warning(w, icon=":material/warning:")
 

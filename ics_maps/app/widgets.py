@@ -9,12 +9,45 @@ import html
 import pandas as pd
 import streamlit as st
 
+from ics_maps.app import params
+
 PERCENT_FORMAT = (
     "%.1f%%"  # shares (0–1) shown as percentages with one decimal, like the page's figures
 )
 
 
 SIGNED_PERCENT_FORMAT = "%+.1f%%"  # a difference as a share: "+35.6%", "-4.0%"
+
+WEIGHT_NAMES = {"population": "Residents", "area": "Area"}  # the weighting radio's words
+
+
+def weighting_radio(warnings: list[str], help: str) -> str:
+    """The residents/area choice of the pages that weigh overlaps (kept in the link)."""
+    return params.WEIGHT.widget(
+        st.radio,
+        "Weighting",
+        params.WEIGHTS,
+        warnings=warnings,
+        horizontal=True,
+        format_func=WEIGHT_NAMES.get,
+        help=help,
+    )
+
+
+def tolerance_slider(param, warnings: list[str], help: str) -> tuple[float, float]:
+    """The tolerance slider (0–20 % in the 0.5 steps links are rounded to); returns the percent
+    shown and the share the analysis takes."""
+    pct = param.widget(
+        st.slider,
+        "Tolerance (%)",
+        0.0,
+        20.0,
+        step=0.5,
+        format="%.1f%%",
+        warnings=warnings,
+        help=help,
+    )
+    return pct, round(float(pct) / 100, 6)
 
 
 def number(label: str, fmt: str = "%,d", help: str | None = None):
