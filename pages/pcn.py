@@ -75,7 +75,7 @@ with frame.page(
         format_func=lambda c: f"{names.get(c, c)}{' — ' + why[c] if c in why else ''} ({c})",
     )
     pcn = pcns[pcns["code"] == code].iloc[0]
-    members = ctx.atlas.practices.query("pcn == @code")
+    members = ctx.rows("practice", "pcn", code)
 
     st.subheader(prose.text(pcn["name"]))
     icb_name = ctx.atlas.tier("icb").set_index("code")["name"].get(pcn["icb"], pcn["icb"])
@@ -119,9 +119,9 @@ with frame.page(
             with st.container(key="stack_pcn"):  # side by side from 1,200 px, else stacked
                 left, right = st.columns([3, 2])
             with left:
-                neighbours = ctx.atlas.tier("pcn").query("sicbl == @pcn.sicbl")["code"]
-                footprints = ctx.layer("pcn", neighbours)
-                shares = caches.pcn_la_table(ctx.vintage).query("pcn == @code")
+                footprints = ctx.layer("pcn", ctx.rows("pcn", "sicbl", pcn["sicbl"])["code"])
+                shares = caches.pcn_la_table(ctx.vintage)
+                shares = shares[shares["pcn"] == code]
                 m = lambda: maps.pcn_map(  # noqa: E731 - built only if not already rendered
                     footprints,
                     ctx.practices_layer(members["code"]),

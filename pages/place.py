@@ -116,9 +116,7 @@ with frame.page(
             ]
             m = lambda: maps.pcn_map(  # noqa: E731 - built only if not already rendered
                 footprints,
-                ctx.practices_layer(
-                    ctx.atlas.practices.query("pcn in @serving.parent_code")["code"]
-                ),
+                ctx.practices_layer(ctx.rows("practice", "pcn", serving["parent_code"])["code"]),
                 boundary=ctx.layer(tier, [code]),
                 systems=ctx.layer("icb", icb_t["parent_code"]),
                 labels=ctx.layer("lad", set(near) | ({code} if tier == "lad" else set())),

@@ -77,9 +77,9 @@ with frame.page(
         caches.coterminosity_table(ctx.vintage, "utla", "icb", "population", 0.0), code
     )
     st.markdown(prose.council_lines(utla_t, code, s["relationship_to_utla"], s["n_utla_whole"]))
-    sicbls = ctx.atlas.tier("sicbl").query("icb == @code")["code"]
-    pcns = ctx.atlas.tier("pcn").query("icb == @code")["code"]
-    practices = ctx.atlas.practices.query("icb == @code")
+    sicbls = ctx.rows("sicbl", "icb", code)["code"]
+    pcns = ctx.rows("pcn", "icb", code)["code"]
+    practices = ctx.rows("practice", "icb", code)
     tab_map, tab_who, tab_people, tab_tables = widgets.lazy_tabs(
         ["Map", "People", "Residents by place and PCN", "Coterminosity"], key="system_tab"
     )

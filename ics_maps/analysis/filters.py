@@ -93,8 +93,13 @@ class Filters:
 
 
 def region_names(atlas) -> dict[str, str]:
-    reg = atlas.tier("region").sort_values("name")
-    return dict(zip(reg["code"].astype(str), reg["name"].astype(str), strict=False))
+    """NHS region code → name, sorted by name (kept with the atlas; do not modify)."""
+
+    def make() -> dict[str, str]:
+        reg = atlas.tier("region").sort_values("name")
+        return dict(zip(reg["code"].astype(str), reg["name"].astype(str), strict=False))
+
+    return atlas.derived("region_names", make)
 
 
 # ---------------------------------------------------------------------------- applying them
@@ -154,13 +159,12 @@ def apply_filters(atlas, filters: Filters, wave_shares: pd.DataFrame | None = No
     icb = atlas.tier("icb")
     if filters.any_part and wave_shares is None:
         wave_shares = shares_of(atlas.lsoa, read_waves())
-    icb_codes = frozenset(icb.loc[icb_mask(icb, filters, wave_shares), "code"])
     if not filters.active:
-        codes = {t: frozenset(atlas.tier(t)["code"]) for t in TIERS if t != "lsoa"}
-        codes["lsoa"] = (
-            frozenset()
-        )  # not needed: View.tier returns whole tiers when no filter is set
+        icb_codes = atlas.codes("icb")
+        codes = {t: atlas.codes(t) for t in TIERS if t != "lsoa"}
+        codes["lsoa"] = frozenset()  # not needed: View.tier returns whole tiers with no filter
         return View(atlas, filters, icb_codes, codes)
+    icb_codes = frozenset(icb.loc[icb_mask(icb, filters, wave_shares), "code"])
     lsoa = atlas.lsoa
     in_lsoa = lsoa[lsoa["icb"].isin(icb_codes)]
     codes = {

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from ics_maps.analysis.breakdowns import successor, unit_name
@@ -111,6 +112,15 @@ class Context:
                 return gdf
             codes = self.view.codes[tier]
         return gdf[gdf["code"].isin(set(codes))]
+
+    def rows(self, tier: str, column: str, value: str | Iterable[str]) -> pd.DataFrame:
+        """The rows of ``tier`` whose ``column`` is ``value`` (or one of several values): a plain
+        mask, where ``DataFrame.query`` first made a Series of every column (20 ms a view for the
+        6,000 practices)."""
+        t = self.atlas.tier(tier)
+        if isinstance(value, str):
+            return t[t[column] == value]
+        return t[t[column].isin(set(value))]
 
     def practices_layer(self, codes: Iterable[str]):
         """Practices (points, EPSG:4326) with the columns the maps' tooltips use."""

@@ -169,18 +169,23 @@ def parse_code(
 
 
 def region_lookup(atlas) -> dict[str, str]:
-    """Every accepted spelling of a region code (ONS, ODS, upper case) → its ONS code."""
-    reg = atlas.tier("region")
-    out = {str(c).upper(): str(c) for c in reg["code"]}
-    if "ods_code" in reg:
-        out.update(
-            {
-                str(o).upper(): str(c)
-                for c, o in zip(reg["code"], reg["ods_code"], strict=False)
-                if pd.notna(o)
-            }
-        )
-    return out
+    """Every accepted spelling of a region code (ONS, ODS, upper case) → its ONS code (kept with
+    the atlas; do not modify)."""
+
+    def make() -> dict[str, str]:
+        reg = atlas.tier("region")
+        out = {str(c).upper(): str(c) for c in reg["code"]}
+        if "ods_code" in reg:
+            out.update(
+                {
+                    str(o).upper(): str(c)
+                    for c, o in zip(reg["code"], reg["ods_code"], strict=False)
+                    if pd.notna(o)
+                }
+            )
+        return out
+
+    return atlas.derived("region_lookup", make)
 
 
 def validate_filters(filters: Filters, atlas) -> tuple[Filters, list[str]]:

@@ -3,6 +3,7 @@ sentence is tested as a plain function)."""
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from typing import Any
@@ -208,6 +209,7 @@ def pair_problem(atlas: Any, child: str, parent: str, weight: str) -> str | None
     return None
 
 
+@functools.cache  # the catalogue is fixed; every page's header asks for it on every view
 def layers_note(vintage: str) -> str:
     """Which layers of a vintage are of another date than its NHS boundaries, and whether they are
     later (councils are May 2023 in every vintage; PCNs and practices October 2024 or 2025)."""
