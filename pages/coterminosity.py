@@ -4,7 +4,7 @@ tolerance."""
 import streamlit as st
 
 from ics_maps.analysis.filters import filter_table
-from ics_maps.analysis.nesting import relationship_summary, split_units
+from ics_maps.analysis.nesting import children, relationship_summary, split_units
 from ics_maps.analysis.overlap import RELATIONSHIPS, label_relationships
 from ics_maps.app import caches, frame, panels, params, prose, widgets
 from ics_maps.presentation.style import LABELS, fmt_int, fmt_pct, sentence, tier_label, tier_plural
@@ -109,7 +109,10 @@ with frame.page(
         )
         frame.stop()
 
-    summary = relationship_summary(shown)
+    # what these settings show is the same for every session: its per-child table is made once
+    settings = (child, parent, weight, round(tol * 1000), ctx.filters, bool(only_split))
+    per_child = caches.kept(ctx.vintage, ("children", *settings), lambda: children(shown))
+    summary = relationship_summary(shown, per_child)
     m = st.columns(5)
     n_children = int(summary["children"].sum())
     m[0].metric(
@@ -139,7 +142,7 @@ with frame.page(
     if note:
         st.caption(note)
 
-    panels.coterminosity_map(ctx, shown, child, parent)
+    panels.coterminosity_map(ctx, shown, child, parent, per_child, shown=settings)
 
     name = prose.file_slug(
         "coterminosity",

@@ -3,7 +3,7 @@ screens), then one row per system and the wave timeline."""
 
 import streamlit as st
 
-from ics_maps.analysis.filters import filter_waves, headline
+from ics_maps.analysis.filters import filter_waves
 from ics_maps.app import caches, frame, panels, params, prose, widgets
 from ics_maps.app.people_view import people_ranking
 from ics_maps.presentation import maps
@@ -31,7 +31,7 @@ with frame.page(
     "sidebar narrows every page to NHS regions or ICS waves.",
 ) as ctx:
     frame.require_systems(ctx)
-    h = headline(ctx.view)
+    h = caches.headline_figures(ctx.vintage, ctx.filters)
     with st.container(key="stack_overview"):  # frame.PAGE_CSS stacks the two below 1,200 px
         map_col, figures_col = st.columns([2.2, 1], gap="medium")
     with map_col:

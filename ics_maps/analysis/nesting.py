@@ -284,23 +284,38 @@ def children(table: pd.DataFrame) -> pd.DataFrame:
     first = table.sort_values(
         ["child_code", "share_of_child"], ascending=[True, False], kind="mergesort"
     )
-    g = first.groupby("child_code", sort=True)
-    out = g.agg(
-        child_name=("child_name", "first"),
-        main_parent=("parent_code", "first"),
-        main_parent_name=("parent_name", "first"),
-        main_share=("share_of_child", "first"),
-        n_parents=("parent_code", "size"),
-        child_residents=("child_residents", "first"),
-        relationship=("relationship", "first"),
+    # each child's first row is its main parent: every field is read from that one row (a
+    # groupby's "first" skips missing values, so it could mix fields of two rows), and it is
+    # a third of the time of one
+    lead = ~first["child_code"].duplicated().to_numpy()
+    out = first.loc[
+        lead,
+        [
+            "child_code",
+            "child_name",
+            "parent_code",
+            "parent_name",
+            "share_of_child",
+            "child_residents",
+            "relationship",
+        ],
+    ].rename(
+        columns={
+            "parent_code": "main_parent",
+            "parent_name": "main_parent_name",
+            "share_of_child": "main_share",
+        }
     )
-    return out.reset_index()
+    out.insert(5, "n_parents", np.diff(np.append(np.flatnonzero(lead), len(first))))
+    return out.reset_index(drop=True)
 
 
-def relationship_summary(table: pd.DataFrame) -> pd.DataFrame:
+def relationship_summary(
+    table: pd.DataFrame, per_child: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Children per relationship (coterminous, nested, combines, split) with their residents: the
-    headline."""
-    per = children(table)
+    headline. ``per_child``: :func:`children` of ``table``, when the caller has it already."""
+    per = children(table) if per_child is None else per_child
     g = per.groupby("relationship")
     out = pd.DataFrame({"children": g.size(), "residents": g["child_residents"].sum(min_count=1)})
     out = out.reindex(list(RELATIONSHIPS)).fillna({"children": 0})

@@ -13,6 +13,8 @@ import functools
 import itertools
 import os
 import threading
+from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -20,6 +22,8 @@ import streamlit as st
 
 from ics_maps.app.shared_cache import SharedCache
 from ics_maps.sources.vintages import DEFAULT_VINTAGE
+
+T = TypeVar("T")
 
 _BUILD_LOCK = threading.Lock()
 
@@ -234,6 +238,23 @@ def pcn_search(vintage: str, filters, query: str) -> pd.DataFrame:
 
     view = apply_filters(get_atlas(vintage), filters)
     return search_pcns(view.tier("pcn"), view.tier("practice"), query, limit=50)
+
+
+@_shared(TABLES)
+def headline_figures(vintage: str, filters) -> dict:
+    """The Overview's headline figures for the systems the filters keep
+    (:func:`ics_maps.analysis.filters.headline`): the same for every session."""
+    from ics_maps.analysis.filters import apply_filters, headline
+
+    shares = wave_share_table(vintage) if filters.any_part else None
+    return headline(apply_filters(get_atlas(vintage), filters, shares))
+
+
+def kept(vintage: str, key: tuple, make: Callable[[], T]) -> T:
+    """``make()``, kept in the shared table cache under ``key`` (which must name everything it
+    depends on besides the vintage): for what a panel derives from shared tables on every view
+    (a table as displayed), which is the same for every session."""
+    return TABLES.get(("kept", vintage, atlas_token(get_atlas(vintage)), *key), make)
 
 
 def map_parts(vintage: str, shared_key: tuple, make):

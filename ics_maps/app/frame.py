@@ -8,6 +8,8 @@ same whether Streamlit runs it through ``st.navigation`` or on its own.
 
 from __future__ import annotations
 
+import functools
+import io
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -64,10 +66,10 @@ PAGE_CSS = """<style>
 
 
 @st.cache_resource(show_spinner=False)
-def favicon():
-    """A small NHS-blue map-pin favicon drawn here: a Material icon as page icon would be fetched
-    from
-    Google."""
+@functools.cache  # drawn and encoded once: every page view sets the page icon twice
+def favicon() -> bytes:
+    """A small NHS-blue map-pin favicon (PNG bytes) drawn here: a Material icon as page icon would
+    be fetched from Google."""
     from PIL import Image, ImageDraw
 
     img = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
@@ -76,7 +78,9 @@ def favicon():
     d.ellipse((20, 12, 44, 36), fill=(255, 255, 255, 255))
     d.polygon([(22, 30), (42, 30), (32, 54)], fill=(255, 255, 255, 255))
     d.ellipse((27, 19, 37, 29), fill=(0, 94, 184, 255))
-    return img
+    out = io.BytesIO()
+    img.save(out, format="PNG")
+    return out.getvalue()
 
 
 @dataclass

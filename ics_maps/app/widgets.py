@@ -79,6 +79,7 @@ def dataframe(
     download: str | None = None,
     order: list[str] | None = None,
     csv: pd.DataFrame | None = None,
+    display: pd.DataFrame | None = None,
 ) -> None:
     """A table with formatted columns; a fixed ``height`` shrinks to fit short tables.
 
@@ -88,14 +89,15 @@ def dataframe(
     (short names, a derived column).
     Streamlit's own table export is switched off (``client.disableDataExport``): it writes cells as
     they are. ``order`` rearranges the columns on screen only (every column is still shown, and the
-    CSV keeps the table's own, documented column order).
+    CSV keeps the table's own, documented column order). ``display``: ``for_display(df, config)``
+    when the caller keeps it (a table shown to every session alike).
     """
     if isinstance(height, int):
         height = min(height, 38 + 35 * max(len(df), 1))
     if order is not None:
         order = [c for c in order if c in df.columns] + [c for c in df.columns if c not in order]
     st.dataframe(
-        for_display(df, config),
+        for_display(df, config) if display is None else display,
         column_config=config,
         hide_index=True,
         width="stretch",
