@@ -12,6 +12,7 @@ from ics_maps.tiers import default_tolerance
 
 # under area weighting, splits that vanish at this tolerance are reported as likely slivers
 SLIVER = 0.01
+KEEP_ROWS = 20_000  # tables up to this many rows keep their per-child table for every session
 
 with frame.page(
     "Coterminosity",
@@ -110,8 +111,13 @@ with frame.page(
         frame.stop()
 
     # what these settings show is the same for every session: its per-child table is made once
+    # (not for the largest tables: LSOA × PCN's is megabytes a tolerance, for a rare page)
     settings = (child, parent, weight, round(tol * 1000), ctx.filters, bool(only_split))
-    per_child = caches.kept(ctx.vintage, ("children", *settings), lambda: children(shown))
+    per_child = (
+        caches.kept(ctx.vintage, ("children", *settings), lambda: children(shown))
+        if len(shown) <= KEEP_ROWS
+        else children(shown)
+    )
     summary = relationship_summary(shown, per_child)
     m = st.columns(5)
     n_children = int(summary["children"].sum())
