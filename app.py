@@ -17,13 +17,14 @@ from contextlib import asynccontextmanager
 import streamlit as st
 from starlette.middleware import Middleware
 
-from ics_maps.app import warmup
+from ics_maps.app import memory, warmup
 from ics_maps.app.routes import NotFoundRedirect
 from ics_maps.app.safety import MetricsGate, report_failure
 
 
 @asynccontextmanager
 async def _lifespan(_app):
+    memory.start()  # glibc gives freed memory back (ics_maps/app/memory.py)
     warmup.start()  # returns at once: the server does not wait for the warm-up
     yield
 

@@ -164,4 +164,4 @@ with frame.page(
     widgets.download_csv(
         shown, name + ".csv", label="Download this table (CSV)", key="cot_download"
     )
-    panels.coterminosity_dataframe(shown, child, parent)
+    panels.coterminosity_dataframe(shown, child, parent, csv_beside=True)

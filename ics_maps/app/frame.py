@@ -28,7 +28,7 @@ from ics_maps.analysis.filters import (
     icb_mask,
     region_names,
 )
-from ics_maps.app import caches, params
+from ics_maps.app import caches, memory, params
 from ics_maps.app.finder import search_box
 from ics_maps.app.prose import CREDITS, layers_note, successor_note, text, waves_left_out
 from ics_maps.app.safety import report_failure
@@ -335,6 +335,7 @@ def page(title: str, intro: str | None = None):
             url.drop_unused(params.FILTER_KEYS)
             url.flush()
         footer()
+        memory.script_ran()
 
 
 def page_header(ctx: Context, title: str, intro: str | None = None) -> None:

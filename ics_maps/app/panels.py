@@ -13,6 +13,7 @@ from ics_maps.app import caches
 from ics_maps.app.frame import Context
 from ics_maps.app.prose import derived_note, file_slug
 from ics_maps.app.widgets import (
+    SCREEN_ROWS,
     dataframe,
     download_geojson,
     for_display,
@@ -87,10 +88,12 @@ def coterminosity_dataframe(
     height: int | str = 480,
     key: str | None = None,
     download: str | None = None,
+    csv_beside: bool = False,
 ) -> None:
-    shown = df.assign(
+    rows = df.head(SCREEN_ROWS)  # what the screen shows (:func:`dataframe`); the CSV has them all
+    shown = rows.assign(
         **{
-            f"{side}_name": df[f"{side}_name"].map(short_name, na_action="ignore")
+            f"{side}_name": rows[f"{side}_name"].map(short_name, na_action="ignore")
             for side, tier in (("child", child), ("parent", parent))
             if tier in SHORTENED
         }
@@ -103,6 +106,7 @@ def coterminosity_dataframe(
         download=download,
         order=COTERMINOSITY_ORDER,
         csv=df,
+        csv_beside=csv_beside,
     )
 
 

@@ -177,6 +177,22 @@ def test_coterminosity_csv_is_the_engine_table(atlas, downloads):
     assert len(shown) == len(expected)
 
 
+def test_a_huge_table_shows_its_first_rows_and_its_csv_holds_them_all(atlas, downloads):
+    """LSOA × PCN is 238,823 rows: the screen gets the first widgets.SCREEN_ROWS with a caption
+    saying so; the CSV is the whole engine table."""
+    at = open_page("coterminosity", then={"child": "lsoa", "parent": "pcn"})
+    no_exception(at)
+    expected = cot(atlas, "lsoa", "pcn", "population", 0.05)
+    assert len(expected) > widgets.SCREEN_ROWS
+    assert downloaded(at, downloads) == safe_csv(expected)
+    shown = at.dataframe[0].value
+    assert len(shown) == widgets.SCREEN_ROWS
+    assert list(shown["child_code"]) == list(expected["child_code"].head(widgets.SCREEN_ROWS))
+    captions = " ".join(c.value for c in at.caption)
+    assert f"Showing the first {widgets.SCREEN_ROWS:,} of {len(expected):,} rows" in captions
+    assert "the CSV download holds them all" in captions
+
+
 def test_coterminosity_csv_follows_settings_and_filters(atlas, downloads):
     at = open_page(
         "coterminosity",
