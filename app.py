@@ -9,7 +9,8 @@ would wait for Python to import pandas, GeoPandas and folium and for the atlas t
 loading Streamlit's JavaScript; the first session then finds it done. It also sends a browser
 that asks for a page that does not exist (``/system/extra/path``) to the app's own not-found page
 (:mod:`ics_maps.app.routes`) instead of a blank one, closes ``/_stcore/metrics`` and turns uncaught
-errors into the app's own message (:mod:`ics_maps.app.safety`).
+errors into the app's own message (:mod:`ics_maps.app.safety`). At start it also caps glibc's
+arenas and starts giving freed memory back (:mod:`ics_maps.app.memory`).
 """
 
 from contextlib import asynccontextmanager
