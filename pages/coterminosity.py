@@ -1,6 +1,8 @@
 """Coterminosity: any child tier against any parent tier, weighted by residents or area, with a
 tolerance."""
 
+import functools
+
 import streamlit as st
 
 from ics_maps.analysis.filters import filter_table
@@ -13,6 +15,14 @@ from ics_maps.tiers import default_tolerance
 # under area weighting, splits that vanish at this tolerance are reported as likely slivers
 SLIVER = 0.01
 KEEP_ROWS = 20_000  # tables up to this many rows keep their per-child table for every session
+
+
+def rows(view, child: str, parent: str, weight: str, tol: float, only_split: bool):
+    """The rows these settings show (from the tables every session shares)."""
+    table = caches.coterminosity_table(view.filters.vintage, child, parent, weight, tol)
+    shown = filter_table(table, view, child)
+    return split_units(shown) if only_split else shown
+
 
 with frame.page(
     "Coterminosity",
@@ -161,7 +171,11 @@ with frame.page(
         "split-only" if only_split else None,
         *ctx.filters.slug_parts(),
     )
-    widgets.download_csv(
-        shown, name + ".csv", label="Download this table (CSV)", key="cot_download"
+    widgets.download_csv(  # made again when clicked: a closed tab's session keeps no table
+        functools.partial(rows, ctx.view, child, parent, weight, float(tol), bool(only_split)),
+        name + ".csv",
+        label="Download this table (CSV)",
+        key="cot_download",
+        rows=len(shown),
     )
     panels.coterminosity_dataframe(shown, child, parent, csv_beside=True)

@@ -6,13 +6,16 @@ keeps freed memory for reuse in one arena per thread that allocated it (each ses
 in its own thread), so the server's resident memory only grew: 443 MB after a normal session, 889
 MB after 100 views at other tolerances, though the caches hold a bounded 370 MB at most.
 
-Two settings of glibc, both made here when the server starts and both harmless elsewhere (on a
-system without glibc nothing is done):
+Three settings, made here when the server starts (on a system without glibc nothing is done):
 
-* at most :data:`ARENAS` arenas, so freed memory is reused across threads instead of parked in one
-  arena per thread;
+* Arrow allocates with malloc instead of its own mimalloc pool, which kept what each session's
+  thread freed (LSOA × PCN at 40 new tolerances: 889 MB → about 740 MB, bench/load.py-style runs);
+* at most :data:`ARENAS` glibc arenas, so freed memory is reused across threads instead of parked
+  in one arena per thread;
 * a daemon thread that calls ``malloc_trim(0)`` every :data:`TRIM_EVERY_S` seconds after a script
   has run (``ICS_MAPS_TRIM_S``; ``0`` turns it off), which returns the arenas' free pages.
+
+What stays is measured by ``bench/load.py --phases hostile``.
 """
 
 from __future__ import annotations
@@ -89,10 +92,20 @@ def start() -> bool:
             return _started
         _started = True
     libc.mallopt(M_ARENA_MAX, ARENAS)
+    _arrow_on_malloc()
     if every == 0:
         return False
     threading.Thread(target=_trim_loop, args=(every,), name="ics-maps-trim", daemon=True).start()
     return True
+
+
+def _arrow_on_malloc() -> None:
+    """Let Arrow allocate with malloc, so that what it frees is trimmed too. Its default pool
+    (mimalloc) keeps the pages each thread freed, and every session's script runs in a thread of
+    its own, which then ends."""
+    import pyarrow as pa
+
+    pa.set_memory_pool(pa.system_memory_pool())
 
 
 def _trim_loop(every: float) -> None:

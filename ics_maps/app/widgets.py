@@ -5,6 +5,7 @@ report which unit was clicked."""
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
@@ -153,18 +154,27 @@ def for_display(df: pd.DataFrame, config: dict | None) -> pd.DataFrame:
 
 
 def download_csv(
-    df: pd.DataFrame, file_name: str, label: str = "Download CSV", key: str | None = None
+    df: pd.DataFrame | Callable[[], pd.DataFrame],
+    file_name: str,
+    label: str = "Download CSV",
+    key: str | None = None,
+    rows: int | None = None,
 ) -> None:
     """A download button for ``df`` as UTF-8 CSV (safe for spreadsheets); it does not rerun the app.
 
     The CSV is written only when the button is clicked (Streamlit's deferred download): an LSOA ×
     PCN table is 25 MB and a second of work, which every rerun of the page would otherwise pay for.
+    ``df`` may be a function making the table (then ``rows`` says how many it has): the session
+    keeps the function until the tab has been closed for two minutes, and a table it kept instead
+    could be 238,823 rows.
     """
 
     def make() -> bytes:
         from ics_maps.presentation.export import safe_csv
 
-        return safe_csv(df)
+        return safe_csv(df() if callable(df) else df)
+
+    n = len(df) if rows is None else rows
 
     st.download_button(
         label,
@@ -174,7 +184,7 @@ def download_csv(
         icon=":material/download:",
         key=key or f"dl_{file_name}",
         on_click="ignore",
-        help=f"{len(df):,} rows, as shown (codes and unformatted numbers)",
+        help=f"{n:,} rows, as shown (codes and unformatted numbers)",
     )
 
 

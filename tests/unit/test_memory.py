@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from ics_maps.app import memory
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def glibc_present() -> bool:
@@ -57,3 +63,23 @@ def test_script_runs_are_counted_for_the_trimmer():
     memory.script_ran()
     memory.script_ran()
     assert memory._runs == n + 2
+
+
+def test_starting_puts_arrow_on_malloc_and_starts_one_trimmer():
+    """Run in a fresh interpreter: start() changes the process (Arrow's pool, glibc's arenas)."""
+    if not glibc_present():
+        pytest.skip("no glibc here: nothing is changed")
+    code = (
+        "import threading, pyarrow as pa\n"
+        "from ics_maps.app import memory\n"
+        "print(pa.default_memory_pool().backend_name)\n"
+        "print(memory.start(), memory.start())\n"
+        "print(pa.default_memory_pool().backend_name)\n"
+        "print(sum(t.name == 'ics-maps-trim' for t in threading.enumerate()))\n"
+    )
+    env = dict(os.environ, ICS_MAPS_TRIM_S="5", PYTHONPATH=str(ROOT))
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    ).stdout.split("\n")
+    assert out[0] != "system"  # Arrow's own pool before
+    assert out[1:4] == ["True True", "system", "1"]
