@@ -9,7 +9,7 @@ MB after 100 views at other tolerances, though the caches hold a bounded 370 MB 
 Three settings, made here when the server starts (on a system without glibc nothing is done):
 
 * Arrow allocates with malloc instead of its own mimalloc pool, which kept what each session's
-  thread freed (LSOA × PCN at 40 new tolerances: 889 MB → about 740 MB, bench/load.py-style runs);
+  thread freed (40 new LSOA × PCN tolerances, browser-less: about 889 MB → 740 MB);
 * at most :data:`ARENAS` glibc arenas, so freed memory is reused across threads instead of parked
   in one arena per thread;
 * a daemon thread that calls ``malloc_trim(0)`` every :data:`TRIM_EVERY_S` seconds after a script
