@@ -9,8 +9,8 @@ would wait for Python to import pandas, GeoPandas and folium and for the atlas t
 loading Streamlit's JavaScript; the first session then finds it done. It also sends a browser
 that asks for a page that does not exist (``/system/extra/path``) to the app's own not-found page
 (:mod:`ics_maps.app.routes`) instead of a blank one, closes ``/_stcore/metrics`` and turns uncaught
-errors into the app's own message (:mod:`ics_maps.app.safety`). At start it also caps glibc's
-arenas and starts giving freed memory back (:mod:`ics_maps.app.memory`).
+errors into the app's own message (:mod:`ics_maps.app.safety`). The warm-up also starts giving
+freed memory back to the system (:mod:`ics_maps.app.memory`).
 """
 
 from contextlib import asynccontextmanager
@@ -18,14 +18,13 @@ from contextlib import asynccontextmanager
 import streamlit as st
 from starlette.middleware import Middleware
 
-from ics_maps.app import memory, warmup
+from ics_maps.app import warmup
 from ics_maps.app.routes import NotFoundRedirect
 from ics_maps.app.safety import MetricsGate, report_failure
 
 
 @asynccontextmanager
 async def _lifespan(_app):
-    memory.start()  # glibc gives freed memory back (ics_maps/app/memory.py)
     warmup.start()  # returns at once: the server does not wait for the warm-up
     yield
 

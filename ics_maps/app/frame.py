@@ -65,8 +65,7 @@ PAGE_CSS = """<style>
 </style>"""
 
 
-@st.cache_resource(show_spinner=False)
-@functools.cache  # drawn and encoded once: every page view sets the page icon twice
+@functools.cache  # drawn and encoded once per process: every page view sets the page icon twice
 def favicon() -> bytes:
     """A small NHS-blue map-pin favicon (PNG bytes) drawn here: a Material icon as page icon would
     be fetched from Google."""

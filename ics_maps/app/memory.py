@@ -35,7 +35,7 @@ TRIM_EVERY_S = 10.0
 
 _libc: ctypes.CDLL | None = None
 _runs = 0  # script runs since the server started (a trim is needed only after some)
-_started = False
+_trimming: bool | None = None  # what start() did: None before it ran
 _lock = threading.Lock()
 
 
@@ -82,21 +82,23 @@ def script_ran() -> None:
 
 
 def start() -> bool:
-    """Limit the arenas and start the trimming thread (once per process). False where glibc is not
-    there or trimming is off."""
-    global _started
-    every = trim_every_s()
-    libc = _glibc()
+    """Put Arrow on malloc, limit the arenas and start the trimming thread (once per process;
+    called by the server's warm-up thread, before it loads the atlas). True when trimming runs:
+    False where glibc is not there or ``ICS_MAPS_TRIM_S`` is 0."""
+    global _trimming
     with _lock:
-        if _started or libc is None:
-            return _started
-        _started = True
-    libc.mallopt(M_ARENA_MAX, ARENAS)
-    _arrow_on_malloc()
-    if every == 0:
-        return False
-    threading.Thread(target=_trim_loop, args=(every,), name="ics-maps-trim", daemon=True).start()
-    return True
+        if _trimming is None:
+            libc = _glibc()
+            every = trim_every_s() if libc is not None else 0
+            if libc is not None:
+                libc.mallopt(M_ARENA_MAX, ARENAS)
+                _arrow_on_malloc()
+            if every:
+                threading.Thread(
+                    target=_trim_loop, args=(every,), name="ics-maps-trim", daemon=True
+                ).start()
+            _trimming = bool(every)
+        return _trimming
 
 
 def _arrow_on_malloc() -> None:

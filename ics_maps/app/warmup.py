@@ -23,6 +23,7 @@ import threading
 import time
 from concurrent.futures import Future
 
+from ics_maps.app import memory
 from ics_maps.sources.vintages import DEFAULT_VINTAGE
 
 log = logging.getLogger("ics_maps.warmup")
@@ -77,6 +78,10 @@ def warm(vintage: str = DEFAULT_VINTAGE):
 
 def _run(vintage: str, fut: Future) -> None:
     t0 = time.perf_counter()
+    try:
+        memory.start()  # before the atlas's Arrow tables are read: Arrow then allocates with malloc
+    except Exception as exc:  # noqa: BLE001 - e.g. a bad ICS_MAPS_TRIM_S: the app still serves
+        log.error("memory settings not applied: %s", exc)
     try:
         atlas = warm(vintage)
     except Exception as exc:  # noqa: BLE001 - the first page loads (and reports) it instead
