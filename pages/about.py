@@ -59,108 +59,119 @@ its band. *Limits:* deprivation describes neighbourhoods, not people (not everyo
 LSOA is deprived, nor everyone elsewhere well off); a PCN's profile is of its indicative catchment.
 """
 
-with frame.page(
-    "About ics-maps",
-    "Maps and tables of England's health and care geography — ICSs, places, PCNs and GP practices "
-    "— "
-    "with every figure tied to the boundary vintage it belongs to.",
-) as ctx:
-    meta = ctx.atlas.meta
-    st.subheader("This vintage")
-    counts = meta.get("counts", {})
-    cols = st.columns(4)
-    cols[0].metric(f"{ctx.term('icb')}s", fmt_int(counts.get("icb")))
-    cols[1].metric(f"{ctx.term('sicbl')}s", fmt_int(counts.get("sicbl")))
-    cols[2].metric("PCNs", fmt_int(counts.get("pcn")))
-    cols[3].metric("GP practices", fmt_int(counts.get("practice")))
-    if ctx.filters.active:
-        h = headline(ctx.view)
-        st.caption(
-            "With the sidebar filters "
-            f"({prose.text(ctx.filters.describe(region_names(ctx.atlas)))}): "
-            f"{fmt_int(h['icb'])} {ctx.term('icb')}s, {fmt_int(h['pcn'])} PCNs, "
-            f"{fmt_int(h['practice'])} GP practices, {fmt_int(h['residents'])} residents. "
-            "The sources, methods and licences below are the same for every view."
-        )
-    st.markdown(
-        f"Vintage **{prose.text(ctx.vintage)}** — {prose.text(ctx.vintage_label)}. "
-        f"Atlas built {prose.text(fmt_timestamp(meta.get('built_at')))}; primary care map extract "
-        f"{prose.text(meta.get('primary_care_extract', 'unknown'))}; list sizes "
-        f"{prose.text(meta.get('list_size_extract', ''))}."
-    )
-    derived = meta.get("derived") or {}
-    if derived:
-        st.markdown("**Derived layers** (made by ics-maps, not published as such):")
-        lines = []
-        for k, v in derived.items():
-            label = DERIVED_LABELS.get(k, k)
-            v = str(v).removeprefix(f"{label}: ")  # the PCN entry already names itself
-            lines.append(f"- *{prose.text(label)}*: {prose.text(v)}")
-        st.markdown("\n".join(lines))
 
-    st.subheader("Vintages")
-    widgets.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "vintage": v.id,
-                    "what it is": v.label,
-                    "ICS layer": v.icb_term,
-                    "sub-ICB layer": v.sicbl_term,
-                    "notes": v.notes,
-                }
-                for v in VINTAGES.values()
-            ]
-        )
-    )
-
-    st.subheader("How the figures are made")
-    st.markdown(METHODS.format(residents_gap=prose.residents_gap(ctx.atlas)))
-
-    methods = (meta.get("pcn") or {}).get("by_method") or {}
-    if methods:
+def show() -> None:
+    """The page. Its tables live in this function's locals, freed when the run ends: a session
+    keeps its widgets' functions, which would hold a module-level namespace, for its whole life."""
+    with frame.page(
+        "About ics-maps",
+        "Maps and tables of England's health and care geography — ICSs, places, PCNs and GP "
+        "practices "
+        "— "
+        "with every figure tied to the boundary vintage it belongs to.",
+    ) as ctx:
+        meta = ctx.atlas.meta
+        st.subheader("This vintage")
+        counts = meta.get("counts", {})
+        cols = st.columns(4)
+        cols[0].metric(f"{ctx.term('icb')}s", fmt_int(counts.get("icb")))
+        cols[1].metric(f"{ctx.term('sicbl')}s", fmt_int(counts.get("sicbl")))
+        cols[2].metric("PCNs", fmt_int(counts.get("pcn")))
+        cols[3].metric("GP practices", fmt_int(counts.get("practice")))
+        if ctx.filters.active:
+            h = headline(ctx.view)
+            st.caption(
+                "With the sidebar filters "
+                f"({prose.text(ctx.filters.describe(region_names(ctx.atlas)))}): "
+                f"{fmt_int(h['icb'])} {ctx.term('icb')}s, {fmt_int(h['pcn'])} PCNs, "
+                f"{fmt_int(h['practice'])} GP practices, {fmt_int(h['residents'])} residents. "
+                "The sources, methods and licences below are the same for every view."
+            )
         st.markdown(
-            "PCNs by catchment method in this vintage: "
-            + "; ".join(f"{prose.text(k)}: {fmt_int(v)}" for k, v in methods.items())
-            + "."
+            f"Vintage **{prose.text(ctx.vintage)}** — {prose.text(ctx.vintage_label)}. "
+            f"Atlas built {prose.text(fmt_timestamp(meta.get('built_at')))}; primary care map "
+            "extract "
+            f"{prose.text(meta.get('primary_care_extract', 'unknown'))}; list sizes "
+            f"{prose.text(meta.get('list_size_extract', ''))}."
         )
-    st.markdown(
-        "**ICS waves.** ICSs were designated in six waves: "
-        + "; ".join(prose.text(v) for v in WAVE_LABELS.values())
-        + ". A wave belongs to a July 2022 ICS; an ICB of another vintage carries the waves of the "
-        "residents it covers, and the wave used for colouring is the one covering most of its "
-        "residents. The sidebar's wave filter counts a system in a wave by most of its residents "
-        "(the default) or by any of them, so a merged 2026 system such as Central East (mostly "
-        "wave 4) can be found under wave 1 as well."
-    )
+        derived = meta.get("derived") or {}
+        if derived:
+            st.markdown("**Derived layers** (made by ics-maps, not published as such):")
+            lines = []
+            for k, v in derived.items():
+                label = DERIVED_LABELS.get(k, k)
+                v = str(v).removeprefix(f"{label}: ")  # the PCN entry already names itself
+                lines.append(f"- *{prose.text(label)}*: {prose.text(v)}")
+            st.markdown("\n".join(lines))
 
-    st.subheader("Sources and licences")
-    widgets.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "dataset": d.title,
-                    "publisher": d.publisher,
-                    "vintage": d.vintage,
-                    "attribution": d.licence,
-                    "derived": "derived" if d.derived else "",
-                    "download": d.url,
-                }
-                for d in CATALOGUE.values()
-            ]
-        ),
-        {"download": st.column_config.LinkColumn("download", display_text="publisher's file")},
-    )
-    st.markdown(
-        "All data are public and used under the "
-        "[Open Government Licence v3.0]"
-        "(https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/). "
-        "Attribution lines:"
-    )
-    for line in sorted({d.licence for d in CATALOGUE.values()}):
-        st.markdown(f"- {prose.text(line)}")
+        st.subheader("Vintages")
+        widgets.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "vintage": v.id,
+                        "what it is": v.label,
+                        "ICS layer": v.icb_term,
+                        "sub-ICB layer": v.sicbl_term,
+                        "notes": v.notes,
+                    }
+                    for v in VINTAGES.values()
+                ]
+            )
+        )
 
-    warnings = meta.get("warnings") or []
-    if warnings:
-        with st.expander(f"Build warnings ({len(warnings)})"):
-            st.markdown("\n".join(f"- {prose.text(w)}" for w in warnings))
+        st.subheader("How the figures are made")
+        st.markdown(METHODS.format(residents_gap=prose.residents_gap(ctx.atlas)))
+
+        methods = (meta.get("pcn") or {}).get("by_method") or {}
+        if methods:
+            st.markdown(
+                "PCNs by catchment method in this vintage: "
+                + "; ".join(f"{prose.text(k)}: {fmt_int(v)}" for k, v in methods.items())
+                + "."
+            )
+        st.markdown(
+            "**ICS waves.** ICSs were designated in six waves: "
+            + "; ".join(prose.text(v) for v in WAVE_LABELS.values())
+            + ". A wave belongs to a July 2022 ICS; an ICB of another vintage carries the waves of "
+            "the "
+            "residents it covers, and the wave used for colouring is the one covering most of its "
+            "residents. The sidebar's wave filter counts a system in a wave by most of its "
+            "residents "
+            "(the default) or by any of them, so a merged 2026 system such as Central East (mostly "
+            "wave 4) can be found under wave 1 as well."
+        )
+
+        st.subheader("Sources and licences")
+        widgets.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "dataset": d.title,
+                        "publisher": d.publisher,
+                        "vintage": d.vintage,
+                        "attribution": d.licence,
+                        "derived": "derived" if d.derived else "",
+                        "download": d.url,
+                    }
+                    for d in CATALOGUE.values()
+                ]
+            ),
+            {"download": st.column_config.LinkColumn("download", display_text="publisher's file")},
+        )
+        st.markdown(
+            "All data are public and used under the "
+            "[Open Government Licence v3.0]"
+            "(https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/). "
+            "Attribution lines:"
+        )
+        for line in sorted({d.licence for d in CATALOGUE.values()}):
+            st.markdown(f"- {prose.text(line)}")
+
+        warnings = meta.get("warnings") or []
+        if warnings:
+            with st.expander(f"Build warnings ({len(warnings)})"):
+                st.markdown("\n".join(f"- {prose.text(w)}" for w in warnings))
+
+
+show()

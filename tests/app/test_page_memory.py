@@ -1,0 +1,51 @@
+"""What a session keeps after a page has run (issue 16, finding 4: memory after hostile links).
+
+A session outlives its run: Streamlit keeps each widget's ``format_func`` for the session's life,
+and a download button's callable until no session refers to it, and a closed tab's session stays
+for two minutes. A function defined in a page script holds the whole page's namespace, so with the
+page's tables at module level every session kept its own copies of them: 238,823-row LSOA × PCN
+tables at ~6 MB a view, which is how 100 links at other tolerances took the server from 444 to
+1,047 MB. Pages keep their working tables in a function's locals, gone when the run ends.
+"""
+
+from __future__ import annotations
+
+import gc
+
+import pandas as pd
+
+from ics_maps.app import caches
+from tests.app.test_app import no_exception, open_page
+
+
+def _cached_ids() -> set[int]:
+    """The objects the shared caches hold (these are meant to stay)."""
+    ids: set[int] = set()
+    for cache in (caches.TABLES, caches.LABELS, caches.MAPS):
+        with cache._lock:
+            ids.update(id(value) for value, _ in cache._items.values())
+    return ids
+
+
+def _big_frames(rows: int) -> list[pd.DataFrame]:
+    gc.collect()
+    return [o for o in gc.get_objects() if isinstance(o, pd.DataFrame) and len(o) == rows]
+
+
+def test_a_session_keeps_no_copy_of_the_tables_its_page_showed(atlas_2026):
+    """After a Coterminosity view of LSOA × PCN at 5 %, with the session still open (its widgets
+    and download button alive), the only 238,823-row tables left are the ones the shared caches
+    hold: none belongs to the session."""
+    strict = caches.coterminosity_table("2026", "lsoa", "pcn", "population", 0.0)
+    rows = len(strict)
+    assert rows > 200_000  # the largest table the app shows: the case that mattered
+    before = {id(f) for f in _big_frames(rows)}
+
+    at = open_page("coterminosity", {"child": "lsoa", "parent": "pcn", "tol": "5"})
+    no_exception(at)
+
+    kept = [f for f in _big_frames(rows) if id(f) not in before and id(f) not in _cached_ids()]
+    assert not kept, (
+        f"{len(kept)} table(s) of {rows:,} rows outlive the page's run, held by the open session"
+    )
+    del at  # the open session: alive until here
