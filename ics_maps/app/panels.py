@@ -110,6 +110,15 @@ def coterminosity_dataframe(
     )
 
 
+def map_content_digest(per_child: pd.DataFrame, parent_codes: set[str] | None) -> str:
+    """A digest of what a coterminosity map draws: each child with its relationship, main parent
+    and share (:func:`ics_maps.analysis.nesting.children`), and the parents outlined (None: no
+    parents drawn)."""
+    digest = hashlib.sha1(pd.util.hash_pandas_object(per_child, index=False).to_numpy().tobytes())
+    digest.update(repr(sorted(parent_codes) if parent_codes is not None else None).encode())
+    return digest.hexdigest()
+
+
 def coterminosity_map(
     ctx: Context,
     table: pd.DataFrame,
@@ -120,8 +129,13 @@ def coterminosity_map(
 ) -> None:
     """The child units of ``table`` coloured by relationship (split ones stand out), parents
     outlined. ``per_child``: :func:`ics_maps.analysis.nesting.children` of ``table`` when the
-    caller has it; ``shown``: the settings that made ``table`` (with the vintage, they name what the
-    map shows, so it is rendered once per server; by default a hash of the table)."""
+    caller has it; ``shown``: the settings that made ``table``, so that what names the map is worked
+    out once per server for them.
+
+    The rendered map is kept for everyone under a digest of what it draws (each child's
+    relationship and main parent, the parents outlined), not under the settings: the many
+    tolerances that give the same relationships share one map, so links at a hundred tolerances
+    add a few maps to the server's memory, not a hundred."""
     from ics_maps.analysis.nesting import children
     from ics_maps.presentation import maps
 
@@ -154,13 +168,10 @@ def coterminosity_map(
             parent_label=f"{tier_label(parent, ctx.atlas)} boundary",
         )
 
-    if shown is None:  # what the map shows: the children with their relationships and main
-        # parents, and the parents drawn
-        digest = hashlib.sha1(
-            pd.util.hash_pandas_object(per_child, index=False).to_numpy().tobytes()
-        )
-        digest.update(repr(sorted(parent_codes) if parents is not None else None).encode())
-        shown = (digest.hexdigest(),)
+    def content() -> str:
+        return map_content_digest(per_child, parent_codes if parents is not None else None)
+
+    drawn = content() if shown is None else caches.kept(ctx.vintage, ("map", *shown), content)
     note = (
         " Footprints of PCNs are indicative." if "pcn" in (child, parent) else ""
     ) + derived_note(ctx.atlas, (child, parent))
@@ -176,7 +187,7 @@ def coterminosity_map(
         key="coterminosity_map",
         height=520,
         returned=(),
-        shared=(ctx.vintage, child, parent, *shown),
+        shared=(ctx.vintage, child, parent, drawn),
     )
     cols = ["child_code", "relationship", "main_parent", "main_parent_name", "main_share"]
     layer = units.merge(

@@ -6,6 +6,9 @@ for two minutes. A function defined in a page script holds the whole page's name
 page's tables at module level every session kept its own copies of them: 238,823-row LSOA × PCN
 tables at ~6 MB a view, which is how 100 links at other tolerances took the server from 444 to
 1,047 MB. Pages keep their working tables in a function's locals, gone when the run ends.
+
+The rendered coterminosity map is kept for every session under what it draws, so tolerances that
+classify every child alike share one map.
 """
 
 from __future__ import annotations
@@ -49,3 +52,33 @@ def test_a_session_keeps_no_copy_of_the_tables_its_page_showed(atlas_2026):
         f"{len(kept)} table(s) of {rows:,} rows outlive the page's run, held by the open session"
     )
     del at  # the open session: alive until here
+
+
+def _coterminosity_maps() -> set:
+    with caches.MAPS._lock:
+        return {k for k in caches.MAPS._items if "coterminosity_map" in str(k)}
+
+
+def test_tolerances_that_give_the_same_relationships_share_one_rendered_map(atlas_2026):
+    """Districts × ICSs at tolerances that classify every district alike draw one map, kept once
+    for the server; a tolerance that changes a district's relationship draws another. (Keyed by
+    the settings, a hundred tolerances in links kept a hundred maps, 96 MB.)"""
+    from ics_maps.analysis.nesting import children
+
+    def relationships(pct: float) -> tuple:
+        table = caches.coterminosity_table("2026", "lad", "icb", "population", pct / 100)
+        return tuple(children(table).sort_values("child_code")["relationship"])
+
+    pcts = [0, 0.1, 0.5, 1, 2, 3, 5, 10, 15, 20]
+    outcome = {p: relationships(p) for p in pcts}
+    a, b = next(
+        (p, q) for i, p in enumerate(pcts) for q in pcts[i + 1 :] if outcome[p] == outcome[q]
+    )
+    c = next(p for p in pcts if outcome[p] != outcome[a])
+
+    before = _coterminosity_maps()
+    for pct in (a, b):
+        no_exception(open_page("coterminosity", {"child": "lad", "parent": "icb", "tol": f"{pct}"}))
+    assert len(_coterminosity_maps() - before) == 1
+    no_exception(open_page("coterminosity", {"child": "lad", "parent": "icb", "tol": f"{c}"}))
+    assert len(_coterminosity_maps() - before) == 2
