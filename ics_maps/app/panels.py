@@ -107,6 +107,7 @@ def coterminosity_dataframe(
         order=COTERMINOSITY_ORDER,
         csv=df,
         csv_beside=csv_beside,
+        total_rows=len(df),
     )
 
 
