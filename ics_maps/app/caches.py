@@ -1,7 +1,7 @@
 """What every session shares, computed once per server: the atlas of each vintage (built on first
 use behind a progress bar; after a failed rebuild, the last good one), and the tables and rendered
 maps the pages draw from it, kept in caches bounded by memory (:mod:`ics_maps.app.shared_cache`):
-``ICS_MAPS_CACHE_MB`` (default 256) for the tables, 16 MB of relationship labels (one per
+``ICS_MAPS_CACHE_MB`` (default 256) for the tables, 4 MB of relationship labels (one per
 tolerance), 96 MB of rendered maps.
 
 Cached objects are shared by all sessions: callers must not modify them.
@@ -129,7 +129,9 @@ def _budget_mb(default: int = 256) -> int:
 
 
 TABLES = SharedCache("tables", _budget_mb() * 2**20)
-LABELS = SharedCache("relationship labels", 16 * 2**20)
+# a label column costs a byte per row and 40-60 ms to make (LSOA x PCN): 4 MB keeps 16 tolerances
+# of the largest table, hundreds of the others, and is what distinct links can add at most
+LABELS = SharedCache("relationship labels", 4 * 2**20)
 MAPS = SharedCache("rendered maps", 96 * 2**20)
 _tokens = itertools.count(1)
 
