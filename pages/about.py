@@ -66,9 +66,7 @@ def show() -> None:
     with frame.page(
         "About ics-maps",
         "Maps and tables of England's health and care geography — ICSs, places, PCNs and GP "
-        "practices "
-        "— "
-        "with every figure tied to the boundary vintage it belongs to.",
+        "practices — with every figure tied to the boundary vintage it belongs to.",
     ) as ctx:
         meta = ctx.atlas.meta
         st.subheader("This vintage")
@@ -88,9 +86,8 @@ def show() -> None:
                 "The sources, methods and licences below are the same for every view."
             )
         st.markdown(
-            f"Vintage **{prose.text(ctx.vintage)}** — {prose.text(ctx.vintage_label)}. "
-            f"Atlas built {prose.text(fmt_timestamp(meta.get('built_at')))}; primary care map "
-            "extract "
+            f"Vintage **{prose.text(ctx.vintage)}** — {prose.text(ctx.vintage_label)}. Atlas built "
+            f"{prose.text(fmt_timestamp(meta.get('built_at')))}; primary care map extract "
             f"{prose.text(meta.get('primary_care_extract', 'unknown'))}; list sizes "
             f"{prose.text(meta.get('list_size_extract', ''))}."
         )
@@ -134,12 +131,10 @@ def show() -> None:
             "**ICS waves.** ICSs were designated in six waves: "
             + "; ".join(prose.text(v) for v in WAVE_LABELS.values())
             + ". A wave belongs to a July 2022 ICS; an ICB of another vintage carries the waves of "
-            "the "
-            "residents it covers, and the wave used for colouring is the one covering most of its "
-            "residents. The sidebar's wave filter counts a system in a wave by most of its "
-            "residents "
-            "(the default) or by any of them, so a merged 2026 system such as Central East (mostly "
-            "wave 4) can be found under wave 1 as well."
+            "the residents it covers, and the wave used for colouring is the one covering most of "
+            "its residents. The sidebar's wave filter counts a system in a wave by most of its "
+            "residents (the default) or by any of them, so a merged 2026 system such as Central "
+            "East (mostly wave 4) can be found under wave 1 as well."
         )
 
         st.subheader("Sources and licences")
@@ -160,8 +155,7 @@ def show() -> None:
             {"download": st.column_config.LinkColumn("download", display_text="publisher's file")},
         )
         st.markdown(
-            "All data are public and used under the "
-            "[Open Government Licence v3.0]"
+            "All data are public and used under the [Open Government Licence v3.0]"
             "(https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/). "
             "Attribution lines:"
         )

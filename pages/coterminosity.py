@@ -29,16 +29,14 @@ def show() -> None:
     keeps its widgets' functions, which would hold a module-level namespace, for its whole life."""
     with frame.page(
         "Coterminosity",
-        "Which units of one tier sit inside, across or exactly on the units of another. "
-        "Pick the two tiers, the weighting and the tolerance; the table, the map and the CSV all "
-        "show "
-        "the same rows.",
+        "Which units of one tier sit inside, across or exactly on the units of another. Pick the "
+        "two tiers, the weighting and the tolerance; the table, the map and the CSV all show the "
+        "same rows.",
     ) as ctx:
         frame.require_systems(ctx)
 
-        link_warnings: list[
-            str
-        ] = []  # bad link values: shown under the controls, not squeezed into a column
+        # bad link values: shown under the controls, not squeezed into a column
+        link_warnings: list[str] = []
         c1, c2, c3, c4 = st.columns([1.2, 1.2, 1, 1.2])
         with c1:
             child = params.CHILD.widget(
@@ -96,14 +94,10 @@ def show() -> None:
             if split_now and stay < len(split_now):
                 st.info(
                     f"At a {SLIVER:.0%} tolerance {len(split_now) - stay:,} of these "
-                    f"{len(split_now):,} split "
-                    f"{tier_plural(child, ctx.atlas)} are no longer split and {stay:,} stay split. "
-                    "Most area "
-                    "splits are slivers: the two layers come from differently generalised ONS "
-                    "boundary "
-                    "files whose "
-                    "edges do not line up. Residents weighting sums whole LSOAs and has no "
-                    "slivers.",
+                    f"{len(split_now):,} split {tier_plural(child, ctx.atlas)} are no longer split "
+                    f"and {stay:,} stay split. Most area splits are slivers: the two layers come "
+                    "from differently generalised ONS boundary files whose edges do not line up. "
+                    "Residents weighting sums whole LSOAs and has no slivers.",
                     icon=":material/info:",
                 )
         only_split = params.SPLIT_ONLY.widget(
@@ -120,9 +114,7 @@ def show() -> None:
         if shown.empty:
             st.info(
                 f"No overlapping {cl} × {pl} pairs for these settings and filters — nothing to "
-                "show or "
-                "download. "
-                "Try other tiers, or widen the filters.",
+                "show or download. Try other tiers, or widen the filters.",
                 icon=":material/info:",
             )
             frame.stop()
@@ -155,8 +147,7 @@ def show() -> None:
             )
         st.caption(
             f"{len(shown):,} rows (one per overlapping {cl} × {pl} pair) · weighting: {weight} · "
-            f"tolerance {pct:g}% · "
-            f"vintage {ctx.vintage}"
+            f"tolerance {pct:g}% · vintage {ctx.vintage}"
             + (" · PCN figures use indicative catchments" if "pcn" in (child, parent) else "")
         )
         note = prose.missing_note(

@@ -32,8 +32,7 @@ def show() -> None:
     with frame.page(
         "England's integrated care systems",
         "Every ICS (integrated care system) in England. **Click a system on the map** to open it; "
-        "the "
-        "sidebar narrows every page to NHS regions or ICS waves.",
+        "the sidebar narrows every page to NHS regions or ICS waves.",
     ) as ctx:
         frame.require_systems(ctx)
         h = caches.headline_figures(ctx.vintage, ctx.filters)
@@ -75,13 +74,11 @@ def show() -> None:
             widgets.download_geojson(icbs, prose.file_slug("ics", ctx.vintage) + ".geojson")
             st.caption(
                 "Boundaries: ONS, simplified for the web. Hover for a system's name and figures; "
-                "click "
-                "it to open its System page."
+                "click it to open its System page."
                 + (
                     " Council lines: a red system shares at least one county or unitary council "
-                    "with "
-                    "another system (its System page says which, and how many residents each side "
-                    "holds)."
+                    "with another system (its System page says which, and how many residents each "
+                    "side holds)."
                     if color_by == "councils"
                     else ""
                 )
@@ -115,15 +112,13 @@ def show() -> None:
                         sentence(TIER_PLURAL["utla"]),
                         fmt_int(h["utla"]),
                         "Upper-tier councils (counties, unitaries, London and metropolitan "
-                        "boroughs) "
-                        "with residents in these systems; a split council counts once",
+                        "boroughs) with residents in these systems; a split council counts once",
                     ),
                     (
                         sentence(TIER_PLURAL["lad"]),
                         fmt_int(h["lad"]),
                         "Lower-tier councils (districts, unitaries, London and metropolitan "
-                        "boroughs) "
-                        "with residents in these systems; a split council counts once",
+                        "boroughs) with residents in these systems; a split council counts once",
                     ),
                     ("GP practices", fmt_int(h["practice"]), None),
                 )
@@ -157,8 +152,7 @@ def show() -> None:
                     panels.wave_chart(waves)
                     st.caption(
                         "The 42 ICSs of 2021–22 by the wave that designated them (ics_waves.csv, "
-                        "with "
-                        "sources). Merged 2026 systems carry the wave covering most of their "
+                        "with sources). Merged 2026 systems carry the wave covering most of their "
                         "residents."
                     )
 

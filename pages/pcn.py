@@ -11,11 +11,9 @@ from ics_maps.presentation.style import fmt_int
 # How a PCN's footprint was made, in a sentence (the atlas's catchment methods).
 FOOTPRINT_METHODS = {
     "registrations": "derived from published registrations: each LSOA goes to the PCN most of its "
-    "registered "
-    "residents use (NHS England practice × LSOA data, October 2025)",
+    "registered residents use (NHS England practice × LSOA data, October 2025)",
     "modelled": "modelled from practice locations, list sizes and LSOA populations (a spatial "
-    "interaction model "
-    "fitted on the published registrations)",
+    "interaction model fitted on the published registrations)",
 }
 
 
@@ -49,16 +47,13 @@ def show() -> None:
         }
         options = list(hits["code"])
         current = params.PCN.parsing(lambda v: params.parse_code(v, valid, "PCN")).value()
-        if (
-            current and current not in options and not query
-        ):  # opened from a link or another page: keep it
+        # opened from a link or another page: keep it
+        if current and current not in options and not query:
             options.insert(0, current)
         if query and hits.empty:
             st.info(
                 f"No PCN in view matches “{prose.text(query)}”. Try part of a name, a PCN code "
-                "(U…), a "
-                "practice "
-                "code or a practice's postcode; or widen the sidebar filters.",
+                "(U…), a practice code or a practice's postcode; or widen the sidebar filters.",
                 icon=":material/search:",
             )
         if not options:
@@ -150,21 +145,15 @@ def show() -> None:
                             f"Heavy outline: {prose.text(pcn['name'])}: "
                             if drawn
                             else f"**{prose.text(pcn['name'])} has no drawn footprint**: it is not "
-                            "the "
-                            "main PCN of any LSOA "
-                            f"(its {fmt_int(pcn['residents'])} estimated residents are shares of "
-                            "LSOAs "
-                            "where "
-                            "another PCN serves more people; see *Where its patients live*). "
+                            f"the main PCN of any LSOA (its {fmt_int(pcn['residents'])} estimated "
+                            "residents are shares of LSOAs where another PCN serves more people; "
+                            "see *Where its patients live*). "
                         )
                         + f"the map opens on it. Other PCNs of {prose.text(sicbl_name)} for "
-                        "context, "
-                        "in a few colours so that neighbours differ. Dots: member practices, sized "
-                        "by "
-                        "list. District names show when zoomed in; the layers button (top right) "
-                        "switches footprints, practices, names and an OpenStreetMap base map "
-                        "(needs "
-                        "internet) on and off."
+                        "context, in a few colours so that neighbours differ. Dots: member "
+                        "practices, sized by list. District names show when zoomed in; the layers "
+                        "button (top right) switches footprints, practices, names and an "
+                        "OpenStreetMap base map (needs internet) on and off."
                     )
                 with right:
                     st.markdown("**Member practices**")

@@ -75,8 +75,7 @@ def show() -> None:
         kind = council_kind(code) + (" (one council in both tiers)" if is_single_tier(code) else "")
         st.caption(
             f"{prose.text(code)} · {prose.text(kind)} · relationship to the {ctx.term('icb')} "
-            "tier: "
-            f"**{prose.text(rel)}**"
+            f"tier: **{prose.text(rel)}**"
         )
         serving = pcn_t[pcn_t["share_of_child"] >= PCN_SERVING_SHARE]
         widgets.figures(
@@ -88,8 +87,7 @@ def show() -> None:
                     f"PCNs serving ≥ {PCN_SERVING_SHARE:.0%}",
                     fmt_int(len(serving)),
                     f"PCNs to which at least {PCN_SERVING_SHARE:.0%} of the council's residents "
-                    "are "
-                    f"attributed ({len(pcn_t)} with any; indicative catchments). The map draws "
+                    f"are attributed ({len(pcn_t)} with any; indicative catchments). The map draws "
                     "these.",
                 ),
                 (
@@ -142,10 +140,9 @@ def show() -> None:
                     + (f" ({len(icb_t)}: where the council is split)" if len(icb_t) > 1 else "")
                     + f". PCN footprints (indicative) to which at least {PCN_SERVING_SHARE:.0%} of "
                     "its residents are attributed, in a few colours so that neighbours differ, "
-                    "with "
-                    "their member practices in their PCN's colour. District names show when zoomed "
-                    "in; an OpenStreetMap base map can be switched on in the layer box (it needs "
-                    "internet)."
+                    "with their member practices in their PCN's colour. District names show when "
+                    "zoomed in; an OpenStreetMap base map can be switched on in the layer box (it "
+                    "needs internet)."
                 )
         if tab_who.open:
             with tab_who:
@@ -161,12 +158,10 @@ def show() -> None:
                 n_districts = flows["district"].nunique()
                 st.caption(
                     f"Each of its {n_districts} districts' Census 2021 residents by the system "
-                    "they "
-                    "live in; each label carries its total."
+                    "they live in; each label carries its total."
                     if n_districts > 1
                     else f"The {prose.text(council_kind(code))}'s Census 2021 residents by the "
-                    "system "
-                    "they live in; each label carries its total."
+                    "system they live in; each label carries its total."
                 )
         if tab_tables.open:
             with tab_tables:
@@ -177,9 +172,8 @@ def show() -> None:
                     with tab:
                         st.caption(
                             "Share of child: share of the council's residents; share of parent: "
-                            "share "
-                            "of the "
-                            f"{tier_label(parent, ctx.atlas)}'s residents who live in the council."
+                            f"share of the {tier_label(parent, ctx.atlas)}'s residents who live in "
+                            "the council."
                             + (" PCN figures use indicative catchments." if parent == "pcn" else "")
                         )
                         tail = (
@@ -193,10 +187,8 @@ def show() -> None:
                                 f"{PCN_SERVING_SHARE:.0%} of the council's residents each "
                                 f"({fmt_int(tail['overlap_residents'].sum())} in all): patients "
                                 "registered far from home (students, people who have moved) and "
-                                "the "
-                                "thin edges of modelled catchments. The map and the count above "
-                                "leave "
-                                "them out."
+                                "the thin edges of modelled catchments. The map and the count "
+                                "above leave them out."
                             )
                         panels.coterminosity_dataframe(
                             t,

@@ -28,8 +28,7 @@ def show() -> None:
         "System",
         "One integrated care system: the councils and sub-ICB locations it covers, its primary "
         "care networks, and how its residents divide between them. Pick a system below or click "
-        "one "
-        "on the Overview map.",
+        "one on the Overview map.",
     ) as ctx:
         frame.require_systems(ctx)
         icbs = ctx.view.tier("icb").sort_values("name")
@@ -121,14 +120,13 @@ def show() -> None:
                     label="Download the map's layers (GeoJSON)",
                 )
                 st.caption(
-                    "Tick layers on and off in the map's layer box (no reload); the heavy black "
-                    "line "
-                    "is the system's boundary, dots are GP practices sized by list and coloured by "
-                    "PCN (neighbouring PCNs differ). PCN footprints are *indicative*: derived from "
-                    "registrations or modelled (see About). District names show when zoomed in; an "
-                    "OpenStreetMap base map can be switched on (it needs internet). Click a "
-                    "council "
-                    "or a PCN to open it." + prose.derived_note(ctx.atlas, ("sicbl", "utla"))
+                    "Tick layers on and off in the map's layer box (no reload); the "
+                    "heavy black line is the system's boundary, dots are GP practices "
+                    "sized by list and coloured by PCN (neighbouring PCNs differ). PCN "
+                    "footprints are *indicative*: derived from registrations or modelled "
+                    "(see About). District names show when zoomed in; an OpenStreetMap "
+                    "base map can be switched on (it needs internet). Click a council or "
+                    "a PCN to open it." + prose.derived_note(ctx.atlas, ("sicbl", "utla"))
                 )
                 tier, clicked = widgets.clicked(out)
                 if tier in ("lad", "utla"):
@@ -177,8 +175,7 @@ def show() -> None:
                     "between PCNs by the share of each LSOA's residents attributed to each PCN "
                     "(registrations where published, modelled elsewhere: indicative). PCNs serving "
                     f"under {PCN_SERVING_SHARE:.0%} of a place are grouped. Names are written "
-                    "where "
-                    "they fit; hover for the rest, or click a box to zoom in."
+                    "where they fit; hover for the rest, or click a box to zoom in."
                 )
 
         if tab_tables.open:
@@ -222,9 +219,8 @@ def show() -> None:
                             "pcn",
                             "lad",
                             "Where each PCN's attributed residents live (indicative catchments); a "
-                            "PCN "
-                            f"with at least {1 - PCN_PAIR_TOLERANCE:.0%} of them in one district "
-                            "counts as nested in it.",
+                            f"PCN with at least {1 - PCN_PAIR_TOLERANCE:.0%} of them in one "
+                            "district counts as nested in it.",
                         ),
                     ],
                     strict=False,

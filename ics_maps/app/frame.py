@@ -90,9 +90,8 @@ class Context:
     filters: Filters
     view: View
     warnings: list[str] = field(default_factory=list)
-    previous_vintage: str | None = (
-        None  # the vintage of the previous run, when the user just changed it
-    )
+    # the vintage of the previous run, when the user just changed it
+    previous_vintage: str | None = None
 
     @property
     def vintage(self) -> str:
@@ -248,9 +247,8 @@ def follow_vintage_change(ctx: Context, param: Any, tier: str, valid: Iterable[s
     url.remember(**{param.key: hit[0]})
     st.info(
         f"{text(unit_name(old, tier, code))} ({ctx.previous_vintage} vintage) does not exist in "
-        "the "
-        f"{ctx.vintage} vintage. Showing {text(unit_name(ctx.atlas, tier, hit[0]))}, which holds "
-        f"{fmt_pct(hit[1], 0)} of its residents.",
+        f"the {ctx.vintage} vintage. Showing {text(unit_name(ctx.atlas, tier, hit[0]))}, which "
+        f"holds {fmt_pct(hit[1], 0)} of its residents.",
         icon=":material/swap_horiz:",
     )
 

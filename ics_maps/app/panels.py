@@ -178,10 +178,8 @@ def coterminosity_map(
     ) + derived_note(ctx.atlas, (child, parent))
     st.caption(
         f"Red: split, cutting across {tier_plural(parent, ctx.atlas)}; blue: nested in one; "
-        "purple: made "
-        f"of whole {tier_plural(parent, ctx.atlas)} (combines); green: coterminous. Hover for the "
-        "main "
-        f"parent and its share.{note}"
+        f"purple: made of whole {tier_plural(parent, ctx.atlas)} (combines); green: coterminous. "
+        f"Hover for the main parent and its share.{note}"
     )
     show_map(
         make,
@@ -323,7 +321,6 @@ def list_size_chart(pcns: pd.DataFrame, selected: pd.Series | None = None) -> No
         )
     st.plotly_chart(fig, key="list_size_histogram")
     st.caption(
-        "List sizes: NHS England, April 2025, summed over member practices. The shaded band is "
-        "the "
+        "List sizes: NHS England, April 2025, summed over member practices. The shaded band is the "
         f"{PCN_BAND[0]:,}–{PCN_BAND[1]:,} patients the PCN policy aimed for."
     )

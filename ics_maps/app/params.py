@@ -239,8 +239,7 @@ def percent(key: str, lo: float, hi: float, what: str, default: float = 0.0) -> 
         if warning:
             warning = (
                 f"Ignored {what} “{short(v)}” in the link: expected a percentage from {lo:g} to "
-                f"{hi:g} "
-                f"(e.g. {what[:3]}=5 for 5%)."
+                f"{hi:g} (e.g. {what[:3]}=5 for 5%)."
             )
         return x, warning
 

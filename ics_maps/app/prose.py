@@ -26,14 +26,12 @@ from ics_maps.sources.catalogue import CENSUS_2021_ENGLAND_RESIDENTS
 # Attribution every page carries (OGL v3.0; ONS, OS and Royal Mail copyright lines).
 CREDITS = (
     "Source: Office for National Statistics licensed under the Open Government Licence v.3.0. "
-    "Contains OS data © Crown copyright and database right 2021–2026. "
-    "Census 2021: Source: Office for National Statistics licensed under the Open Government "
-    "Licence v.3.0. "
-    "Contains public sector information licensed under the Open Government Licence v3.0 "
-    "(NHS England, NHS Digital, Organisation Data Service). "
-    "Practice locations: ONS Postcode Directory — contains OS data © Crown copyright and database "
-    "right 2023; "
-    "contains Royal Mail data © Royal Mail copyright and database right 2023."
+    "Contains OS data © Crown copyright and database right 2021–2026. Census 2021: Source: Office "
+    "for National Statistics licensed under the Open Government Licence v.3.0. Contains public "
+    "sector information licensed under the Open Government Licence v3.0 (NHS England, NHS Digital, "
+    "Organisation Data Service). Practice locations: ONS Postcode Directory — contains OS data © "
+    "Crown copyright and database right 2023; contains Royal Mail data © Royal Mail copyright and "
+    "database right 2023."
 )
 
 
@@ -67,10 +65,8 @@ def residents_gap(atlas: Any) -> str:
         return f"All England sums to {fmt_int(published)}, the published total."
     return (
         "ONS perturbs small-area counts for confidentiality, so all England sums to "
-        f"{fmt_int(total)}, "
-        f"{fmt_int(abs(total - published))} {'more' if total > published else 'fewer'} than the "
-        "published "
-        f"{fmt_int(published)}."
+        f"{fmt_int(total)}, {fmt_int(abs(total - published))} "
+        f"{'more' if total > published else 'fewer'} than the published {fmt_int(published)}."
     )
 
 
@@ -138,8 +134,7 @@ def council_lines(utla_icb: pd.DataFrame, code: str, relationship: Any, n_whole:
             )
         return (
             f"**Follows council lines:** made of {fmt_int(n_whole)} whole counties and unitaries; "
-            "none is "
-            "shared with another system."
+            "none is shared with another system."
         )
     parts = []
     for r in shared.itertuples():
@@ -172,8 +167,7 @@ def patients_note(placed: float, list_size: Any, method: str) -> str:
     else:
         why = (
             "the model balances each practice only roughly to its list, and flows under 0.1% of an "
-            "LSOA "
-            "are dropped (see About: PCN catchments)"
+            "LSOA are dropped (see About: PCN catchments)"
         )
     return f"{head} ({fmt_int(abs(gap))} {'fewer' if gap > 0 else 'more'}): {why}."
 
@@ -186,9 +180,8 @@ def waves_left_out(part: pd.Series, names: pd.Series, n_waves: int) -> str | Non
     listed = "; ".join(f"{short_name(names.get(c, c))} ({s:.0%})" for c, s in part.items())
     return (
         f"Also partly in {'this wave' if n_waves == 1 else 'these waves'}, but not shown: "
-        f"{listed}. "
-        "A merged system counts under the wave covering most of its residents; choose “any of its "
-        "residents” to include it."
+        f"{listed}. A merged system counts under the wave covering most of its residents; choose "
+        "“any of its residents” to include it."
     )
 
 
@@ -199,8 +192,7 @@ def pair_problem(atlas: Any, child: str, parent: str, weight: str) -> str | None
     if child == parent:
         return (
             f"Child and parent are both {tier_plural(child, atlas)}: a tier always nests in "
-            "itself. "
-            "Choose two different tiers."
+            "itself. Choose two different tiers."
         )
     try:
         check_pair(child, parent, weight)

@@ -12,9 +12,8 @@ import streamlit as st
 
 from ics_maps.app import params
 
-PERCENT_FORMAT = (
-    "%.1f%%"  # shares (0–1) shown as percentages with one decimal, like the page's figures
-)
+# shares (0–1) shown as percentages with one decimal, like the page's figures
+PERCENT_FORMAT = "%.1f%%"
 
 
 SIGNED_PERCENT_FORMAT = "%+.1f%%"  # a difference as a share: "+35.6%", "-4.0%"
