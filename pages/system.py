@@ -1,6 +1,5 @@
 """System: one ICS — its places (councils, sub-ICB locations) and PCNs as map layers, population by
-tier,
-and its coterminosity tables."""
+tier, and its coterminosity tables."""
 
 import functools
 

@@ -121,9 +121,7 @@ def place_flows(lad_icb: pd.DataFrame, lads: pd.DataFrame, tier: str, code: str)
     """Residents of a council by district (its districts, or itself) and system: a Sankey's links.
 
     ``lad_icb`` is the districts × systems coterminosity table; ``lads`` the district tier
-    (``code``,
-    ``utla``); ``tier`` is "utla" or "lad". System names are as the table gives them.
-    """
+    (``code``, ``utla``); ``tier`` is "utla" or "lad". System names are as the table gives them."""
     districts = set(lads.loc[lads["utla"] == code, "code"]) if tier == "utla" else {code}
     t = lad_icb[lad_icb["child_code"].isin(districts)]
     return pd.DataFrame(

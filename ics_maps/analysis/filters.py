@@ -227,8 +227,7 @@ def headline(view: View) -> dict:
 
 def filter_waves(waves: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     """The 42 designated ICSs (``ics_maps/atlas/ics_waves.csv``) narrowed by region (``nhser22cd``)
-    and
-    wave."""
+    and wave."""
     keep = pd.Series(True, index=waves.index)
     if filters.regions and "nhser22cd" in waves:
         keep &= waves["nhser22cd"].isin(filters.regions)

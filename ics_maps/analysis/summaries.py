@@ -117,12 +117,10 @@ def shared_councils(utla_icb: pd.DataFrame, icb_code: str) -> pd.DataFrame:
     table.
 
     One row per council partly in ``icb_code``: ``code, name, residents`` (the council's), ``here``
-    and
-    ``share_here`` (its residents in this system), and ``others``: (system name, residents, share)
-    of the other systems, largest first. Empty when the system follows council lines. Why: "is any
-    council split between this ICS and another?" is the first question a place-based planner asks of
-    a system.
-    """
+    and ``share_here`` (its residents in this system), and ``others``: (system name, residents,
+    share) of the other systems, largest first. Empty when the system follows council lines. Why:
+    "is any council split between this ICS and another?" is the first question a place-based planner
+    asks of a system."""
     here = utla_icb[(utla_icb["parent_code"] == icb_code) & (utla_icb["share_of_child"] < 1 - 1e-9)]
     rows = []
     for r in here.sort_values("share_of_child", ascending=False).itertuples():

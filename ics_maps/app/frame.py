@@ -232,9 +232,8 @@ def _waves_left_out(atlas: Any, filters: Filters, view: View) -> str | None:
 
 def follow_vintage_change(ctx: Context, param: Any, tier: str, valid: Iterable[str]) -> None:
     """After a change of vintage, a chosen unit that does not exist in the new one becomes the unit
-    that
-    holds most of its residents (:func:`ics_maps.analysis.breakdowns.successor`), and the page says
-    so."""
+    that holds most of its residents (:func:`ics_maps.analysis.breakdowns.successor`), and the page
+    says so."""
     url = state()
     code = url.remembered(param.key)
     valid = set(valid)
@@ -290,8 +289,7 @@ def follow_old_code(
 
 class PageDone(Exception):
     """Raised by :func:`stop` to end a page's body early (after a message); :func:`page` still adds
-    the
-    credits."""
+    the credits."""
 
 
 def stop() -> None:

@@ -272,8 +272,7 @@ def among(
     fallback: str | None = None,
 ) -> Param:
     """``param`` accepting only ``codes`` (or an alias of one, e.g. an ODS code for its ONS code);
-    an
-    unknown code from a link gives a warning and ``fallback`` (default: the first code)."""
+    an unknown code from a link gives a warning and ``fallback`` (default: the first code)."""
     codes = list(codes)
     default = fallback if fallback is not None else (codes[0] if codes else None)
 

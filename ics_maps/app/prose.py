@@ -56,8 +56,7 @@ def file_slug(*parts: Any) -> str:
 
 def residents_gap(atlas: Any) -> str:
     """Why the atlas's England total is not the published one, with both figures ("…56,490,091, 43
-    more
-    than the published 56,490,048."), from the atlas's own total rather than a number in the
+    more than the published 56,490,048."), from the atlas's own total rather than a number in the
     text."""
     published = CENSUS_2021_ENGLAND_RESIDENTS
     total = int((atlas.meta.get("residents") or {}).get("lsoa") or 0)
@@ -117,8 +116,7 @@ def derived_note(atlas: Any, tiers: tuple[str, ...]) -> str:
 
 def council_lines(utla_icb: pd.DataFrame, code: str, relationship: Any, n_whole: int) -> str:
     """One sentence (Markdown, names escaped): does this system follow county and unitary lines, and
-    if
-    not, which councils it shares with which systems."""
+    if not, which councils it shares with which systems."""
     shared = shared_councils(utla_icb, code)
     if shared.empty:
         if relationship == "coterminous":

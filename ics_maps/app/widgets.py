@@ -1,6 +1,5 @@
 """Building blocks every page uses: formatted tables with their CSV download, lazy tabs, and maps
-that
-report which unit was clicked."""
+that report which unit was clicked."""
 
 from __future__ import annotations
 

@@ -75,12 +75,10 @@ def _correct_districts(
 
     Why: the mirror's LAD column comes from ONS's best-fit LSOA → ward lookup, which puts one LSOA
     ("West Northamptonshire 048E", 96 % of its area in West Northamptonshire) in a Cherwell ward;
-    left
-    alone it made Cherwell, and so Oxfordshire, look split across three ICBs. LSOAs 2021 nest in
-    districts and are named after theirs, so an LSOA whose lookup district differs from the district
-    most LSOAs of its name are in, *and* whose inner point lies in that named district's polygon, is
-    moved there. The moves are listed in the build report.
-    """
+    left alone it made Cherwell, and so Oxfordshire, look split across three ICBs. LSOAs 2021 nest
+    in districts and are named after theirs, so an LSOA whose lookup district differs from the
+    district most LSOAs of its name are in, *and* whose inner point lies in that named district's
+    polygon, is moved there. The moves are listed in the build report."""
     prefix = lsoa["name"].str.replace(r" \d{3}[A-Z]$", "", regex=True)
     pairs = (
         pd.DataFrame({"prefix": prefix, "lad": lsoa["lad"]})

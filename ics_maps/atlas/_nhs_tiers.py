@@ -14,8 +14,8 @@ from ics_maps.sources.vintages import Vintage
 
 def _dissolve(atoms: gpd.GeoDataFrame, by: str) -> gpd.GeoSeries:
     """Union LSOA polygons per code. (A coverage union would be faster, but the reprojected BSC
-    LSOAs
-    are not exactly noded, so GEOS refuses it; the unary union takes ~1.4 s for 106 sub-ICBs.)"""
+    LSOAs are not exactly noded, so GEOS refuses it; the unary union takes ~1.4 s for 106
+    sub-ICBs.)"""
     out = atoms[[by, "geometry"]].dissolve(by=by)
     bad = ~out.geometry.is_valid
     if bad.any():

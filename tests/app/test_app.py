@@ -45,8 +45,7 @@ def atlas(atlas_2026):
 
 def open_page(page: str, params: dict | None = None, then: dict | None = None) -> AppTest:
     """Run the app on ``page`` as if opened from a link with ``params``; ``then``: params set before
-    a
-    further run (as if the URL were edited in the same session).
+    a further run (as if the URL were edited in the same session).
 
     AppTest always starts on the default page: the filters go into the first run, the page's own
     parameters into the first run of ``page`` (as a link to that page would deliver them).
@@ -539,8 +538,7 @@ def test_system_from_link_and_stale_code(atlas):
 
 def test_system_follows_its_people_when_the_vintage_changes(atlas, atlas_2024):
     """Thames Valley (2026) does not exist in 2024: the page shows the 2024 ICB holding most of its
-    residents,
-    and says so; a system that exists in both vintages stays chosen."""
+    residents, and says so; a system that exists in both vintages stays chosen."""
     at = open_page("system", {"icb": "E54000070"})
     at.selectbox(key="w_vintage").set_value("2024").run()
     no_exception(at)

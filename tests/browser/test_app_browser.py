@@ -346,8 +346,7 @@ def test_legend_fades_under_a_tooltip(app_url, offline_page):
 
 def test_back_returns_to_the_previous_page(app_url, offline_page):
     """Opening a page adds one history entry, so one Back returns to the page before. The app once
-    wrote
-    the URL parameter by parameter: Coterminosity added four entries and Back stepped through
+    wrote the URL parameter by parameter: Coterminosity added four entries and Back stepped through
     them."""
     page = offline_page.page
     page.goto(app_url + "/about", wait_until="domcontentloaded", timeout=90_000)

@@ -76,8 +76,8 @@ def test_districts_placed_in_counties(atlas_2024):
 
 def test_misplaced_lsoa_moved_to_its_own_district(atlas_2026):
     """The mirror's best-fit ward lookup puts E01027305 in Cherwell; its name and 96 % of its area
-    say
-    West Northamptonshire. Only that LSOA disagrees with its name's district, and it is moved."""
+    say West Northamptonshire. Only that LSOA disagrees with its name's district, and it is
+    moved."""
     lsoa = atlas_2026.lsoa.set_index("code")
     assert lsoa.loc["E01027305", "lad"] == "E06000062"
     assert atlas_2026.meta["corrections"]["lsoa_district_moved_from_best_fit_ward_lookup"] == [

@@ -324,8 +324,7 @@ def test_search_names_are_plain_text():
 
 def test_search_real_atlas_monton_and_eccles(atlas_2026):
     """On the real data, "monton" puts the PCN of 1/MONTON MEDICAL PRACTICE before EDMONTON PCN, and
-    PCNs
-    found for "eccles" through a member practice name that practice."""
+    PCNs found for "eccles" through a member practice name that practice."""
     pcn, prac = atlas_2026.tier("pcn"), atlas_2026.practices
     hits = search.search_pcns(pcn, prac, "monton")
     assert "EDMONTON" not in hits["name"].iloc[0]

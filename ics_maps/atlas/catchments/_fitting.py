@@ -20,8 +20,7 @@ EPS_PROB = 1e-6  # probability floor for real flows outside the model's k neares
 
 def fit_arrays(net: Network, r: Observed, sample_net: np.ndarray, max_lsoas: int, seed: int):
     """The conditional-likelihood data: LSOAs with real rows that have a covered practice among
-    their
-    k nearest (others cannot be placed at covered practices by the model at all)."""
+    their k nearest (others cannot be placed at covered practices by the model at all)."""
     in_s = sample_net[net.idx]  # (n, k) covered practice?
     has_cand = in_s.any(axis=1)
     keep = has_cand[r.i]

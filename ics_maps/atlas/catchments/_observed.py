@@ -78,8 +78,8 @@ def agree(major: np.ndarray, r: Observed) -> float:
 
 def core_mask(net: Network, r: Observed, threshold: float) -> np.ndarray:
     """Rows of LSOAs where the real file holds at least ``threshold`` of the LSOA's expected
-    registered
-    population (residents × κ): the covered area's interior, where the real majority is reliable."""
+    registered population (residents × κ): the covered area's interior, where the real majority is
+    reliable."""
     tot = np.bincount(r.i, weights=r.patients, minlength=len(net.origin))
     return (tot / net.origin)[r.i] >= threshold
 

@@ -78,10 +78,8 @@ def wave_timeline(
     """ICSs designated per wave (bars) and the running total (line), on a time axis.
 
     ``waves_df``: one row per ICS (``ics_maps/atlas/ics_waves.csv``: ``wave``, ``wave_label``,
-    ``designated``,
-    ``icb_name``). Hovering a bar lists its systems. ``show_statutory`` marks 1 July 2022, when ICBs
-    became statutory bodies.
-    """
+    ``designated``, ``icb_name``). Hovering a bar lists its systems. ``show_statutory`` marks 1 July
+    2022, when ICBs became statutory bodies."""
     s = wave_summary(waves_df)
     hover = [
         "<b>"

@@ -1,6 +1,5 @@
 """Folium maps: pure builders (data in, :class:`folium.Map` out) that draw with Leaflet alone,
-served
-by the app itself (``offline``), with escaped tooltips (``features``), plain-Leaflet legends
+served by the app itself (``offline``), with escaped tooltips (``features``), plain-Leaflet legends
 (``legend``), classed colours (``colouring``) and tier layers (``layers``).
 
 Importing this package makes folium render each map once, never as a template again (``render``).

@@ -208,10 +208,9 @@ def highlight_map(
 
     The relationship of each unit comes from ``relationships`` (code → label, or the
     :func:`ics_maps.analysis.nesting.children` table: ``child_code``, ``relationship``,
-    ``main_parent_name``,
-    ``main_share``, ``n_parents``), else a ``relationship`` column of ``units_gdf``, else "nested";
-    codes in ``split_codes`` are always "split". ``parents`` are drawn as outlines on top.
-    """
+    ``main_parent_name``, ``main_share``, ``n_parents``), else a ``relationship`` column of
+    ``units_gdf``, else "nested"; codes in ``split_codes`` are always "split". ``parents`` are drawn
+    as outlines on top."""
     web = web_ready(units_gdf, tier, tolerance_m).copy()
     codes = web["code"].astype(str)
     rel = pd.Series("nested", index=web.index, dtype=object)

@@ -38,8 +38,7 @@ def classify_values(
     ``FisherJenks`` (optimal natural breaks, deterministic, so the map's script and with it
     streamlit-folium's component key stay the same between reruns) unless ``scheme`` says otherwise.
     ``edges`` are the class boundaries (one more than the classes), ``colours`` one per class, and
-    the
-    branca :class:`StepColormap` holds both (for reuse elsewhere; it is never added to a map).
+    the branca :class:`StepColormap` holds both (for reuse elsewhere; it is never added to a map).
     """
     y = pd.to_numeric(values, errors="coerce").astype(float)
     ok = y.notna().to_numpy()

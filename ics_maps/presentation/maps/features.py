@@ -44,8 +44,7 @@ def web_ready(
 
 def is_wgs84(crs) -> bool:
     """EPSG:4326? Read from the CRS's own text first: ``to_epsg()`` costs 30 ms in each new thread
-    (pyproj
-    keeps its PROJ objects per thread), and every Streamlit session runs in a new one."""
+    (pyproj keeps its PROJ objects per thread), and every Streamlit session runs in a new one."""
     if crs is None:
         return False
     srs = crs.srs
