@@ -146,7 +146,8 @@ def show() -> None:
                 else None,
             )
         st.caption(
-            f"{len(shown):,} rows (one per overlapping {cl} × {pl} pair) · weighting: {weight} · "
+            f"{len(shown):,} rows (one per overlapping {cl} × {pl} pair) · weighting: "
+            f"{widgets.WEIGHT_NAMES[weight].lower()} · "
             f"tolerance {pct:g}% · vintage {ctx.vintage}"
             + (" · PCN figures use indicative catchments" if "pcn" in (child, parent) else "")
         )
